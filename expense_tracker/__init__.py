@@ -1,0 +1,82 @@
+"""Expense tracker: personal expenses and group bill splitting over a REST API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import BASE_DIR, check_secrets, get_config
+from expense_tracker import database
+from expense_tracker.auth.tokens import register_jwt_callbacks
+from expense_tracker.errors import register_error_handlers
+from expense_tracker.extensions import api, cors, db, jwt, migrate
+from expense_tracker.hooks import register_hooks
+
+EXPOSED_HEADERS = ["X-Total-Count", "Link", "Location", "ETag", "Retry-After", "X-Request-ID"]
+
+
+def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(get_config(config_name))
+    app.config.update(overrides or {})
+    check_secrets(app.config)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_hooks(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+
+
+def register_extensions(app: Flask) -> None:
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app)
+    # Collection paths answer with and without their trailing slash, without a redirect.
+    app.url_map.strict_slashes = False
+    db.init_app(app)
+    # Batch mode lets SQLite alter tables (it copies them); compare types to catch drift.
+    migrate.init_app(
+        app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
+    )
+    jwt.init_app(app)
+    register_jwt_callbacks(app)
+    api.init_app(app)
+    cors.init_app(
+        app,
+        origins=app.config["CORS_ORIGINS"],
+        expose_headers=EXPOSED_HEADERS,
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        max_age=600,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    from expense_tracker.auth.routes import blp as auth_blp
+    from expense_tracker.health.routes import blp as health_blp
+
+    for blueprint in (health_blp, auth_blp):
+        api.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from expense_tracker.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,182 @@
+"""flask-smorest, extended (by subclassing) where it meets our contract.
+
+- Request bodies are parsed with `Decimal` for numbers, so money never passes through a
+  binary float, and NaN / Infinity literals are malformed JSON.
+- Every documented error is `application/problem+json` with the Problem schema.
+- Endpoints declare the content types they accept; anything else with a body is a 415.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, NoReturn, TypeVar
+
+import flask_smorest
+import marshmallow as ma
+from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, request
+from flask_jwt_extended import jwt_required
+from flask_smorest.utils import prepare_response
+from webargs.flaskparser import FlaskParser
+
+from expense_tracker.errors import PROBLEM_MIMETYPE, PROBLEM_TYPES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+JSON_MIMETYPE = "application/json"
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
+MULTIPART_MIMETYPE = "multipart/form-data"
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
+
+
+def parse_json_body(raw: bytes | str) -> Any:
+    """Parse JSON exactly: numbers with a fraction become Decimal, NaN/Infinity are refused."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+class ExactJSONParser(FlaskParser):
+    def _raw_load_json(self, req: Any) -> Any:
+        from webargs import core
+
+        if not core.is_json(req.mimetype):
+            return core.missing
+        return parse_json_body(req.get_data(cache=True))
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error response carries."""
+
+    type = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "Stable URI reference for the kind of problem.",
+            "enum": sorted({type_ for type_, _ in PROBLEM_TYPES.values()}),
+        },
+    )
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Messages per field; nested fields use dotted paths."},
+    )
+    difference = ma.fields.String(
+        metadata={"description": "Exact splits only: total minus the sum of the amounts."}
+    )
+
+
+def _problem_types_description() -> str:
+    rows = "\n".join(
+        f"| `{type_}` | {status} | {title} |"
+        for status, (type_, title) in sorted(PROBLEM_TYPES.items())
+    )
+    return (
+        "Every error is `application/problem+json` (RFC 9457).\n\n"
+        "| type | status | title |\n|---|---|---|\n" + rows
+    )
+
+
+class StandardErrorsPlugin(BasePlugin):
+    """Document the problems any operation can answer with, beside its own."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            if operation.get("security"):
+                responses.setdefault("401", "UNAUTHORIZED")
+            if method in {"post", "put", "patch"}:
+                responses.setdefault("400", "BAD_REQUEST")
+                responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+                responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
+            responses.setdefault("500", "INTERNAL_SERVER_ERROR")
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
+        spec_kwargs = {
+            "marshmallow_plugin": MarshmallowPlugin(),
+            "extra_plugins": [StandardErrorsPlugin()],
+            **(spec_kwargs or {}),
+        }
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        self.spec.options.setdefault("info", {})["description"] = _problem_types_description()
+        self.spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        )
+
+    def _register_error_handlers(self) -> None:
+        """Our own handlers (errors.register_error_handlers) answer every error."""
+
+    def _register_responses(self) -> None:
+        # Same as flask-smorest's, with problem+json instead of application/json.
+        from http import HTTPStatus
+
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ExactJSONParser()
+    # `json_or_form` bodies (/token) are documented as the form OAuth2 clients send.
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": FORM_MIMETYPE,
+    }
+
+    def errors(self, *statuses: int) -> Callable[[F], F]:
+        """Document the problem responses an operation can answer with."""
+        from http import HTTPStatus
+
+        def decorator(func: F) -> F:
+            for status in statuses:
+                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+
+def accepts(*mimetypes: str) -> Callable[[F], F]:
+    """Declare the request body content types a view accepts (JSON when not declared)."""
+
+    def decorator(func: F) -> F:
+        func.accepted_mimetypes = frozenset(mimetypes)  # type: ignore[attr-defined]
+        return func
+
+    return decorator
+
+
+def accepted_mimetypes(view: Callable[..., Any] | None) -> Iterable[str]:
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method_view = getattr(view_class, request.method.lower(), None)
+        return getattr(method_view, "accepted_mimetypes", (JSON_MIMETYPE,))
+    return getattr(view, "accepted_mimetypes", (JSON_MIMETYPE,))
+
+
+def auth_required(*, refresh: bool = False, verify_type: bool = True) -> Callable[[F], F]:
+    """Require a bearer token and document the security requirement."""
+
+    def decorator(func: F) -> F:
+        protected = jwt_required(refresh=refresh, verify_type=verify_type)(func)
+        return flask_smorest.Blueprint.doc(security=[{"bearerAuth": []}])(protected)
+
+    return decorator

@@ -1,0 +1,86 @@
+"""Accounts and tokens: /users/ and /token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_jwt_extended import current_user
+
+from expense_tracker.api import FORM_MIMETYPE, JSON_MIMETYPE, Blueprint, accepts, auth_required
+from expense_tracker.auth import service
+from expense_tracker.auth.schemas import (
+    AccountDeletionSchema,
+    ProfileUpdateSchema,
+    RegistrationSchema,
+    TokenPairSchema,
+    TokenRequestSchema,
+    UserSchema,
+)
+from expense_tracker.models import User
+
+blp = Blueprint("auth", __name__, description="Accounts and tokens")
+
+
+@blp.post("/users/")
+@blp.arguments(RegistrationSchema)
+@blp.response(201, UserSchema)
+@blp.errors(409, 422)
+def register(data: dict[str, Any]) -> tuple[User, dict[str, str]]:
+    """Register an account"""
+    user = service.register(**data)
+    return user, {"Location": "/users/me"}
+
+
+@blp.post("/token")
+@accepts(FORM_MIMETYPE, JSON_MIMETYPE)
+@blp.arguments(TokenRequestSchema, location="json_or_form")
+@blp.response(200, TokenPairSchema)
+@blp.errors(401, 422)
+def login(data: dict[str, Any]) -> dict[str, Any]:
+    """Sign in with email and password (OAuth2 password flow; form or JSON)"""
+    user = service.authenticate(data.get("username") or data["email"], data["password"])
+    return service.start_session(user)
+
+
+@blp.post("/token/refresh")
+@auth_required(refresh=True)
+@blp.response(200, TokenPairSchema)
+def refresh() -> dict[str, Any]:
+    """Exchange the refresh token for a new pair; the one sent stops working"""
+    return service.refresh_session(current_user)
+
+
+@blp.post("/token/revoke")
+@auth_required(verify_type=False)
+@blp.response(204)
+def revoke() -> None:
+    """End the session of this token (access or refresh): every token of it stops working"""
+    service.end_current_session()
+
+
+@blp.get("/users/me")
+@auth_required()
+@blp.response(200, UserSchema)
+def get_me() -> User:
+    """My account"""
+    return current_user
+
+
+@blp.patch("/users/me")
+@auth_required()
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, UserSchema)
+@blp.errors(403, 422)
+def update_me(changes: dict[str, Any]) -> User:
+    """Change my name, default currency or password (a new password ends every session)"""
+    return service.update_profile(current_user, changes)
+
+
+@blp.delete("/users/me")
+@auth_required()
+@blp.arguments(AccountDeletionSchema)
+@blp.response(204)
+@blp.errors(403, 409, 422)
+def delete_me(data: dict[str, Any]) -> None:
+    """Delete my account: it is anonymised and can no longer sign in"""
+    service.delete_account(current_user, data["current_password"])

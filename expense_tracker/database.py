@@ -1,0 +1,99 @@
+"""The database layer's shared parts: declarative base, column types, engine settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.orm import DeclarativeBase
+
+# Named constraints, so that migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# 64-bit ids on PostgreSQL; SQLite only autoincrements a plain INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+# Money in integer minor units: 64 bits comfortably hold any sum of amounts <= 999,999,999.99.
+MinorUnits = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    SQLite has no time zones and hands back naive values: store UTC and re-attach it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+SQLITE_PRAGMAS = (
+    "PRAGMA foreign_keys=ON",  # off by default in SQLite
+    "PRAGMA busy_timeout=5000",  # wait for a writer instead of failing at once
+    "PRAGMA case_sensitive_like=ON",  # LIKE compares like PostgreSQL's: we fold case first
+)
+SQLITE_FILE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",  # readers do not block the writer
+    "PRAGMA synchronous=NORMAL",  # safe with WAL, much faster than FULL
+)
+
+
+def engine_options(app: Flask) -> dict[str, Any]:
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    options: dict[str, Any] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.get_backend_name() == "postgresql":
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
+        options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
+        options.setdefault("pool_recycle", 1800)
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", 5)
+        connect_args.setdefault("application_name", "expense_tracker")
+    return options
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.execute("PRAGMA database_list")
+    is_file = any(row[2] for row in cursor.fetchall())
+    if is_file:
+        for pragma in SQLITE_FILE_PRAGMAS:
+            cursor.execute(pragma)
+    cursor.close()

@@ -1,0 +1,230 @@
+"""Problem details (RFC 9457) for every error source, and the domain exceptions.
+
+Every error a client can see leaves through `problem_response`: HTTP errors raised by
+routing and by Werkzeug, validation errors from the schemas, JWT failures, domain errors
+raised by the services, and anything unexpected (logged here, never shown).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, current_app, json
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+log = logging.getLogger(__name__)
+
+# One stable `type` per kind of problem; the OpenAPI document lists them.
+PROBLEM_TYPES: dict[int, tuple[str, str]] = {
+    400: ("/problems/malformed-request", "Malformed request"),
+    401: ("/problems/unauthorized", "Unauthorized"),
+    403: ("/problems/forbidden", "Forbidden"),
+    404: ("/problems/not-found", "Not found"),
+    405: ("/problems/method-not-allowed", "Method not allowed"),
+    409: ("/problems/conflict", "Conflict"),
+    412: ("/problems/precondition-failed", "Precondition failed"),
+    413: ("/problems/payload-too-large", "Payload too large"),
+    415: ("/problems/unsupported-media-type", "Unsupported media type"),
+    422: ("/problems/validation-error", "Validation error"),
+    428: ("/problems/precondition-required", "Precondition required"),
+    429: ("/problems/rate-limited", "Too many requests"),
+    500: ("/problems/internal-error", "Internal server error"),
+    503: ("/problems/service-unavailable", "Service unavailable"),
+}
+
+
+def problem_type(status: int) -> tuple[str, str]:
+    if status in PROBLEM_TYPES:
+        return PROBLEM_TYPES[status]
+    phrase = HTTPStatus(status).phrase
+    return f"/problems/{phrase.lower().replace(' ', '-')}", phrase
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    errors: Mapping[str, list[str]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    type_: str | None = None,
+    title: str | None = None,
+) -> Response:
+    default_type, default_title = problem_type(status)
+    body: dict[str, Any] = {
+        "type": type_ or default_type,
+        "title": title or default_title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = dict(errors)
+    if extensions:
+        body.update(extensions)
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class ApiError(Exception):
+    """A domain error with the status and message the client should see."""
+
+    status = 400
+    detail = "The request could not be processed."
+    type_: str | None = None
+    title: str | None = None
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Mapping[str, list[str]] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.detail)
+        self.detail = detail or self.detail
+        self.errors = errors
+        self.extensions = extensions
+        self.headers = headers
+
+    def to_response(self) -> Response:
+        return problem_response(
+            self.status,
+            self.detail,
+            errors=self.errors,
+            extensions=self.extensions,
+            headers=self.headers,
+            type_=self.type_,
+            title=self.title,
+        )
+
+
+class Unauthorized(ApiError):
+    status = 401
+    detail = "Missing or invalid credentials."
+
+
+class Forbidden(ApiError):
+    status = 403
+    detail = "You do not have the right to do this."
+
+
+class NotFound(ApiError):
+    status = 404
+    detail = "The requested resource does not exist."
+
+
+class Conflict(ApiError):
+    status = 409
+    detail = "The request conflicts with the current state of the resource."
+
+
+class PreconditionFailed(ApiError):
+    status = 412
+    detail = "The resource has changed since the ETag you sent."
+
+
+class ValidationFailed(ApiError):
+    status = 422
+    detail = "The request contains invalid fields."
+
+    @classmethod
+    def field(cls, path: str, message: str, **kwargs: Any) -> ValidationFailed:
+        return cls(errors={path: [message]}, **kwargs)
+
+
+class ServiceUnavailable(ApiError):
+    status = 503
+    detail = "The service is temporarily unavailable."
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested error dicts into dotted paths (`splits.1.amount`)."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix or "body"
+            for sub_path, sub_messages in flatten_messages(value, path).items():
+                flat.setdefault(sub_path, []).extend(sub_messages)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(item, str) for item in messages):
+            flat[prefix or "body"] = [str(item) for item in messages]
+        else:
+            for item in messages:
+                for sub_path, sub_messages in flatten_messages(item, prefix).items():
+                    flat.setdefault(sub_path, []).extend(sub_messages)
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Routing and Werkzeug errors, and webargs' aborts with validation messages."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
+    if status == 400 and messages:
+        return problem_response(400, "The request body is not valid JSON.", headers=headers)
+    if status == 422 and messages:
+        # webargs nests messages under the location ("json", "query", "form", "files").
+        if isinstance(messages, Mapping) and len(messages) == 1:
+            ((location, inner),) = messages.items()
+            if location in {"json", "query", "querystring", "form", "files", "json_or_form"}:
+                messages = inner
+        return problem_response(
+            422,
+            "The request contains invalid fields.",
+            errors=flatten_messages(messages),
+            headers=headers,
+        )
+    if status >= 500:
+        if status == 500:
+            log.error("unhandled error", exc_info=getattr(error, "original_exception", None))
+        return problem_response(status, problem_type(status)[1] + ".", headers=headers)
+    detail = data.get("message") or DEFAULT_DETAILS.get(status) or error.description or ""
+    return problem_response(status, detail, headers=headers)
+
+
+DEFAULT_DETAILS = {
+    400: "The request could not be understood.",
+    404: "The requested resource does not exist.",
+    405: "This method is not allowed on this resource.",
+    413: "The request body is larger than this endpoint accepts.",
+    415: "This endpoint does not accept that content type.",
+}
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    log.error("database unavailable: %s", type(error).__name__, exc_info=error)
+    return problem_response(503, "The database is not answering; try again shortly.")
+
+
+def handle_unexpected(error: Exception) -> Response:
+    log.error("unhandled error", exc_info=error)
+    return problem_response(500, "An unexpected error occurred.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, lambda error: error.to_response())
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
+    app.register_error_handler(Exception, handle_unexpected)

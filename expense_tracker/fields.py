@@ -1,0 +1,191 @@
+"""Marshmallow fields for the types the contract fixes: text, money, dates, timestamps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import marshmallow as ma
+from email_validator import EmailNotValidError, validate_email
+
+from expense_tracker import money
+from expense_tracker.errors import ValidationFailed
+
+# Money is checked in two steps: syntax, sign and size when the body is loaded (any
+# currency allows at most this many places), then the currency's own minor units once the
+# currency is known (see `minor_units`).
+MAX_CURRENCY_PLACES = 4
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE_AHEAD = timedelta(days=366)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def casefold_key(text: str) -> str:
+    """The form in which text is compared case-insensitively, the same on every database."""
+    return text.casefold()
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with `%`, `_` and `\\` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+class Text(ma.fields.String):
+    """A string with surrounding whitespace trimmed; `min_length`/`max_length` apply after."""
+
+    def __init__(self, *, min_length: int = 0, max_length: int | None = None, **kwargs: Any):
+        validators = list(kwargs.pop("validate", []) or [])
+        if min_length or max_length is not None:
+            validators.append(ma.validate.Length(min=min_length or None, max=max_length))
+        super().__init__(validate=validators, **kwargs)
+        self.min_length = min_length
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if self.min_length and not text:
+            raise ma.ValidationError("Must not be empty.")
+        if "\x00" in text:
+            raise ma.ValidationError("Must not contain NUL characters.")
+        return text
+
+
+class Password(ma.fields.String):
+    """Passwords are never trimmed: every character counts."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validate=ma.validate.Length(min=8, max=128), **kwargs)
+
+
+class Email(ma.fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if len(text) > 254:
+            raise ma.ValidationError("Not a valid email address.")
+        try:
+            return validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ma.ValidationError(f"Not a valid email address: {exc}") from None
+
+
+class Currency(ma.fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"description": "ISO 4217 code, any letter case", "example": "USD"}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            return money.normalize_currency(value)
+        except money.MoneyError as exc:
+            raise ma.ValidationError(str(exc)) from None
+
+
+class Amount(ma.fields.Field):
+    """Money in, as a JSON number or a plain decimal string; the canonical string out.
+
+    Loads to an exact Decimal (call `minor_units` once the currency is known). Dumps
+    integer minor units, using the currency of the object being dumped.
+    """
+
+    def __init__(self, *, signed: bool = False, allow_zero: bool = False, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "pattern": r"^-?[0-9]+(\.[0-9]+)?$" if signed else r"^[0-9]+(\.[0-9]+)?$",
+            "example": "12.50",
+            "description": "Decimal string with the currency's minor units; requests may also "
+            "send a JSON number.",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+        self.signed = signed
+        self.allow_zero = allow_zero
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return money.parse_decimal(
+                value,
+                max_places=MAX_CURRENCY_PLACES,
+                max_value=money.MAX_AMOUNT,
+                signed=self.signed,
+                allow_zero=self.allow_zero,
+            )
+        except money.MoneyError as exc:
+            raise ma.ValidationError(str(exc)) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        currency = obj["currency"] if isinstance(obj, Mapping) else obj.currency
+        return money.format_amount(int(value), currency)
+
+
+class DecimalString(ma.fields.Field):
+    """A non-money decimal (percentages, shares), exact in and a fixed-point string out."""
+
+    def __init__(self, *, places: int, max_value: Decimal, **kwargs: Any) -> None:
+        metadata = {"type": "string", "example": "33.33", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+        self.places = places
+        self.max_value = max_value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return money.parse_decimal(value, max_places=self.places, max_value=self.max_value)
+        except money.MoneyError as exc:
+            raise ma.ValidationError(str(exc)) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else money.format_decimal(Decimal(value), self.places)
+
+
+class CalendarDate(ma.fields.Date):
+    """`YYYY-MM-DD`, a real date, from 1900-01-01 to a year ahead of today (UTC)."""
+
+    def __init__(self, *, bounded: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bounded = bounded
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not ISO_DATE.fullmatch(value.strip()):
+            raise ma.ValidationError("Not a valid date; use YYYY-MM-DD.")
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ma.ValidationError("Not a valid calendar date.") from None
+        if self.bounded:
+            if parsed < EARLIEST_DATE:
+                raise ma.ValidationError("Must not be before 1900-01-01.")
+            if parsed > utc_today() + LATEST_DATE_AHEAD:
+                raise ma.ValidationError("Must not be more than 366 days after today.")
+        return parsed
+
+
+class Timestamp(ma.fields.Field):
+    """A UTC timestamp rendered as ISO 8601 with a `Z` suffix."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "format": "date-time", "example": "2026-01-31T12:00:00Z"}
+        super().__init__(dump_only=True, metadata=metadata, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def minor_units(
+    value: Decimal, currency: str, path: str, *, allow_zero: bool = False, signed: bool = False
+) -> int:
+    """Convert a loaded amount to the currency's minor units, or answer 422 at `path`."""
+    try:
+        return money.parse_amount(value, currency, signed=signed, allow_zero=allow_zero)
+    except money.MoneyError as exc:
+        raise ValidationFailed.field(path, str(exc)) from None

@@ -1,0 +1,64 @@
+"""Accounts and their sign-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from expense_tracker.database import BigId, UTCDateTime, utcnow
+from expense_tracker.extensions import db
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # `email` keeps the spelling the user gave; `email_key` is its Unicode case fold, unique,
+    # so that two spellings of one address cannot both register. NULL once deleted.
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_key: Mapped[str | None] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(100))
+    default_currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("length(default_currency) = 3", name="currency_code"),
+        CheckConstraint(
+            "(deleted_at IS NULL) = (email_key IS NOT NULL)", name="deleted_frees_email"
+        ),
+    )
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class AuthSession(db.Model):
+    """One sign-in: every token pair issued from one login and its refreshes.
+
+    Revocation is stored here rather than in process memory, so it survives restarts and
+    holds across gunicorn workers. `refresh_jti` is the only refresh token of the session
+    that still works; presenting an older one means it leaked, and ends the session.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    refresh_jti: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_auth_sessions_user_id", "user_id"),)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > utcnow()

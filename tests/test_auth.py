@@ -1,0 +1,295 @@
+"""Accounts and tokens, as a client sees them."""
+
+from __future__ import annotations
+
+import time
+
+from flask_jwt_extended import create_access_token
+
+from tests.conftest import PASSWORD
+
+
+def login(client, email, password=PASSWORD, **extra):
+    return client.post("/token", data={"username": email, "password": password, **extra})
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_registration_returns_the_user_without_the_hash(client):
+    response = client.post(
+        "/users/",
+        json={"email": "Ana@Example.com", "password": PASSWORD, "full_name": "  Ana  "},
+    )
+    assert response.status_code == 201
+    body = response.get_json()
+    assert set(body) == {"id", "email", "full_name", "default_currency", "created_at"}
+    assert body["full_name"] == "Ana"
+    assert body["default_currency"] == "USD"
+    assert body["created_at"].endswith("Z")
+    assert response.headers["Location"] == "/users/me"
+
+
+def test_registration_without_trailing_slash_is_the_same_resource(client):
+    response = client.post(
+        "/users", json={"email": "b@example.com", "password": PASSWORD, "full_name": "B"}
+    )
+    assert response.status_code == 201
+
+
+def test_email_taken_in_another_letter_case_is_a_conflict(client, user):
+    response = client.post(
+        "/users/",
+        json={"email": user.email.upper(), "password": PASSWORD, "full_name": "Copy"},
+    )
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+
+
+def test_registration_validates_every_field(client):
+    response = client.post(
+        "/users/",
+        json={
+            "email": "not-an-email",
+            "password": "short",
+            "full_name": "   ",
+            "default_currency": "XXX",
+        },
+    )
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert set(errors) == {"email", "password", "full_name", "default_currency"}
+
+
+def test_registration_refuses_read_only_and_unknown_fields(client):
+    response = client.post(
+        "/users/",
+        json={
+            "email": "c@example.com",
+            "password": PASSWORD,
+            "full_name": "C",
+            "id": 7,
+            "is_admin": True,
+        },
+    )
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"id", "is_admin"}
+
+
+def test_currency_is_accepted_in_any_case_and_returned_upper_case(client):
+    response = client.post(
+        "/users/",
+        json={
+            "email": "d@example.com",
+            "password": PASSWORD,
+            "full_name": "D",
+            "default_currency": "eur",
+        },
+    )
+    assert response.get_json()["default_currency"] == "EUR"
+
+
+def test_login_with_form_and_with_json(client, user):
+    form = login(client, user.email, grant_type="password", scope="", client_id="x")
+    assert form.status_code == 200
+    body = form.get_json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] > 0
+    as_json = client.post("/token", json={"email": user.email.upper(), "password": PASSWORD})
+    assert as_json.status_code == 200
+
+
+def test_login_refuses_both_username_and_email(client, user):
+    response = client.post(
+        "/token", json={"email": user.email, "username": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 422
+
+
+def test_login_refuses_another_grant_type(client, user):
+    response = login(client, user.email, grant_type="client_credentials")
+    assert response.status_code == 422
+
+
+def test_wrong_password_and_unknown_email_get_the_same_401(client, user):
+    wrong = login(client, user.email, "wrong password!")
+    unknown = login(client, "nobody@example.com")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json()
+    assert wrong.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_unknown_email_costs_as_much_as_a_wrong_password(app, client, user):
+    # Both paths run one bcrypt check at the configured cost; at cost 4 a few ms each.
+    def timed(email, password):
+        start = time.perf_counter()
+        for _ in range(10):
+            login(client, email, password)
+        return time.perf_counter() - start
+
+    wrong = timed(user.email, "wrong password!")
+    unknown = timed("nobody@example.com", PASSWORD)
+    assert unknown > wrong / 3
+
+
+def test_passwords_differing_after_72_bytes_are_different(client):
+    base = "é" * 36  # 72 bytes of UTF-8
+    client.post(
+        "/users/",
+        json={"email": "long@example.com", "password": base + "AAAA", "full_name": "Long"},
+    )
+    assert login(client, "long@example.com", base + "AAAA").status_code == 200
+    assert login(client, "long@example.com", base + "BBBB").status_code == 401
+
+
+def test_passwords_are_not_trimmed(client):
+    client.post(
+        "/users/", json={"email": "sp@example.com", "password": "  spaced out  ", "full_name": "Sp"}
+    )
+    assert login(client, "sp@example.com", "  spaced out  ").status_code == 200
+    assert login(client, "sp@example.com", "spaced out").status_code == 401
+
+
+def test_me_needs_a_token(client):
+    response = client.get("/users/me")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.get_json()["type"] == "/problems/unauthorized"
+
+
+def test_me_with_token(client, user):
+    response = client.get("/users/me", headers=user.headers)
+    assert response.status_code == 200
+    assert response.get_json()["email"] == user.email
+
+
+def test_garbage_and_tampered_tokens_are_401(client, user):
+    assert client.get("/users/me", headers=bearer("garbage")).status_code == 401
+    header, payload, signature = user.access_token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    response = client.get("/users/me", headers=bearer(tampered))
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+
+
+def test_expired_token_is_401(app, client, user):
+    with app.app_context():
+        from datetime import timedelta
+
+        token = create_access_token(
+            identity=str(user.id),
+            additional_claims={"sid": 1},
+            expires_delta=timedelta(seconds=-10),
+        )
+    response = client.get("/users/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert "expired" in response.get_json()["detail"]
+
+
+def test_refresh_token_is_refused_where_access_is_expected_and_vice_versa(client, user):
+    assert client.get("/users/me", headers=bearer(user.refresh_token)).status_code == 401
+    assert client.post("/token/refresh", headers=user.headers).status_code == 401
+
+
+def test_refresh_rotates_and_the_old_refresh_token_stops_working(client, user):
+    first = client.post("/token/refresh", headers=bearer(user.refresh_token))
+    assert first.status_code == 200
+    pair = first.get_json()
+    assert pair["refresh_token"] != user.refresh_token
+    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 200
+    reused = client.post("/token/refresh", headers=bearer(user.refresh_token))
+    assert reused.status_code == 401
+    # Reuse of a rotated token ends the whole session: the successor is dead too.
+    assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 401
+    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 401
+
+
+def test_revoke_ends_the_whole_session(client, user):
+    refreshed = client.post("/token/refresh", headers=bearer(user.refresh_token)).get_json()
+    assert client.post("/token/revoke", headers=user.headers).status_code == 204
+    for token in (user.access_token, refreshed["access_token"]):
+        assert client.get("/users/me", headers=bearer(token)).status_code == 401
+    assert (
+        client.post("/token/refresh", headers=bearer(refreshed["refresh_token"])).status_code == 401
+    )
+
+
+def test_revoke_with_the_refresh_token_and_other_sessions_survive(client, user):
+    other_session = login(client, user.email).get_json()
+    assert client.post("/token/revoke", headers=bearer(user.refresh_token)).status_code == 204
+    assert client.get("/users/me", headers=user.headers).status_code == 401
+    assert client.get("/users/me", headers=bearer(other_session["access_token"])).status_code == 200
+
+
+def test_revocation_survives_a_restart(client, user, database_url):
+    from expense_tracker import create_app
+
+    client.post("/token/revoke", headers=user.headers)
+    restarted = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
+    response = restarted.test_client().get("/users/me", headers=user.headers)
+    assert response.status_code == 401
+    with restarted.app_context():
+        from expense_tracker.extensions import db
+
+        db.engine.dispose()
+
+
+def test_update_profile(client, user):
+    response = client.patch(
+        "/users/me", json={"full_name": "New Name", "default_currency": "jpy"}, headers=user.headers
+    )
+    assert response.status_code == 200
+    assert response.get_json()["full_name"] == "New Name"
+    assert response.get_json()["default_currency"] == "JPY"
+
+
+def test_email_cannot_be_changed_through_patch(client, user):
+    response = client.patch("/users/me", json={"email": "x@example.com"}, headers=user.headers)
+    assert response.status_code == 422
+    assert "email" in response.get_json()["errors"]
+
+
+def test_password_change_needs_current_password(client, user):
+    missing = client.patch("/users/me", json={"password": "another password"}, headers=user.headers)
+    assert missing.status_code == 422
+    wrong = client.patch(
+        "/users/me",
+        json={"password": "another password", "current_password": "nope nope"},
+        headers=user.headers,
+    )
+    assert wrong.status_code == 403
+
+
+def test_password_change_ends_every_session(client, user):
+    second = login(client, user.email).get_json()
+    response = client.patch(
+        "/users/me",
+        json={"password": "another password", "current_password": PASSWORD},
+        headers=user.headers,
+    )
+    assert response.status_code == 200
+    assert client.get("/users/me", headers=user.headers).status_code == 401
+    assert client.get("/users/me", headers=bearer(second["access_token"])).status_code == 401
+    assert login(client, user.email).status_code == 401
+    assert login(client, user.email, "another password").status_code == 200
+
+
+def test_delete_account_needs_the_password(client, user):
+    response = client.delete(
+        "/users/me", json={"current_password": "wrong one"}, headers=user.headers
+    )
+    assert response.status_code == 403
+    assert client.get("/users/me", headers=user.headers).status_code == 200
+
+
+def test_deleted_account_is_anonymised_and_its_email_freed(client, user):
+    response = client.delete("/users/me", json={"current_password": PASSWORD}, headers=user.headers)
+    assert response.status_code == 204
+    assert client.get("/users/me", headers=user.headers).status_code == 401
+    assert login(client, user.email).status_code == 401
+    again = client.post(
+        "/users/", json={"email": user.email, "password": PASSWORD, "full_name": "Again"}
+    )
+    assert again.status_code == 201
+    assert again.get_json()["id"] != user.id

@@ -1,0 +1,129 @@
+"""The contract's general rules, which every endpoint gets from shared mechanisms."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ConfigurationError
+from expense_tracker import create_app
+
+
+def test_malformed_json_is_400_problem(client):
+    response = client.post("/users/", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == 400
+    assert body["type"] == "/problems/malformed-request"
+
+
+def test_nan_literal_is_malformed_json(client):
+    response = client.post("/users/", data='{"email": NaN}', content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_wrong_content_type_is_415(client):
+    response = client.post("/users/", data="email=a", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.mimetype == "application/problem+json"
+
+
+def test_body_over_the_limit_is_413(client):
+    big = '{"full_name": "' + "x" * (1024 * 1024) + '"}'
+    response = client.post("/users/", data=big, content_type="application/json")
+    assert response.status_code == 413
+    assert response.get_json()["type"] == "/problems/payload-too-large"
+
+
+def test_unknown_path_is_404_problem(client):
+    response = client.get("/nothing-here")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_wrong_method_is_405_with_allow(client):
+    response = client.put("/users/me", json={})
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert {"GET", "PATCH", "DELETE"} <= allowed
+
+
+def test_every_response_carries_nosniff(client):
+    for path in ("/healthz", "/nothing", "/openapi.json"):
+        assert client.get(path).headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_cors_exposes_the_contract_headers():
+    app = create_app("testing", {"CORS_ORIGINS": ["https://app.example.com"]})
+    response = app.test_client().get("/healthz", headers={"Origin": "https://app.example.com"})
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    exposed = {h.strip() for h in response.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"X-Total-Count", "Link", "Location", "ETag", "Retry-After", "X-Request-ID"} <= exposed
+
+
+def test_cors_ignores_origins_not_configured():
+    app = create_app("testing", {"CORS_ORIGINS": ["https://app.example.com"]})
+    response = app.test_client().get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_unexpected_errors_leak_nothing():
+    app = create_app("testing")
+
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError("secret internal detail SELECT * FROM users")
+
+    response = app.test_client().get("/boom-for-test")
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
+    assert "secret" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [("", "not set"), ("short", "shorter"), ("changeme", "known default")],
+)
+def test_production_refuses_unsafe_secrets(secret, reason):
+    with pytest.raises(ConfigurationError, match=reason):
+        create_app("production", {"SECRET_KEY": secret, "JWT_SECRET_KEY": "j" * 40})
+
+
+def test_production_starts_with_strong_secrets():
+    app = create_app("production", {"SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40})
+    assert not app.debug
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+
+
+def test_readiness_is_503_when_the_database_does_not_answer():
+    # A port where nothing listens: a throwaway, never the shared server.
+    app = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none"},
+    )
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_openapi_document_and_docs(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/users/me" in spec["paths"]
+    problem = spec["components"]["responses"]["UNAUTHORIZED"]["content"]
+    assert "application/problem+json" in problem
+    assert client.get("/docs").status_code == 200
+
+
+def test_every_operation_documents_problem_responses(client):
+    spec = client.get("/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            errors = [code for code in operation["responses"] if code.startswith(("4", "5"))]
+            assert errors, f"{method.upper()} {path} documents no error response"
