@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -97,3 +97,13 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         for pragma in SQLITE_FILE_PRAGMAS:
             cursor.execute(pragma)
     cursor.close()
+
+
+class VersionedMixin:
+    """A row version, incremented by every UPDATE and checked by it (optimistic locking)."""
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app, json, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -217,6 +218,15 @@ def handle_database_unavailable(error: Exception) -> Response:
     return problem_response(503, "The database is not answering; try again shortly.")
 
 
+def handle_concurrent_update(error: StaleDataError) -> Response:
+    """Another request updated the row between our read and our write."""
+    if "If-Match" in request.headers:
+        return PreconditionFailed().to_response()
+    return Conflict(
+        "The resource was changed by another request; fetch it and retry."
+    ).to_response()
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.error("unhandled error", exc_info=error)
     return problem_response(500, "An unexpected error occurred.")
@@ -227,4 +237,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
+    app.register_error_handler(StaleDataError, handle_concurrent_update)
     app.register_error_handler(Exception, handle_unexpected)
