@@ -1,0 +1,1 @@
+"""Groups, shared expenses, balances and settling up."""
