@@ -164,6 +164,16 @@ def accepts(*mimetypes: str) -> Callable[[F], F]:
     return decorator
 
 
+def body_limit(setting: str) -> Callable[[F], F]:
+    """Give a view its own request body limit: the name of a config key in bytes."""
+
+    def decorator(func: F) -> F:
+        func.max_body_setting = setting  # type: ignore[attr-defined]
+        return func
+
+    return decorator
+
+
 def accepted_mimetypes(view: Callable[..., Any] | None) -> Iterable[str]:
     view_class = getattr(view, "view_class", None)
     if view_class is not None:

@@ -23,6 +23,7 @@ from iso4217 import Currency
 __all__ = [
     "MAX_AMOUNT",
     "MoneyError",
+    "currencies_by_exponent",
     "currency_exponent",
     "format_amount",
     "format_decimal",
@@ -252,3 +253,13 @@ def format_decimal(value: Decimal, places: int) -> str:
     if text.startswith("-") and not text.strip("-0."):
         text = text[1:]
     return text
+
+
+@lru_cache(maxsize=1)
+def currencies_by_exponent() -> dict[int, frozenset[str]]:
+    """Every ISO 4217 code with minor units, grouped by how many (for per-currency SQL)."""
+    groups: dict[int, set[str]] = {}
+    for currency in Currency:
+        if currency.exponent is not None:
+            groups.setdefault(currency.exponent, set()).add(currency.code)
+    return {exponent: frozenset(codes) for exponent, codes in groups.items()}

@@ -1,7 +1,133 @@
-"""Personal expenses."""
+"""Personal expenses: /expenses/."""
 
 from __future__ import annotations
 
-from expense_tracker.api import Blueprint
+from typing import Any
 
-blp = Blueprint("expenses", __name__, description="Personal expenses")
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+
+from expense_tracker.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
+from expense_tracker.etag import check_if_match, etag_header
+from expense_tracker.expenses import csv_io, service
+from expense_tracker.expenses.schemas import (
+    CategoryCountSchema,
+    CategoryQuerySchema,
+    ExpenseCreateSchema,
+    ExpenseExportQuerySchema,
+    ExpenseListQuerySchema,
+    ExpenseSchema,
+    ExpenseUpdateSchema,
+    ImportFileSchema,
+    ImportQuerySchema,
+    ImportResultSchema,
+    SummaryQuerySchema,
+    SummaryRowSchema,
+)
+from expense_tracker.models import Expense
+from expense_tracker.pagination import paginate
+
+blp = Blueprint("expenses", __name__, url_prefix="/expenses", description="Personal expenses")
+
+ExpenseWithHeaders = tuple[Expense, dict[str, str]]
+
+
+@blp.route("/")
+class Expenses(MethodView):
+    decorators = [auth_required()]
+
+    @blp.arguments(ExpenseListQuerySchema, location="query")
+    @blp.response(200, ExpenseSchema(many=True))
+    @blp.errors(422)
+    def get(self, args: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+        """List my expenses: filters, sort and pagination"""
+        statement = service.filtered_expenses(current_user, args)
+        return paginate(statement, args["skip"], args["limit"])
+
+    @blp.arguments(ExpenseCreateSchema)
+    @blp.response(201, ExpenseSchema)
+    @blp.errors(422)
+    def post(self, data: dict[str, Any]) -> ExpenseWithHeaders:
+        """Record an expense"""
+        expense = service.create_expense(current_user, data)
+        return expense, {"Location": f"/expenses/{expense.id}", **etag_header(expense)}
+
+
+@blp.route("/<int:expense_id>")
+class ExpenseById(MethodView):
+    decorators = [auth_required()]
+
+    @blp.response(200, ExpenseSchema)
+    @blp.errors(404)
+    def get(self, expense_id: int) -> ExpenseWithHeaders:
+        """One of my expenses"""
+        expense = service.get_owned_expense(current_user, expense_id)
+        return expense, etag_header(expense)
+
+    @blp.arguments(ExpenseUpdateSchema)
+    @blp.response(200, ExpenseSchema)
+    @blp.errors(404, 412, 422)
+    def patch(self, changes: dict[str, Any], expense_id: int) -> ExpenseWithHeaders:
+        """Change some fields of an expense (If-Match: its ETag, to refuse lost updates)"""
+        expense = service.get_owned_expense(current_user, expense_id)
+        check_if_match(expense)
+        expense = service.update_expense(expense, changes)
+        return expense, etag_header(expense)
+
+    @blp.response(204)
+    @blp.errors(404, 412)
+    def delete(self, expense_id: int) -> None:
+        """Delete an expense"""
+        expense = service.get_owned_expense(current_user, expense_id)
+        check_if_match(expense)
+        service.delete_expense(expense)
+
+
+@blp.get("/summary")
+@auth_required()
+@blp.arguments(SummaryQuerySchema, location="query")
+@blp.response(200, SummaryRowSchema(many=True))
+@blp.errors(422)
+def summary(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Totals and counts per category, month or payment method, per currency"""
+    return service.summarise(current_user, args)
+
+
+@blp.get("/categories")
+@auth_required()
+@blp.arguments(CategoryQuerySchema, location="query")
+@blp.response(200, CategoryCountSchema(many=True))
+def categories(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The categories I have used, most used first (for autocomplete)"""
+    return service.category_counts(current_user, args.get("q"))
+
+
+@blp.get("/export.csv")
+@auth_required()
+@blp.arguments(ExpenseExportQuerySchema, location="query")
+@blp.response(200, content_type="text/csv", description="CSV, streamed")
+@blp.errors(422)
+def export_csv(args: dict[str, Any]) -> Response:
+    """Every matching expense as CSV (same filters and order as the list, no pagination)"""
+    rows = service.iter_filtered(current_user, args)
+    return Response(
+        stream_with_context(csv_io.export_lines(rows)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="expenses.csv"'},
+    )
+
+
+@blp.post("/import")
+@auth_required()
+@accepts(MULTIPART_MIMETYPE)
+@body_limit("IMPORT_MAX_CONTENT_LENGTH")
+@blp.arguments(ImportQuerySchema, location="query")
+@blp.arguments(ImportFileSchema, location="files")
+@blp.response(201, ImportResultSchema)
+@blp.errors(413, 422)
+def import_csv(args: dict[str, Any], files: dict[str, Any]) -> dict[str, int]:
+    """Import expenses from CSV: all rows or none; exact duplicates skipped by default"""
+    upload = files["file"]
+    raw = upload.read()
+    return service.import_expenses(current_user, raw, allow_duplicates=args["allow_duplicates"])

@@ -35,6 +35,8 @@ class Expense(VersionedMixin, db.Model):
     amount: Mapped[int] = mapped_column(MinorUnits)  # minor units of `currency`
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX_LENGTH), default="")
+    # Case fold of `description`, for the case-insensitive text search `q`.
+    description_key: Mapped[str] = mapped_column(String(4 * DESCRIPTION_MAX_LENGTH), default="")
     payment_method: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('amount', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('description_key', sa.String(length=2000), nullable=False),
     sa.Column('payment_method', sa.String(length=20), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

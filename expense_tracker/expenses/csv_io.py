@@ -1,0 +1,162 @@
+"""CSV export (streamed row by row) and import (validated whole before anything is written)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import marshmallow as ma
+
+from expense_tracker import money
+from expense_tracker.errors import ValidationFailed
+from expense_tracker.fields import Amount, CalendarDate, Text
+from expense_tracker.models import Expense
+from expense_tracker.models.expense import CATEGORY_MAX_LENGTH, DESCRIPTION_MAX_LENGTH
+
+COLUMNS = ("date", "category", "amount", "currency", "description", "payment_method")
+MAX_ROWS = 50_000
+# At most this many invalid lines are reported: enough to fix a file, bounded in size.
+MAX_REPORTED_LINES = 100
+EXPORT_BATCH = 500
+
+
+class ImportRowSchema(ma.Schema):
+    date = CalendarDate(required=True)
+    category = Text(required=True, min_length=1, max_length=CATEGORY_MAX_LENGTH)
+    amount = Amount(required=True)
+    currency = ma.fields.String(load_default="")
+    description = Text(max_length=DESCRIPTION_MAX_LENGTH, load_default="")
+    payment_method = ma.fields.String(required=True)
+
+    @ma.validates("payment_method")
+    def known_method(self, value: str, **kwargs: Any) -> None:
+        from expense_tracker.models.expense import PAYMENT_METHODS
+
+        if value not in PAYMENT_METHODS:
+            raise ma.ValidationError(f"Must be one of: {', '.join(PAYMENT_METHODS)}.")
+
+
+def export_lines(expenses: Iterable[Expense]) -> Iterator[str]:
+    """The CSV text in chunks: the header, then a chunk per batch of expenses."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for count, expense in enumerate(expenses, start=1):
+        writer.writerow(
+            (
+                expense.date.isoformat(),
+                expense.category,
+                money.format_amount(expense.amount, expense.currency),
+                expense.currency,
+                expense.description,
+                expense.payment_method,
+            )
+        )
+        if count % EXPORT_BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _file_problem(message: str) -> ValidationFailed:
+    return ValidationFailed("The file cannot be imported.", errors={"file": [message]})
+
+
+def _decode(raw: bytes) -> str:
+    if not raw.strip():
+        raise _file_problem("The file is empty.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _file_problem("The file is not UTF-8 text.") from None
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """CSV records with the file line on which each starts (the header is line 1)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for record in reader:
+            yield start, record
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _file_problem(f"Line {reader.line_num}: not valid CSV ({exc}).") from None
+
+
+def _normalised_row(
+    record: list[str], header: list[str], default_currency: str
+) -> tuple[dict[str, Any] | None, list[str]]:
+    if len(record) != len(header):
+        return None, [f"Expected {len(header)} columns, found {len(record)}."]
+    try:
+        loaded = ImportRowSchema().load(dict(zip(header, record, strict=True)))
+    except ma.ValidationError as exc:
+        messages = exc.normalized_messages()
+        return None, [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(messages.items())]
+    currency_text = loaded["currency"].strip()
+    try:
+        currency = money.normalize_currency(currency_text) if currency_text else default_currency
+    except money.MoneyError as exc:
+        return None, [f"currency: {exc}"]
+    try:
+        amount = money.parse_amount(loaded["amount"], currency)
+    except money.MoneyError as exc:
+        return None, [f"amount: {exc}"]
+    return {**loaded, "currency": currency, "amount": amount}, []
+
+
+def parse_import(raw: bytes, default_currency: str) -> list[dict[str, Any]]:
+    """Every row of the file as expense values; 422 naming each invalid line otherwise."""
+    records = [
+        (line, record)
+        for line, record in _records(_decode(raw))
+        if any(cell.strip() for cell in record)  # blank lines carry nothing
+    ]
+    if not records:
+        raise _file_problem("The file is empty.")
+    header = [name.strip() for name in records[0][1]]
+    if sorted(header) != sorted(COLUMNS):
+        raise _file_problem(f"The first line must name exactly these columns: {','.join(COLUMNS)}.")
+    if len(records) - 1 > MAX_ROWS:
+        raise _file_problem(f"The file has more than {MAX_ROWS} rows.")
+    rows: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    for line, record in records[1:]:
+        row, messages = _normalised_row(record, header, default_currency)
+        if messages:
+            if len(errors) < MAX_REPORTED_LINES:
+                errors[str(line)] = messages
+            else:
+                errors.setdefault("more", ["Further invalid lines are not listed."])
+        elif row is not None:
+            rows.append(row)
+    if errors:
+        raise ValidationFailed("Some lines are invalid; nothing was imported.", errors=errors)
+    if not rows:
+        raise _file_problem("The file has no rows after the header.")
+    return rows
+
+
+def row_identity(row: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[name] for name in COLUMNS)
+
+
+def without_duplicates(
+    rows: list[dict[str, Any]], existing: Iterable[tuple[Any, ...]]
+) -> tuple[list[dict[str, Any]], int]:
+    """Drop rows equal to an existing expense, one existing expense per dropped row."""
+    available = Counter(existing)
+    kept: list[dict[str, Any]] = []
+    skipped = 0
+    for row in rows:
+        identity = row_identity(row)
+        if available[identity] > 0:
+            available[identity] -= 1
+            skipped += 1
+        else:
+            kept.append(row)
+    return kept, skipped

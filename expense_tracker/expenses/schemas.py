@@ -1,0 +1,114 @@
+"""Request and response bodies, and query strings, for personal expenses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+
+from expense_tracker.fields import Amount, CalendarDate, Currency, Text, Timestamp
+from expense_tracker.models.expense import (
+    CATEGORY_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    PAYMENT_METHODS,
+)
+from expense_tracker.schemas import InputSchema, OutputSchema, PaginationQuerySchema, QuerySchema
+
+SORTS = ("-date", "date", "-amount", "amount")
+GROUPINGS = ("category", "month", "payment_method")
+
+
+def payment_method_field(**kwargs: Any) -> ma.fields.String:
+    return ma.fields.String(validate=ma.validate.OneOf(PAYMENT_METHODS), **kwargs)
+
+
+class ExpenseSchema(OutputSchema):
+    id = ma.fields.Integer()
+    date = ma.fields.Date()
+    category = ma.fields.String()
+    amount = Amount()
+    currency = ma.fields.String()
+    description = ma.fields.String()
+    payment_method = ma.fields.String()
+    created_at = Timestamp()
+    updated_at = Timestamp()
+
+
+class ExpenseCreateSchema(InputSchema):
+    date = CalendarDate()
+    category = Text(required=True, min_length=1, max_length=CATEGORY_MAX_LENGTH)
+    amount = Amount(required=True)
+    currency = Currency()
+    description = Text(max_length=DESCRIPTION_MAX_LENGTH, load_default="")
+    payment_method = payment_method_field(required=True)
+
+
+class ExpenseUpdateSchema(InputSchema):
+    date = CalendarDate()
+    category = Text(min_length=1, max_length=CATEGORY_MAX_LENGTH)
+    amount = Amount()
+    currency = Currency()
+    description = Text(max_length=DESCRIPTION_MAX_LENGTH)
+    payment_method = payment_method_field()
+
+
+class ExpenseFilterSchema(QuerySchema):
+    """The filters shared by the list, the summary and the export."""
+
+    date_from = CalendarDate(bounded=False)
+    date_to = CalendarDate(bounded=False)
+    category = Text(min_length=1, max_length=CATEGORY_MAX_LENGTH)
+    payment_method = payment_method_field()
+    currency = Currency()
+    min_amount = Amount(allow_zero=True)
+    max_amount = Amount(allow_zero=True)
+    q = Text(max_length=200)
+
+    @ma.validates_schema
+    def ranges_are_ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "date_from" in data and "date_to" in data and data["date_from"] > data["date_to"]:
+            raise ma.ValidationError("Must not be after date_to.", "date_from")
+        amounts = data.get("min_amount"), data.get("max_amount")
+        if None not in amounts and amounts[0] > amounts[1]:
+            raise ma.ValidationError("Must not be more than max_amount.", "min_amount")
+
+
+class ExpenseExportQuerySchema(ExpenseFilterSchema):
+    sort = ma.fields.String(load_default="-date", validate=ma.validate.OneOf(SORTS))
+
+
+class ExpenseListQuerySchema(ExpenseExportQuerySchema, PaginationQuerySchema):
+    pass
+
+
+class SummaryQuerySchema(ExpenseFilterSchema):
+    group_by = ma.fields.String(load_default="category", validate=ma.validate.OneOf(GROUPINGS))
+
+
+class SummaryRowSchema(OutputSchema):
+    key = ma.fields.String(metadata={"description": "Category, YYYY-MM, or payment method"})
+    currency = ma.fields.String()
+    total = Amount()
+    count = ma.fields.Integer()
+
+
+class CategoryQuerySchema(QuerySchema):
+    q = Text(max_length=CATEGORY_MAX_LENGTH, metadata={"description": "Prefix, any case"})
+
+
+class CategoryCountSchema(OutputSchema):
+    category = ma.fields.String()
+    count = ma.fields.Integer()
+
+
+class ImportQuerySchema(QuerySchema):
+    allow_duplicates = ma.fields.Boolean(load_default=False)
+
+
+class ImportFileSchema(ma.Schema):
+    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportResultSchema(OutputSchema):
+    imported = ma.fields.Integer()
+    skipped_duplicates = ma.fields.Integer()

@@ -1,0 +1,252 @@
+"""Personal expense rules: scoping, filters, writes, summaries and the category list.
+
+Every query starts from `owned_expenses(user)`, so another user's expense is simply not
+found (404), whichever path asks for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, extract, func, insert, or_, select
+from sqlalchemy.orm import aliased
+
+from expense_tracker import money
+from expense_tracker.errors import NotFound
+from expense_tracker.expenses import csv_io
+from expense_tracker.extensions import db
+from expense_tracker.fields import casefold_key, like_pattern, minor_units, utc_today
+from expense_tracker.models import Expense, User
+
+SORT_ORDERS = {
+    "-date": (Expense.date.desc(), Expense.id.desc()),
+    "date": (Expense.date.asc(), Expense.id.asc()),
+    "-amount": (Expense.amount.desc(), Expense.id.desc()),
+    "amount": (Expense.amount.asc(), Expense.id.asc()),
+}
+
+
+def owned_expenses(user: User) -> Select[tuple[Expense]]:
+    return select(Expense).where(Expense.owner_id == user.id)
+
+
+def get_owned_expense(user: User, expense_id: int) -> Expense:
+    """The user's expense with this id; 404 when it does not exist or is someone else's."""
+    expense = db.session.scalar(owned_expenses(user).where(Expense.id == expense_id))
+    if expense is None:
+        raise NotFound("No such expense.")
+    return expense
+
+
+def _amount_bound(value: Decimal, exponent: int, *, upper: bool) -> int:
+    """The integer minor-unit bound equivalent to a decimal bound in this exponent."""
+    scaled = value.scaleb(exponent)
+    return math.floor(scaled) if upper else math.ceil(scaled)
+
+
+def _amount_condition(value: Decimal, *, upper: bool, currency: str | None) -> ColumnElement[bool]:
+    """`amount >= value` (or `<=`) in major units, whatever each row's currency.
+
+    Amounts are stored in minor units, so the bound differs per currency's exponent. The
+    condition groups currencies by exponent: a handful of static clauses, no extra query.
+    """
+
+    def compare(bound: int) -> ColumnElement[bool]:
+        return Expense.amount <= bound if upper else Expense.amount >= bound
+
+    if currency is not None:
+        return compare(_amount_bound(value, money.currency_exponent(currency), upper=upper))
+    clauses = [
+        and_(Expense.currency.in_(sorted(codes)), compare(_amount_bound(value, e, upper=upper)))
+        for e, codes in sorted(money.currencies_by_exponent().items())
+    ]
+    return or_(*clauses)
+
+
+def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if "date_from" in filters:
+        conditions.append(Expense.date >= filters["date_from"])
+    if "date_to" in filters:
+        conditions.append(Expense.date <= filters["date_to"])
+    if "category" in filters:
+        conditions.append(Expense.category_key == casefold_key(filters["category"]))
+    if "payment_method" in filters:
+        conditions.append(Expense.payment_method == filters["payment_method"])
+    currency = filters.get("currency")
+    if currency is not None:
+        conditions.append(Expense.currency == currency)
+    if "min_amount" in filters:
+        conditions.append(_amount_condition(filters["min_amount"], upper=False, currency=currency))
+    if "max_amount" in filters:
+        conditions.append(_amount_condition(filters["max_amount"], upper=True, currency=currency))
+    if filters.get("q"):
+        pattern = like_pattern(casefold_key(filters["q"]))
+        conditions.append(
+            or_(
+                Expense.category_key.like(pattern, escape="\\"),
+                Expense.description_key.like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def filtered_expenses(user: User, filters: Mapping[str, Any]) -> Select[tuple[Expense]]:
+    """The user's expenses matching the filters, in the requested total order."""
+    return (
+        owned_expenses(user)
+        .where(*filter_conditions(filters))
+        .order_by(*SORT_ORDERS[filters.get("sort", "-date")])
+    )
+
+
+def _fields_in_currency(data: Mapping[str, Any], currency: str) -> dict[str, Any]:
+    """Turn loaded input into column values; the amount is checked against the currency."""
+    values = {name: value for name, value in data.items() if name != "amount"}
+    values["currency"] = currency
+    if "amount" in data:
+        values["amount"] = minor_units(data["amount"], currency, "amount")
+    if "category" in data:
+        values["category_key"] = casefold_key(data["category"])
+    if "description" in data:
+        values["description_key"] = casefold_key(data["description"])
+    return values
+
+
+def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
+    currency = data.get("currency") or user.default_currency
+    values = _fields_in_currency(data, currency)
+    values.setdefault("date", utc_today())
+    values.setdefault("description", "")
+    values.setdefault("description_key", "")
+    expense = Expense(owner_id=user.id, **values)
+    db.session.add(expense)
+    db.session.commit()
+    return expense
+
+
+def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
+    """Apply a partial update; a new currency must be able to hold the amount exactly."""
+    currency = changes.get("currency", expense.currency)
+    changes = dict(changes)
+    if currency != expense.currency and "amount" not in changes:
+        changes["amount"] = money.to_decimal(expense.amount, expense.currency)
+    for name, value in _fields_in_currency(changes, currency).items():
+        setattr(expense, name, value)
+    db.session.commit()
+    return expense
+
+
+def delete_expense(expense: Expense) -> None:
+    db.session.delete(expense)
+    db.session.commit()
+
+
+def _latest_spelling(user: User) -> Any:
+    """The category as spelled on the user's latest expense with the same folded key."""
+    latest = aliased(Expense)
+    return (
+        select(latest.category)
+        .where(latest.owner_id == user.id, latest.category_key == Expense.category_key)
+        .order_by(latest.created_at.desc(), latest.id.desc())
+        .limit(1)
+        .correlate(Expense)
+        .scalar_subquery()
+    )
+
+
+def summarise(user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Totals and counts per key and currency, computed by the database in one query.
+
+    Rows are ordered by key then currency in Python (code point order), because the two
+    databases collate text differently and the contract fixes the order.
+    """
+    group_by = filters.get("group_by", "category")
+    conditions = [Expense.owner_id == user.id, *filter_conditions(filters)]
+    totals = (func.sum(Expense.amount), func.count(Expense.id))
+    if group_by == "category":
+        statement = select(_latest_spelling(user), Expense.currency, *totals).group_by(
+            Expense.category_key, Expense.currency
+        )
+    elif group_by == "month":
+        year, month = extract("year", Expense.date), extract("month", Expense.date)
+        statement = select(year, month, Expense.currency, *totals).group_by(
+            year, month, Expense.currency
+        )
+    else:
+        statement = select(Expense.payment_method, Expense.currency, *totals).group_by(
+            Expense.payment_method, Expense.currency
+        )
+    rows = []
+    for row in db.session.execute(statement.where(*conditions)):
+        if group_by == "month":
+            key = f"{int(row[0]):04d}-{int(row[1]):02d}"
+            currency, total, count = row[2:]
+        else:
+            key, currency, total, count = row
+        rows.append({"key": key, "currency": currency, "total": int(total), "count": count})
+    rows.sort(key=lambda item: (item["key"], item["currency"]))
+    return rows
+
+
+def category_counts(user: User, prefix: str | None) -> list[dict[str, Any]]:
+    """Each category the user has used, with its count: most used first, then by name."""
+    statement = (
+        select(_latest_spelling(user), func.count(Expense.id))
+        .where(Expense.owner_id == user.id)
+        .group_by(Expense.category_key)
+    )
+    if prefix:
+        escaped = like_pattern(casefold_key(prefix))[1:]  # drop the leading wildcard
+        statement = statement.where(Expense.category_key.like(escaped, escape="\\"))
+    rows = [{"category": name, "count": count} for name, count in db.session.execute(statement)]
+    rows.sort(key=lambda item: (-item["count"], item["category"]))
+    return rows
+
+
+def iter_filtered(user: User, filters: Mapping[str, Any], batch: int = 1000) -> Iterator[Expense]:
+    """Stream matching expenses from the database in batches (for the CSV export)."""
+    statement = filtered_expenses(user, filters).execution_options(yield_per=batch)
+    yield from db.session.scalars(statement)
+
+
+def existing_rows(user: User, first: date, last: date) -> list[tuple[Any, ...]]:
+    """The six exported fields of the user's expenses dated within [first, last]."""
+    statement = select(
+        Expense.date,
+        Expense.category,
+        Expense.amount,
+        Expense.currency,
+        Expense.description,
+        Expense.payment_method,
+    ).where(Expense.owner_id == user.id, Expense.date.between(first, last))
+    return [tuple(row) for row in db.session.execute(statement)]
+
+
+def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[str, int]:
+    """Import a CSV file whole, or nothing of it (see csv_io for the file rules)."""
+    rows = csv_io.parse_import(raw, user.default_currency)
+    skipped = 0
+    if not allow_duplicates:
+        dates = [row["date"] for row in rows]
+        existing = existing_rows(user, min(dates), max(dates))
+        rows, skipped = csv_io.without_duplicates(rows, existing)
+    if rows:
+        db.session.execute(
+            insert(Expense),
+            [
+                {
+                    **row,
+                    "owner_id": user.id,
+                    "category_key": casefold_key(row["category"]),
+                    "description_key": casefold_key(row["description"]),
+                }
+                for row in rows
+            ],
+        )
+    db.session.commit()
+    return {"imported": len(rows), "skipped_duplicates": skipped}
