@@ -125,5 +125,7 @@ def test_every_operation_documents_problem_responses(client):
     spec = client.get("/openapi.json").get_json()
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
+            if method == "parameters":
+                continue
             errors = [code for code in operation["responses"] if code.startswith(("4", "5"))]
             assert errors, f"{method.upper()} {path} documents no error response"
