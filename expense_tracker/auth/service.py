@@ -116,8 +116,16 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
 
 
 def delete_account(user: User, current_password: str) -> None:
-    """Anonymise the account: it cannot sign in, its email is free, its own data is gone."""
+    """Anonymise the account: it cannot sign in, its email is free, its own data is gone.
+
+    409 while the user has a non-zero balance in a group, or is the only owner of a group
+    with other members. Their group memberships end; group history keeps their user_id.
+    """
+    # Group membership rules live with groups; only account deletion needs them here.
+    from expense_tracker.groups.service import leave_all_groups
+
     _require_password(user, current_password)
+    leave_all_groups(user)
     db.session.execute(delete(Expense).where(Expense.owner_id == user.id))
     _end_all_sessions(user)
     user.email = None

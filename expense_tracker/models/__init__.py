@@ -1,6 +1,24 @@
 """All models, imported here so that Alembic and the application see every table."""
 
 from expense_tracker.models.expense import Expense
+from expense_tracker.models.group import (
+    ExpensePayer,
+    ExpenseSplit,
+    Group,
+    GroupExpense,
+    GroupMember,
+    Settlement,
+)
 from expense_tracker.models.user import AuthSession, User
 
-__all__ = ["AuthSession", "Expense", "User"]
+__all__ = [
+    "AuthSession",
+    "Expense",
+    "ExpensePayer",
+    "ExpenseSplit",
+    "Group",
+    "GroupExpense",
+    "GroupMember",
+    "Settlement",
+    "User",
+]

@@ -1,0 +1,215 @@
+"""Members' balances, computed by the database with aggregates.
+
+For each (group, member): `paid` sums their payer rows, `owed` their split rows, `sent`
+and `received` their settlements plus their paid splits. A split marked paid is a
+settlement from its member to the expense's payers; with several payers it is divided in
+proportion to what each paid, by largest remainder in ascending user_id, and the part
+that would go to the member themself is no transfer at all.
+
+The cost does not depend on the number of expenses: one aggregate statement for
+everything but paid splits of several-payer bills, and one more statement for those
+(whose division needs exact arithmetic that 64-bit SQL integers cannot hold:
+amount x amount overflows), divided here in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, union_all
+
+from expense_tracker.extensions import db
+from expense_tracker.models import ExpensePayer, ExpenseSplit, GroupExpense, Settlement
+from expense_tracker.settle import Transfer, settle_up_plan
+from expense_tracker.splits import allocate_proportionally
+
+
+@dataclass
+class Balance:
+    """One member's position in one group, in minor units of the group's currency."""
+
+    user_id: int
+    currency: str
+    paid: int = 0
+    owed: int = 0
+    sent: int = 0
+    received: int = 0
+
+    @property
+    def net(self) -> int:
+        """> 0: the group owes this member; < 0: the member owes the group."""
+        return self.paid - self.owed + self.sent - self.received
+
+
+# (paid, owed, sent, received) per (group_id, user_id)
+Totals = dict[tuple[int, int], list[int]]
+PAID, OWED, SENT, RECEIVED = range(4)
+_ZERO = literal_column("0")
+
+
+def _row(
+    group_id: ColumnElement[int],
+    user_id: ColumnElement[int],
+    *,
+    paid: ColumnElement[int] = _ZERO,
+    owed: ColumnElement[int] = _ZERO,
+    sent: ColumnElement[int] = _ZERO,
+    received: ColumnElement[int] = _ZERO,
+) -> Select[Any]:
+    """One arm of the union: a member and the amounts it adds to each of their totals."""
+    return select(
+        group_id.label("group_id"),
+        user_id.label("user_id"),
+        paid.label("paid"),
+        owed.label("owed"),
+        sent.label("sent"),
+        received.label("received"),
+    )
+
+
+def _payer_counts(group_ids: Collection[int]) -> Select[tuple[int, int, int]]:
+    """Per expense of these groups: how many payers, and the smallest payer id."""
+    return (
+        select(
+            ExpensePayer.expense_id,
+            func.count().label("payer_count"),
+            func.min(ExpensePayer.user_id).label("payer_id"),
+        )
+        .join(GroupExpense, GroupExpense.id == ExpensePayer.expense_id)
+        .where(GroupExpense.group_id.in_(group_ids))
+        .group_by(ExpensePayer.expense_id)
+    )
+
+
+def _aggregate_totals(group_ids: Collection[int]) -> Totals:
+    """Everything except paid splits of several-payer expenses, in one statement."""
+    payer_counts = _payer_counts(group_ids).subquery()
+    single_payer_paid_splits = (
+        select(GroupExpense.group_id, ExpenseSplit.user_id, payer_counts.c.payer_id)
+        .add_columns(ExpenseSplit.amount)
+        .join(GroupExpense, GroupExpense.id == ExpenseSplit.expense_id)
+        .join(payer_counts, payer_counts.c.expense_id == ExpenseSplit.expense_id)
+        .where(
+            GroupExpense.group_id.in_(group_ids),
+            ExpenseSplit.is_paid.is_(True),
+            payer_counts.c.payer_count == 1,
+            ExpenseSplit.user_id != payer_counts.c.payer_id,
+        )
+        .subquery()
+    )
+    in_groups = GroupExpense.group_id.in_(group_ids)
+    parts = [
+        _row(GroupExpense.group_id, ExpensePayer.user_id, paid=ExpensePayer.amount)
+        .join(GroupExpense, GroupExpense.id == ExpensePayer.expense_id)
+        .where(in_groups),
+        _row(GroupExpense.group_id, ExpenseSplit.user_id, owed=ExpenseSplit.amount)
+        .join(GroupExpense, GroupExpense.id == ExpenseSplit.expense_id)
+        .where(in_groups),
+        _row(Settlement.group_id, Settlement.from_user_id, sent=Settlement.amount).where(
+            Settlement.group_id.in_(group_ids)
+        ),
+        _row(Settlement.group_id, Settlement.to_user_id, received=Settlement.amount).where(
+            Settlement.group_id.in_(group_ids)
+        ),
+        # A paid split of a single-payer expense goes straight to that payer.
+        _row(
+            single_payer_paid_splits.c.group_id,
+            single_payer_paid_splits.c.user_id,
+            sent=single_payer_paid_splits.c.amount,
+        ),
+        _row(
+            single_payer_paid_splits.c.group_id,
+            single_payer_paid_splits.c.payer_id,
+            received=single_payer_paid_splits.c.amount,
+        ),
+    ]
+    rows = union_all(*parts).subquery()
+    statement = select(
+        rows.c.group_id,
+        rows.c.user_id,
+        *(func.sum(rows.c[name]) for name in ("paid", "owed", "sent", "received")),
+    ).group_by(rows.c.group_id, rows.c.user_id)
+    totals: Totals = {}
+    for row in db.session.execute(statement):
+        # PostgreSQL sums bigints as numeric (Decimal): integral, so int() is exact.
+        totals[(row[0], row[1])] = [int(value or 0) for value in row[2:]]
+    return totals
+
+
+def _add_several_payer_paid_splits(group_ids: Collection[int], totals: Totals) -> None:
+    """Divide each paid split of a several-payer expense among its payers."""
+    payer_counts = _payer_counts(group_ids).subquery()
+    statement = (
+        select(
+            GroupExpense.group_id,
+            ExpenseSplit.expense_id,
+            ExpenseSplit.user_id,
+            ExpenseSplit.amount,
+            ExpensePayer.user_id,
+            ExpensePayer.amount,
+        )
+        .join(GroupExpense, GroupExpense.id == ExpenseSplit.expense_id)
+        .join(payer_counts, payer_counts.c.expense_id == ExpenseSplit.expense_id)
+        .join(ExpensePayer, ExpensePayer.expense_id == ExpenseSplit.expense_id)
+        .where(
+            GroupExpense.group_id.in_(group_ids),
+            ExpenseSplit.is_paid.is_(True),
+            ExpenseSplit.amount > 0,
+            payer_counts.c.payer_count > 1,
+        )
+    )
+    # (group_id, expense_id, member, share) -> {payer: paid}
+    paid_splits: dict[tuple[int, int, int, int], dict[int, int]] = defaultdict(dict)
+    for group_id, expense_id, member, share, payer, paid in db.session.execute(statement):
+        paid_splits[(group_id, expense_id, member, share)][payer] = paid
+    for (group_id, _, member, share), payers in paid_splits.items():
+        parts = allocate_proportionally(share, payers, sorted(payers))
+        for payer, part in parts.items():
+            if payer == member or part == 0:
+                continue
+            totals.setdefault((group_id, member), [0, 0, 0, 0])[SENT] += part
+            totals.setdefault((group_id, payer), [0, 0, 0, 0])[RECEIVED] += part
+
+
+def ledger(group_ids: Collection[int]) -> Totals:
+    """(paid, owed, sent, received) of everyone who took part in these groups."""
+    if not group_ids:
+        return {}
+    totals = _aggregate_totals(group_ids)
+    _add_several_payer_paid_splits(group_ids, totals)
+    return totals
+
+
+def group_balances(group_id: int, currency: str, member_ids: Collection[int]) -> list[Balance]:
+    """One balance per member in `member_ids` (zeros included), by user_id."""
+    totals = ledger([group_id])
+    return [
+        Balance(user_id, currency, *totals.get((group_id, user_id), (0, 0, 0, 0)))
+        for user_id in sorted(member_ids)
+    ]
+
+
+def group_nets(group_id: int) -> dict[int, int]:
+    """The net of everyone who ever took part in the group (former members included)."""
+    return {
+        user_id: paid - owed + sent - received
+        for (_, user_id), (paid, owed, sent, received) in ledger([group_id]).items()
+    }
+
+
+def user_nets(user_id: int, group_ids: Collection[int]) -> dict[int, int]:
+    """`user_id`'s net in each of these groups (0 where they have no rows)."""
+    totals = ledger(group_ids)
+    nets = {}
+    for group_id in group_ids:
+        paid, owed, sent, received = totals.get((group_id, user_id), (0, 0, 0, 0))
+        nets[group_id] = paid - owed + sent - received
+    return nets
+
+
+def settle_up(group_id: int) -> list[Transfer]:
+    """The fewest transfers that bring every net of the group to zero."""
+    return settle_up_plan(group_nets(group_id))

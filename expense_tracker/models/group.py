@@ -1,0 +1,264 @@
+"""Groups, their members, shared expenses (payers and splits as rows) and settlements.
+
+Money is integer minor units of the group's currency. Former members keep their
+membership row (with `left_at`), so every expense, split and settlement they took part in
+still names them. Percentages and shares are stored exactly, as integer hundredths: a
+Numeric column would come back from SQLite as a float.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    and_,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
+from expense_tracker.extensions import db
+from expense_tracker.models.user import User
+
+JOIN_POLICIES = ("invite", "open")
+ROLES = ("owner", "member")
+SPLIT_TYPES = ("equal", "exact", "percentage", "shares", "adjustment")
+
+GROUP_NAME_MAX_LENGTH = 100
+GROUP_DESCRIPTION_MAX_LENGTH = 500
+EXPENSE_DESCRIPTION_MAX_LENGTH = 500
+CATEGORY_MAX_LENGTH = 50
+NOTE_MAX_LENGTH = 500
+INVITE_CODE_MAX_LENGTH = 64
+# Percentages and shares have at most two decimals; stored multiplied by this.
+HUNDREDTHS = 100
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
+
+
+class Group(VersionedMixin, db.Model):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(GROUP_NAME_MAX_LENGTH))
+    # Unicode case fold of `name` (may be longer: "ß" folds to "ss"), for search and order.
+    name_key: Mapped[str] = mapped_column(String(4 * GROUP_NAME_MAX_LENGTH))
+    description: Mapped[str] = mapped_column(String(GROUP_DESCRIPTION_MAX_LENGTH), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    join_policy: Mapped[str] = mapped_column(String(10), default="invite")
+    invite_code: Mapped[str] = mapped_column(String(INVITE_CODE_MAX_LENGTH), unique=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Only the current members, in the contract's order; former ones are in `memberships`.
+    current_members: Mapped[list[GroupMember]] = relationship(
+        primaryjoin=lambda: and_(GroupMember.group_id == Group.id, GroupMember.left_at.is_(None)),
+        order_by=lambda: (GroupMember.joined_at, GroupMember.user_id),
+        viewonly=True,
+    )
+
+    __table_args__ = (
+        CheckConstraint(_one_of("join_policy", JOIN_POLICIES), name="join_policy_known"),
+        CheckConstraint("length(currency) = 3", name="currency_code"),
+        CheckConstraint("length(name) >= 1", name="name_not_empty"),
+        Index("ix_groups_name_key", "name_key", "id"),
+    )
+
+    @property
+    def member_count(self) -> int:
+        return len(self.current_members)
+
+    @property
+    def is_open(self) -> bool:
+        return self.join_policy == "open"
+
+
+class GroupMember(db.Model):
+    """A user's membership of a group; one row per (group, user), reused on re-joining."""
+
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10), default="member")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("role", ROLES), name="role_known"),
+        # "The groups I belong to", and account deletion.
+        Index("ix_group_members_user_id", "user_id", "left_at"),
+    )
+
+    @property
+    def is_current(self) -> bool:
+        return self.left_at is None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.is_current and self.role == "owner"
+
+    @property
+    def full_name(self) -> str:
+        return self.user.full_name
+
+    @property
+    def email(self) -> str | None:
+        return self.user.email
+
+
+class GroupExpense(VersionedMixin, db.Model):
+    __tablename__ = "group_expenses"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    description: Mapped[str] = mapped_column(String(EXPENSE_DESCRIPTION_MAX_LENGTH))
+    amount: Mapped[int] = mapped_column(MinorUnits)
+    # Always the group's currency (which cannot change once the group has expenses);
+    # kept on the row so that every amount carries its currency.
+    currency: Mapped[str] = mapped_column(String(3))
+    date: Mapped[date] = mapped_column(Date)
+    category: Mapped[str] = mapped_column(String(CATEGORY_MAX_LENGTH), default="")
+    category_key: Mapped[str] = mapped_column(String(4 * CATEGORY_MAX_LENGTH), default="")
+    split_type: Mapped[str] = mapped_column(String(12))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    payers: Mapped[list[ExpensePayer]] = relationship(
+        back_populates="expense",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: ExpensePayer.user_id,
+    )
+    splits: Mapped[list[ExpenseSplit]] = relationship(
+        back_populates="expense",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by=lambda: ExpenseSplit.user_id,
+    )
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint(_one_of("split_type", SPLIT_TYPES), name="split_type_known"),
+        CheckConstraint("length(currency) = 3", name="currency_code"),
+        CheckConstraint("length(description) >= 1", name="description_not_empty"),
+        # The list's order, and date-range filters, within one group.
+        Index("ix_group_expenses_group_date", "group_id", "date", "id"),
+    )
+
+    @property
+    def paid_by(self) -> int | None:
+        """The payer's id when one member paid the whole bill, else None."""
+        return self.payers[0].user_id if len(self.payers) == 1 else None
+
+    @property
+    def user_ids(self) -> set[int]:
+        """Everyone the expense involves: its payers and its split members."""
+        return {payer.user_id for payer in self.payers} | {split.user_id for split in self.splits}
+
+
+class ExpensePayer(db.Model):
+    """One member's payment towards a group expense; the payers' amounts sum to its amount."""
+
+    __tablename__ = "group_expense_payers"
+
+    expense_id: Mapped[int] = mapped_column(
+        ForeignKey("group_expenses.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    amount: Mapped[int] = mapped_column(MinorUnits)
+
+    expense: Mapped[GroupExpense] = relationship(back_populates="payers")
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_group_expense_payers_user_id", "user_id"),
+    )
+
+    @property
+    def currency(self) -> str:
+        return self.expense.currency
+
+
+class ExpenseSplit(db.Model):
+    """What one member owes for a group expense, and the input it was computed from."""
+
+    __tablename__ = "group_expense_splits"
+
+    expense_id: Mapped[int] = mapped_column(
+        ForeignKey("group_expenses.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    amount: Mapped[int] = mapped_column(MinorUnits)
+    # The stored inputs, so that an edit can recompute the split from what it keeps.
+    percentage_hundredths: Mapped[int | None] = mapped_column(Integer)
+    shares_hundredths: Mapped[int | None] = mapped_column(Integer)
+    adjustment: Mapped[int | None] = mapped_column(MinorUnits)  # signed minor units
+    is_paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    expense: Mapped[GroupExpense] = relationship(back_populates="splits")
+
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("percentage_hundredths > 0", name="percentage_positive"),
+        CheckConstraint("shares_hundredths > 0", name="shares_positive"),
+        CheckConstraint("is_paid = (paid_at IS NOT NULL)", name="paid_at_when_paid"),
+        Index("ix_group_expense_splits_user_id", "user_id"),
+    )
+
+    @property
+    def currency(self) -> str:
+        return self.expense.currency
+
+    @property
+    def percentage(self) -> Decimal | None:
+        if self.percentage_hundredths is None:
+            return None
+        return Decimal(self.percentage_hundredths).scaleb(-2)
+
+    @property
+    def shares(self) -> Decimal | None:
+        if self.shares_hundredths is None:
+            return None
+        return Decimal(self.shares_hundredths).scaleb(-2)
+
+
+class Settlement(VersionedMixin, db.Model):
+    """A payment from one member to another, outside any expense."""
+
+    __tablename__ = "group_settlements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    from_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    amount: Mapped[int] = mapped_column(MinorUnits)
+    currency: Mapped[str] = mapped_column(String(3))
+    date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(NOTE_MAX_LENGTH), default="")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("from_user_id <> to_user_id", name="different_users"),
+        CheckConstraint("length(currency) = 3", name="currency_code"),
+        # The list's order within one group.
+        Index("ix_group_settlements_group_created", "group_id", "created_at", "id"),
+    )
