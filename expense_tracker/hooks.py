@@ -6,6 +6,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from expense_tracker.api import accepted_mimetypes
+from expense_tracker.idempotency import register_idempotency
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -61,4 +62,6 @@ def add_security_headers(response: Response) -> Response:
 
 def register_hooks(app: Flask) -> None:
     app.before_request(check_request_body)
+    # After the body checks: a replay must never bypass the content type or size rules.
+    register_idempotency(app)
     app.after_request(add_security_headers)

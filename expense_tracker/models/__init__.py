@@ -9,6 +9,7 @@ from expense_tracker.models.group import (
     GroupMember,
     Settlement,
 )
+from expense_tracker.models.idempotency import IdempotencyRecord
 from expense_tracker.models.user import AuthSession, User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Group",
     "GroupExpense",
     "GroupMember",
+    "IdempotencyRecord",
     "Settlement",
     "User",
 ]

@@ -1,0 +1,189 @@
+"""`Idempotency-Key` for every POST that creates something.
+
+A client that did not see the answer to a POST (a timeout, a dropped connection) may send
+it again with the same key and get the first answer instead of a second resource:
+
+- the same key and the same document: the first 2xx response (status, headers, body);
+- the same key with a different document: 422;
+- the same key while the first request still runs: 409;
+- failures are not remembered, so a corrected retry may reuse its key.
+
+Keys are scoped to the caller (`POST /users/`, which has none, to its path) and kept 24 h.
+The pending record is committed before the view runs, so the unique (scope, key) index
+decides between concurrent requests on every worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from flask import Flask, Response, current_app, g, request
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from expense_tracker.api import parse_json_body
+from expense_tracker.database import utcnow
+from expense_tracker.errors import Conflict, ValidationFailed
+from expense_tracker.extensions import db
+from expense_tracker.models.idempotency import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,255}")
+RETENTION = timedelta(hours=24)
+# A pending record older than this belongs to a request that died without cleaning up.
+ABANDONED_AFTER = timedelta(minutes=5)
+REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "X-Total-Count", "Link")
+# POSTs that create nothing, or whose answer must never be replayed (fresh credentials).
+EXEMPT_ENDPOINTS = frozenset({"auth.login", "auth.refresh", "auth.revoke"})
+ANONYMOUS_ENDPOINTS = frozenset({"auth.register"})
+
+
+def _canonical_decimal(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _document_digest() -> str:
+    """What "the same document" means: the JSON value, or the uploaded files' bytes."""
+    digest = hashlib.sha256()
+    digest.update(
+        f"{request.method} {request.path.rstrip('/')}?{request.query_string.decode()}".encode()
+    )
+    if request.mimetype == "multipart/form-data":
+        for name in sorted(request.files):
+            for upload in request.files.getlist(name):
+                digest.update(name.encode() + b"\0")
+                digest.update(upload.stream.read())
+                upload.stream.seek(0)
+    else:
+        raw = request.get_data(cache=True)
+        try:
+            document = parse_json_body(raw) if raw.strip() else None
+            digest.update(json.dumps(document, sort_keys=True, default=_canonical_decimal).encode())
+        except (ValueError, UnicodeDecodeError):
+            digest.update(raw)
+    return digest.hexdigest()
+
+
+def _scope() -> str | None:
+    if request.endpoint in ANONYMOUS_ENDPOINTS:
+        return f"path:{request.path.rstrip('/')}/"
+    verify_jwt_in_request(optional=True)
+    identity = get_jwt_identity()
+    return f"user:{identity}" if identity is not None else None
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    response = current_app.response_class(record.body or b"", status=record.status_code)
+    for name, value in json.loads(record.headers or "{}").items():
+        response.headers[name] = value
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _find(scope: str, key: str) -> IdempotencyRecord | None:
+    return db.session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
+        )
+    )
+
+
+def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Response | None:
+    """The answer to a repeat, or None when the old record is dead and may be replaced."""
+    now = utcnow()
+    if record.expires_at <= now or (
+        record.is_pending and record.created_at <= now - ABANDONED_AFTER
+    ):
+        db.session.delete(record)
+        db.session.commit()
+        return None
+    if record.fingerprint != fingerprint:
+        raise ValidationFailed.field(HEADER, "This key was used with a different request.")
+    if record.is_pending:
+        raise Conflict("A request with this Idempotency-Key is still being processed.")
+    return _replay(record)
+
+
+def begin() -> Response | None:
+    """Before the view: replay, refuse, or reserve the key for this request."""
+    key = request.headers.get(HEADER)
+    if key is None or request.method != "POST" or request.endpoint in EXEMPT_ENDPOINTS:
+        return None
+    if request.endpoint is None:
+        return None
+    if not KEY_PATTERN.fullmatch(key):
+        raise ValidationFailed.field(HEADER, "Must be 1 to 255 printable ASCII characters.")
+    scope = _scope()
+    if scope is None:
+        return None  # unauthenticated: the view answers 401
+    fingerprint = _document_digest()
+    for _attempt in range(2):
+        existing = _find(scope, key)
+        if existing is not None:
+            answer = _answer_for_existing(existing, fingerprint)
+            if answer is not None:
+                return answer
+        record = IdempotencyRecord(
+            scope=scope, key=key, fingerprint=fingerprint, expires_at=utcnow() + RETENTION
+        )
+        db.session.add(record)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent request reserved it first: look again
+            db.session.rollback()
+            continue
+        g.idempotency_record_id = record.id
+        return None
+    raise Conflict("A request with this Idempotency-Key is still being processed.")
+
+
+def remember(response: Response) -> Response:
+    """After the view: keep a successful answer for replays."""
+    record_id = g.pop("idempotency_record_id", None)
+    if record_id is None:
+        return response
+    if not 200 <= response.status_code < 300 or response.is_streamed:
+        _forget(record_id)
+        return response
+    record = db.session.get(IdempotencyRecord, record_id)
+    if record is not None:
+        record.status_code = response.status_code
+        record.headers = json.dumps(
+            {name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers}
+        )
+        record.body = response.get_data()
+        db.session.commit()
+    return response
+
+
+def _forget(record_id: int) -> None:
+    db.session.rollback()
+    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    db.session.commit()
+
+
+def release_on_error(_error: BaseException | None) -> None:
+    """A request that ended without a response (an exception) frees its key."""
+    record_id = g.pop("idempotency_record_id", None)
+    if record_id is not None:
+        _forget(record_id)
+
+
+def purge_expired() -> int:
+    """Delete records past their 24 h (for a periodic job; lookups ignore them anyway)."""
+    result = db.session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def register_idempotency(app: Flask) -> None:
+    app.before_request(begin)
+    app.after_request(remember)
+    app.teardown_request(release_on_error)

@@ -1,0 +1,160 @@
+"""Idempotency-Key on POSTs that create something."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+EXPENSE = {"amount": "9.99", "category": "Books", "payment_method": "cash"}
+
+
+def post_expense(client, account, key, body=None):
+    return client.post(
+        "/expenses/", json=body or EXPENSE, headers={**account.headers, "Idempotency-Key": key}
+    )
+
+
+def count_expenses(client, account):
+    return int(client.get("/expenses/", headers=account.headers).headers["X-Total-Count"])
+
+
+def test_a_repeat_returns_the_first_response_and_creates_nothing(client, user):
+    first = post_expense(client, user, "key-1")
+    second = post_expense(client, user, "key-1")
+    assert first.status_code == second.status_code == 201
+    assert second.get_json() == first.get_json()
+    assert second.headers["Location"] == first.headers["Location"]
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert count_expenses(client, user) == 1
+
+
+def test_the_same_document_in_another_spelling_is_the_same_request(client, user):
+    first = client.post(
+        "/expenses/",
+        data='{"amount": "9.99", "category": "Books", "payment_method": "cash"}',
+        content_type="application/json",
+        headers={**user.headers, "Idempotency-Key": "k"},
+    )
+    again = client.post(
+        "/expenses/",
+        data='{ "payment_method":"cash","category":"Books" , "amount":"9.99"}',
+        content_type="application/json",
+        headers={**user.headers, "Idempotency-Key": "k"},
+    )
+    assert again.get_json()["id"] == first.get_json()["id"]
+
+
+def test_the_same_key_with_another_document_is_422(client, user):
+    post_expense(client, user, "key-2")
+    response = post_expense(client, user, "key-2", {**EXPENSE, "amount": "1"})
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.get_json()["errors"]
+    assert count_expenses(client, user) == 1
+
+
+def test_keys_are_scoped_to_the_caller(client, user, other_user):
+    mine = post_expense(client, user, "shared-key")
+    theirs = post_expense(client, other_user, "shared-key")
+    assert theirs.status_code == 201
+    assert theirs.get_json()["id"] != mine.get_json()["id"]
+
+
+def test_failures_are_not_replayed(client, user):
+    bad = post_expense(client, user, "key-3", {**EXPENSE, "amount": "-1"})
+    assert bad.status_code == 422
+    retry = post_expense(client, user, "key-3")
+    assert retry.status_code == 201
+
+
+def test_invalid_keys_are_422(client, user):
+    for key in ("", "x" * 256, "naïve"):
+        response = client.post(
+            "/expenses/",
+            json=EXPENSE,
+            headers={**user.headers, "Idempotency-Key": key.encode("utf-8").decode("latin-1")},
+        )
+        assert response.status_code == 422, key
+    assert count_expenses(client, user) == 0
+
+
+def test_registration_is_scoped_to_the_path(client):
+    body = {"email": "idem@example.com", "password": "long enough pw", "full_name": "I"}
+    first = client.post("/users/", json=body, headers={"Idempotency-Key": "signup"})
+    again = client.post("/users", json=body, headers={"Idempotency-Key": "signup"})
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+
+
+def test_import_repeat_means_same_file_bytes_and_query(client, user):
+    content = (
+        b"date,category,amount,currency,description,payment_method\n"
+        b"2024-01-01,Food,1.00,USD,,cash\n"
+    )
+
+    def send(query=""):
+        boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(content), "a.csv")})
+        return client.post(
+            f"/expenses/import{query}",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={**user.headers, "Idempotency-Key": "import-1"},
+        )
+
+    first, second = send(), send()
+    assert first.get_json() == second.get_json() == {"imported": 1, "skipped_duplicates": 0}
+    assert count_expenses(client, user) == 1
+    assert send("?allow_duplicates=true").status_code == 422
+
+
+def test_a_repeat_while_the_first_still_runs_is_409(app, client, user):
+    from expense_tracker.expenses import service
+
+    entered, release = threading.Event(), threading.Event()
+    original = service.create_expense
+
+    def slow_create(*args, **kwargs):
+        entered.set()
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    results = {}
+
+    def first_request():
+        results["first"] = app.test_client().post(
+            "/expenses/", json=EXPENSE, headers={**user.headers, "Idempotency-Key": "slow"}
+        )
+
+    service.create_expense = slow_create
+    try:
+        thread = threading.Thread(target=first_request)
+        thread.start()
+        assert entered.wait(10)
+        concurrent = post_expense(client, user, "slow")
+        release.set()
+        thread.join(10)
+    finally:
+        service.create_expense = original
+    assert concurrent.status_code == 409
+    assert results["first"].status_code == 201
+    assert post_expense(client, user, "slow").get_json() == results["first"].get_json()
+
+
+def test_group_creation_and_group_expenses_are_idempotent(client, user):
+    headers = {**user.headers, "Idempotency-Key": "group-1"}
+    first = client.post("/groups/", json={"name": "Trip"}, headers=headers)
+    again = client.post("/groups/", json={"name": "Trip"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert len(client.get("/groups/", headers=user.headers).get_json()) == 1
+    group_id = first.get_json()["id"]
+    expense = {"description": "Dinner", "amount": "30", "split_type": "equal"}
+    headers = {**user.headers, "Idempotency-Key": "dinner"}
+    one = client.post(f"/groups/{group_id}/expenses", json=expense, headers=headers)
+    two = client.post(f"/groups/{group_id}/expenses", json=expense, headers=headers)
+    assert one.status_code == two.status_code == 201
+    listed = client.get(f"/groups/{group_id}/expenses/", headers=user.headers)
+    assert listed.headers["X-Total-Count"] == "1"
