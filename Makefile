@@ -25,6 +25,20 @@ run: venv
 	APP_ENV=development $(BIN)/flask db upgrade
 	APP_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
+## The production stack locally: gunicorn (gunicorn.conf.py) on http://$(HOST):8000, JSON
+## logs on stdout. Secrets come from the environment or .env; when unset, throwaway ones are
+## generated (tokens then stop working at the next start). Put deploy/nginx.conf in front.
+.PHONY: serve
+serve: venv
+	@mkdir -p instance
+	@export APP_ENV=production GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):8000}"; \
+	gen() { $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))'; }; \
+	if [ -z "$${SECRET_KEY:-}" ] && ! grep -qs '^SECRET_KEY=' .env; then \
+		echo "SECRET_KEY not set: using a throwaway one"; export SECRET_KEY="$$(gen)"; fi; \
+	if [ -z "$${JWT_SECRET_KEY:-}" ] && ! grep -qs '^JWT_SECRET_KEY=' .env; then \
+		echo "JWT_SECRET_KEY not set: using a throwaway one"; export JWT_SECRET_KEY="$$(gen)"; fi; \
+	$(BIN)/flask db upgrade && exec $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
 ## The whole fast suite (TEST_DATABASE_URL picks the database; SQLite by default).
 test: venv
 	$(BIN)/pytest -n $(WORKERS) -m "not slow"

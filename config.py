@@ -110,10 +110,37 @@ class Config:
     IMPORT_MAX_CONTENT_LENGTH = env_int("IMPORT_MAX_CONTENT_LENGTH", 20 * MIB)
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 
+    # Log lines: `json` (one object per line, for log shippers) or `text` (for a terminal).
+    LOG_FORMAT = env_str("LOG_FORMAT", "json").lower()
+
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed. 0 (the
+    # default) ignores those headers, so a client cannot pick its own IP; behind nginx, 1.
+    TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+
+    # Prometheus metrics at /metrics; with several gunicorn workers, set
+    # PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py does when it is unset).
+    METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+
     # Flask-Limiter reads its own RATELIMIT_* keys; these are the ones we set defaults for.
     RATELIMIT_ENABLED = env_bool("RATELIMIT_ENABLED", True)
+    # memory:// counts per gunicorn worker; redis://host:6379/0 shares counts between them.
     RATELIMIT_STORAGE_URI = env_str("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = env_str("RATELIMIT_KEY_PREFIX", "expense_tracker")
     RATELIMIT_HEADERS_ENABLED = env_bool("RATELIMIT_HEADERS_ENABLED", True)
+    RATELIMIT_STRATEGY = env_str("RATELIMIT_STRATEGY", "fixed-window")
+    # A storage outage must not take the API down: count in memory until it answers again.
+    RATELIMIT_SWALLOW_ERRORS = env_bool("RATELIMIT_SWALLOW_ERRORS", True)
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = env_bool("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Every request, per signed-in user (per client IP when anonymous).
+    RATELIMIT_DEFAULT = env_str("RATELIMIT_DEFAULT", "600 per minute")
+    # Sign-in and sign-up, per client IP and per account (the email in the body). Failed
+    # sign-ins only count against an account, so its owner is not locked out by successes.
+    RATELIMIT_LOGIN_PER_IP = env_str("RATELIMIT_LOGIN_PER_IP", "20 per minute; 200 per hour")
+    RATELIMIT_LOGIN_PER_ACCOUNT = env_str(
+        "RATELIMIT_LOGIN_PER_ACCOUNT", "5 per minute; 30 per hour"
+    )
+    RATELIMIT_SIGNUP_PER_IP = env_str("RATELIMIT_SIGNUP_PER_IP", "10 per minute; 50 per day")
+    RATELIMIT_SIGNUP_PER_ACCOUNT = env_str("RATELIMIT_SIGNUP_PER_ACCOUNT", "5 per hour")
 
     # flask-smorest / OpenAPI
     API_TITLE = "Expense Tracker API"
@@ -126,7 +153,6 @@ class Config:
         "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
     )
 
-    JSON_SORT_KEYS = False
 
     # Production refuses missing, short or well-known secrets (see check_secrets).
     REQUIRE_STRONG_SECRETS = True
@@ -142,6 +168,7 @@ class DevelopmentConfig(Config):
     BCRYPT_LOG_ROUNDS = env_int("BCRYPT_LOG_ROUNDS", 10)
     CORS_ORIGINS = env_list("CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
     LOG_LEVEL = env_str("LOG_LEVEL", "DEBUG").upper()
+    LOG_FORMAT = env_str("LOG_FORMAT", "text").lower()
 
     REQUIRE_STRONG_SECRETS = False
 
@@ -158,6 +185,9 @@ class TestingConfig(DevelopmentConfig):
     # bcrypt's lowest cost: real hashing, a millisecond per hash.
     BCRYPT_LOG_ROUNDS = 4
     RATELIMIT_ENABLED = False
+    RATELIMIT_STORAGE_URI = "memory://"
+    TRUSTED_PROXY_HOPS = 0
+    METRICS_ENABLED = False
     LOG_LEVEL = "WARNING"
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, check_secrets, get_config
 from expense_tracker import database
@@ -14,6 +14,8 @@ from expense_tracker.auth.tokens import register_jwt_callbacks
 from expense_tracker.errors import register_error_handlers
 from expense_tracker.extensions import api, cors, db, jwt, migrate
 from expense_tracker.hooks import register_hooks
+from expense_tracker.observability import configure_logging, register_observability
+from expense_tracker.ratelimit import init_rate_limits
 
 EXPOSED_HEADERS = ["X-Total-Count", "Link", "Location", "ETag", "Retry-After", "X-Request-ID"]
 
@@ -25,23 +27,37 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     app.config.update(overrides or {})
     check_secrets(app.config)
     configure_logging(app)
+    trust_proxies(app)
+    # First, so that every response (errors and refusals included) is timed, logged and
+    # carries its X-Request-ID.
+    register_observability(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     register_hooks(app)
+    # After the body checks: the limiter may read a sign-in body for the account's email.
+    init_rate_limits(app)
     register_commands(app)
     return app
 
 
-def configure_logging(app: Flask) -> None:
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    app.logger.setLevel(app.config["LOG_LEVEL"])
+def trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host/-Port from exactly TRUSTED_PROXY_HOPS proxies.
+
+    With 0 (the default) they are ignored, so a client talking to gunicorn directly cannot
+    choose the address its requests are logged and rate-limited under.
+    """
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
 
 def register_extensions(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app)
+    # Fields in the order the schemas declare them (id first), not alphabetical.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     # Collection paths answer with and without their trailing slash, without a redirect.
     app.url_map.strict_slashes = False
     db.init_app(app)

@@ -98,6 +98,8 @@ class StandardErrorsPlugin(BasePlugin):
                 responses.setdefault("400", "BAD_REQUEST")
                 responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
                 responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
+            # The per-user rate limit applies to every operation.
+            responses.setdefault("429", "TOO_MANY_REQUESTS")
             responses.setdefault("500", "INTERNAL_SERVER_ERROR")
 
 

@@ -17,11 +17,13 @@ from expense_tracker.auth.schemas import (
     UserSchema,
 )
 from expense_tracker.models import User
+from expense_tracker.ratelimit import sign_in_limits, sign_up_limits
 
 blp = Blueprint("auth", __name__, description="Accounts and tokens")
 
 
 @blp.post("/users/")
+@sign_up_limits
 @blp.arguments(RegistrationSchema)
 @blp.response(201, UserSchema)
 @blp.errors(409, 422)
@@ -32,6 +34,7 @@ def register(data: dict[str, Any]) -> tuple[User, dict[str, str]]:
 
 
 @blp.post("/token")
+@sign_in_limits
 @accepts(FORM_MIMETYPE, JSON_MIMETYPE)
 @blp.arguments(TokenRequestSchema, location="json_or_form")
 @blp.response(200, TokenPairSchema)

@@ -1,0 +1,125 @@
+"""gunicorn settings for the production stack: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Every setting can be changed through the environment (see deploy/README.md):
+
+- GUNICORN_BIND (default 127.0.0.1:8000; nginx proxies to it)
+- WEB_CONCURRENCY or GUNICORN_WORKERS: worker processes (default 2 x cores + 1, at most 12)
+- GUNICORN_THREADS: threads per worker (default 4; requests waiting on the database
+  overlap, bcrypt releases the GIL)
+- GUNICORN_TIMEOUT (30 s), GUNICORN_GRACEFUL_TIMEOUT (30 s), GUNICORN_KEEPALIVE (75 s:
+  longer than nginx keeps idle upstream connections, so nginx always closes first)
+- GUNICORN_MAX_REQUESTS (1000) with jitter: workers are replaced one by one after that many
+  requests, which bounds any slow leak without dropping a request
+- GUNICORN_LOG_LEVEL (info), GUNICORN_ACCESS_LOG (off: the app writes one JSON line per
+  request itself; set to `-` for gunicorn's own access lines too)
+
+Graceful operations: `kill -HUP <master pid>` reloads the code and replaces the workers
+one by one; `kill -TERM` stops accepting connections and lets requests in flight finish
+(up to the graceful timeout); `kill -TTIN` / `-TTOU` add or remove a worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # honours CPU pinning and container limits
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+workers = _env_int("WEB_CONCURRENCY", _env_int("GUNICORN_WORKERS", min(2 * _cores() + 1, 12)))
+worker_class = "gthread"
+threads = _env_int("GUNICORN_THREADS", 4)
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 75)
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = max(1, max_requests // 10) if max_requests else 0
+# Each worker builds its own app (its own database connections); nothing is shared by fork.
+preload_app = False
+# Heartbeat files in memory: a slow disk must not make healthy workers look stuck.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# Only the local proxy may set the scheme gunicorn reports; the app's ProxyFix
+# (TRUSTED_PROXY_HOPS) decides about X-Forwarded-For.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "expense_tracker"
+# gunicorn 27's control socket sits at one path per user, so two servers on a host would
+# collide; signals (below) do the same job. GUNICORN_CONTROL_SOCKET=on brings it back.
+control_socket_disable = not _env_flag("GUNICORN_CONTROL_SOCKET")
+
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+# gunicorn's own lines, like the app's, are JSON on stdout.
+logconfig_dict: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "expense_tracker.observability.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    # The app adds its own stdout handler to the root logger when it starts (observability).
+    "root": {"level": "WARNING", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stdout"], "propagate": False},
+        # gunicorn writes access lines whenever logging is configured: keep them only on demand.
+        "gunicorn.access": {
+            "level": "INFO" if accesslog else "WARNING",
+            "handlers": ["stdout"],
+            "propagate": False,
+        },
+    },
+}
+
+# Prometheus metrics with several workers: each worker writes its numbers to files in
+# PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. Set here, before any worker imports
+# prometheus_client, when metrics are on and the operator did not choose a directory.
+# (gunicorn reads this file more than once: the environment remembers what was created.)
+_OWNED_METRICS_DIR = "EXPENSE_TRACKER_CREATED_METRICS_DIR"
+if _env_flag("METRICS_ENABLED") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ[_OWNED_METRICS_DIR] = tempfile.mkdtemp(prefix="expense-tracker-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[_OWNED_METRICS_DIR]
+
+
+def on_starting(server: Any) -> None:
+    """Numbers left by a previous run would be added to this one's: start empty."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        path = Path(directory)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def on_exit(server: Any) -> None:
+    created = os.environ.get(_OWNED_METRICS_DIR)
+    if created and created == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        shutil.rmtree(created, ignore_errors=True)

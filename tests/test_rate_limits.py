@@ -1,0 +1,268 @@
+"""Rate limits: sign-in and sign-up per client IP and per account, a general limit per
+user, 429 problems with Retry-After, and counts shared between app instances via Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from expense_tracker import create_app
+from expense_tracker.extensions import db
+from tests.conftest import PASSWORD
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+WRONG_PASSWORD = "not the right password"
+
+AppFactory = Callable[..., Flask]
+
+
+@pytest.fixture
+def make_app(app: Flask) -> Iterator[AppFactory]:
+    """An app with rate limits on (generous unless a test tightens one), on the test database."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_DEFAULT": "1000 per minute",
+            "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
+            "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
+            "RATELIMIT_SIGNUP_PER_IP": "1000 per minute",
+            "RATELIMIT_SIGNUP_PER_ACCOUNT": "1000 per minute",
+            **overrides,
+        }
+        new_app = create_app("testing", settings)
+        made.append(new_app)
+        return new_app
+
+    yield make
+    for made_app in made:
+        with made_app.app_context():
+            db.engine.dispose()
+
+
+def sign_in(client: FlaskClient, email: str, password: str, ip: str = "192.0.2.1") -> Any:
+    return client.post(
+        "/token",
+        data={"username": email, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def sign_up(client: FlaskClient, email: str, ip: str = "192.0.2.1") -> Any:
+    return client.post(
+        "/users/",
+        json={"email": email, "password": PASSWORD, "full_name": "Someone"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def assert_rate_limited(response: Any) -> None:
+    assert response.status_code == 429
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["type"] == "/problems/rate-limited"
+    assert body["status"] == 429
+    assert body["title"]
+    assert body["detail"]
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= 3600
+    assert response.headers["X-Request-ID"]
+
+
+def test_guessing_one_accounts_password_from_many_addresses_is_stopped(
+    make_app: AppFactory,
+) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute").test_client()
+    for attempt in range(3):
+        response = sign_in(client, "victim@example.com", WRONG_PASSWORD, ip=f"192.0.2.{attempt}")
+        assert response.status_code == 401
+    refused = sign_in(client, "VICTIM@example.com", WRONG_PASSWORD, ip="198.51.100.9")
+    assert_rate_limited(refused)
+    # Another account, from the same address, is not affected.
+    assert (
+        sign_in(client, "other@example.com", WRONG_PASSWORD, ip="198.51.100.9").status_code == 401
+    )
+
+
+def test_the_account_is_taken_from_a_json_sign_in_body_too(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="2 per minute").test_client()
+    for _ in range(2):
+        response = client.post(
+            "/token", json={"email": "victim@example.com", "password": WRONG_PASSWORD}
+        )
+        assert response.status_code == 401
+    refused = client.post("/token", json={"email": "victim@example.com", "password": "x" * 10})
+    assert_rate_limited(refused)
+
+
+def test_successful_sign_ins_do_not_lock_the_account(make_app: AppFactory, user: Any) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="2 per minute").test_client()
+    for _ in range(4):
+        assert sign_in(client, user.email, user.password).status_code == 200
+
+
+def test_guessing_many_accounts_from_one_address_is_stopped(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_IP="3 per minute").test_client()
+    for number in range(3):
+        assert sign_in(client, f"user{number}@example.com", WRONG_PASSWORD).status_code == 401
+    assert_rate_limited(sign_in(client, "user9@example.com", WRONG_PASSWORD))
+    # Another address still gets an answer.
+    response = sign_in(client, "user9@example.com", WRONG_PASSWORD, ip="203.0.113.5")
+    assert response.status_code == 401
+
+
+def test_sign_up_is_limited_per_address(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_SIGNUP_PER_IP="2 per minute").test_client()
+    assert sign_up(client, "new1@example.com").status_code == 201
+    assert sign_up(client, "new2@example.com").status_code == 201
+    assert_rate_limited(sign_up(client, "new3@example.com"))
+    assert sign_up(client, "new3@example.com", ip="203.0.113.5").status_code == 201
+
+
+def test_sign_up_is_limited_per_account(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_SIGNUP_PER_ACCOUNT="2 per minute").test_client()
+    assert sign_up(client, "probe@example.com", ip="192.0.2.1").status_code == 201
+    assert sign_up(client, "Probe@Example.com", ip="192.0.2.2").status_code == 409
+    assert_rate_limited(sign_up(client, "probe@example.com", ip="192.0.2.3"))
+
+
+def test_the_general_limit_counts_per_signed_in_user(make_app: AppFactory, make_user: Any) -> None:
+    alice, bob = make_user(), make_user()
+    client = make_app(RATELIMIT_DEFAULT="3 per minute").test_client()
+    for _ in range(3):
+        assert client.get("/users/me", headers=alice.headers).status_code == 200
+    assert_rate_limited(client.get("/users/me", headers=alice.headers))
+    # Bob, from the same address, has his own allowance.
+    assert client.get("/users/me", headers=bob.headers).status_code == 200
+
+
+def test_without_a_valid_token_the_general_limit_counts_per_address(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_DEFAULT="2 per minute").test_client()
+    garbage = {"Authorization": "Bearer not-a-token"}
+    assert client.get("/users/me", headers=garbage).status_code == 401
+    assert client.get("/users/me").status_code == 401
+    assert_rate_limited(client.get("/users/me", headers=garbage))
+    other = client.get("/users/me", environ_base={"REMOTE_ADDR": "203.0.113.5"})
+    assert other.status_code == 401
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_limit_without_a_trusted_proxy(
+    make_app: AppFactory,
+) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_IP="2 per minute", TRUSTED_PROXY_HOPS=0).test_client()
+    statuses = [
+        client.post(
+            "/token",
+            data={"username": f"user{n}@example.com", "password": WRONG_PASSWORD},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [401, 401, 429]
+
+
+def test_behind_a_trusted_proxy_each_client_address_counts_separately(
+    make_app: AppFactory,
+) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_IP="1 per minute", TRUSTED_PROXY_HOPS=1).test_client()
+    for n in range(3):
+        response = client.post(
+            "/token",
+            data={"username": "someone@example.com", "password": WRONG_PASSWORD},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        )
+        assert response.status_code == 401
+
+
+def test_health_checks_are_never_limited(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_DEFAULT="1 per minute").test_client()
+    assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+
+
+def test_successful_responses_do_not_tell_clients_to_retry(make_app: AppFactory) -> None:
+    response = make_app().test_client().get("/users/me")
+    assert response.status_code == 401
+    assert "Retry-After" not in response.headers
+    assert response.headers["X-RateLimit-Limit"] == "1000"
+
+
+def test_limits_are_off_when_disabled(make_app: AppFactory) -> None:
+    client = make_app(RATELIMIT_ENABLED=False, RATELIMIT_LOGIN_PER_ACCOUNT="1 per minute")
+    test_client = client.test_client()
+    statuses = {sign_in(test_client, "a@example.com", WRONG_PASSWORD).status_code for _ in range(5)}
+    assert statuses == {401}
+
+
+def test_the_suite_runs_without_limits(app: Flask) -> None:
+    assert app.config["RATELIMIT_ENABLED"] is False
+
+
+# -- Redis ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix of this test run's own on the real Redis; its keys are removed after."""
+    redis = pytest.importorskip("redis")
+    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        connection.ping()
+    except redis.exceptions.RedisError as exc:
+        connection.close()
+        pytest.skip(f"SKIPPED REDIS: no Redis at {REDIS_URL} ({exc})")
+    prefix = f"expense-tracker-test-{uuid.uuid4().hex}"
+    try:
+        yield prefix
+    finally:
+        keys = list(connection.scan_iter(match=f"*{prefix}*", count=1000))
+        if keys:
+            connection.delete(*keys)
+        assert not list(connection.scan_iter(match=f"*{prefix}*"))
+        connection.close()
+
+
+def test_two_app_instances_share_the_limit_through_redis(
+    make_app: AppFactory, redis_prefix: str
+) -> None:
+    settings = {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+        "RATELIMIT_LOGIN_PER_ACCOUNT": "3 per minute",
+        # Fail loudly here rather than fall back to per-process memory.
+        "RATELIMIT_SWALLOW_ERRORS": False,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
+    }
+    first = make_app(**settings).test_client()
+    second = make_app(**settings).test_client()
+    assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
+    assert sign_in(second, "victim@example.com", WRONG_PASSWORD).status_code == 401
+    assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
+    # Three failures in all, two of them on the other instance: this one refuses too.
+    assert_rate_limited(sign_in(second, "victim@example.com", WRONG_PASSWORD))
+    assert_rate_limited(sign_in(first, "victim@example.com", WRONG_PASSWORD))
+
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert list(connection.scan_iter(match=f"*{redis_prefix}*"))
+    finally:
+        connection.close()
+
+
+def test_an_instance_with_its_own_prefix_does_not_share_counts(
+    make_app: AppFactory, redis_prefix: str
+) -> None:
+    base = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_LOGIN_PER_ACCOUNT": "1 per minute"}
+    first = make_app(**base, RATELIMIT_KEY_PREFIX=f"{redis_prefix}-a").test_client()
+    second = make_app(**base, RATELIMIT_KEY_PREFIX=f"{redis_prefix}-b").test_client()
+    assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
+    assert sign_in(second, "victim@example.com", WRONG_PASSWORD).status_code == 401
