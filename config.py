@@ -153,7 +153,6 @@ class Config:
         "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
     )
 
-
     # Production refuses missing, short or well-known secrets (see check_secrets).
     REQUIRE_STRONG_SECRETS = True
 
