@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, check_secrets, get_config
 from expense_tracker import database
+from expense_tracker.api import DatabaseIdConverter
 from expense_tracker.auth.tokens import register_jwt_callbacks
 from expense_tracker.errors import register_error_handlers
 from expense_tracker.extensions import api, cors, db, jwt, migrate
@@ -60,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Collection paths answer with and without their trailing slash, without a redirect.
     app.url_map.strict_slashes = False
+    app.url_map.converters["int"] = DatabaseIdConverter
     db.init_app(app)
     # Batch mode lets SQLite alter tables (it copies them); compare types to catch drift.
     migrate.init_app(

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
@@ -21,7 +21,9 @@ from flask import Flask, request
 from flask_jwt_extended import jwt_required
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
+from expense_tracker.database import MAX_ID
 from expense_tracker.errors import PROBLEM_MIMETYPE, PROBLEM_TYPES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,10 +37,37 @@ def _reject_constant(name: str) -> NoReturn:
     raise json.JSONDecodeError(f"{name} is not valid JSON", name, 0)
 
 
+def _reject_lone_surrogates(value: Any) -> None:
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`); that is no text, refuse it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise json.JSONDecodeError("invalid \\u escape (lone surrogate)", value, 0) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_lone_surrogates(key)
+            _reject_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _reject_lone_surrogates(item)
+
+
 def parse_json_body(raw: bytes | str) -> Any:
     """Parse JSON exactly: numbers with a fraction become Decimal, NaN/Infinity are refused."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    if "\\u" in text:  # only escapes can produce surrogates: skip the walk otherwise
+        _reject_lone_surrogates(document)
+    return document
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` path segments no database id can exceed: larger ones simply do not match."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 class ExactJSONParser(FlaskParser):
@@ -176,19 +205,22 @@ def body_limit(setting: str) -> Callable[[F], F]:
     return decorator
 
 
-def accepted_mimetypes(view: Callable[..., Any] | None) -> Iterable[str]:
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        method_view = getattr(view_class, request.method.lower(), None)
-        return getattr(method_view, "accepted_mimetypes", (JSON_MIMETYPE,))
-    return getattr(view, "accepted_mimetypes", (JSON_MIMETYPE,))
-
-
 def auth_required(*, refresh: bool = False, verify_type: bool = True) -> Callable[[F], F]:
     """Require a bearer token and document the security requirement."""
 
     def decorator(func: F) -> F:
         protected = jwt_required(refresh=refresh, verify_type=verify_type)(func)
-        return flask_smorest.Blueprint.doc(security=[{"bearerAuth": []}])(protected)
+        documented = flask_smorest.Blueprint.doc(security=[{"bearerAuth": []}])(protected)
+        # Read by the request hooks, which authenticate before judging the body.
+        documented.auth_options = {"refresh": refresh, "verify_type": verify_type}
+        return documented
 
     return decorator
+
+
+def view_setting(view: Callable[..., Any] | None, name: str, default: Any) -> Any:
+    """A setting that a decorator above left on the view (or on a MethodView's method)."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    return getattr(view, name, default)

@@ -19,6 +19,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# The largest id either database can store: larger ones cannot exist (404, or 422 in bodies).
+MAX_ID = 2**63 - 1
 # 64-bit ids on PostgreSQL; SQLite only autoincrements a plain INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 # Money in integer minor units: 64 bits comfortably hold any sum of amounts <= 999,999,999.99.
@@ -56,6 +58,17 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def never_reuse_ids_on_sqlite(mapper: Any, _class: type) -> None:
+    """Without AUTOINCREMENT, SQLite hands a deleted row's id to the next insert, so a stale
+    URL or ETag would point at a different resource. PostgreSQL sequences never reuse.
+
+    A mapper event on the model base class (extensions.py), so every model gets it.
+    """
+    table = mapper.local_table
+    if [column.name for column in table.primary_key] == ["id"]:
+        table.dialect_kwargs["sqlite_autoincrement"] = True
 
 
 SQLITE_PRAGMAS = (

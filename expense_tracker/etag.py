@@ -19,12 +19,23 @@ class Versioned(Protocol):
     version: int
 
 
-def etag_of(resource: Versioned) -> str:
-    return f'"{resource.id}.{resource.version}"'
+def etag_of(resource: Versioned, variant: str = "") -> str:
+    """`"<id>.<version>"`, plus what the resource shows beyond its own row, and the view.
+
+    A resource whose representation includes other rows (a group's members) says so with an
+    `etag_extra` property; a resource shown in several views passes the view's `variant`.
+    """
+    parts = [str(resource.id), str(resource.version)]
+    extra = getattr(resource, "etag_extra", "")
+    if extra:
+        parts.append(extra)
+    if variant:
+        parts.append(variant)
+    return '"' + ".".join(parts) + '"'
 
 
-def etag_header(resource: Versioned) -> dict[str, str]:
-    return {"ETag": etag_of(resource)}
+def etag_header(resource: Versioned, variant: str = "") -> dict[str, str]:
+    return {"ETag": etag_of(resource, variant)}
 
 
 def check_if_match(resource: Versioned) -> None:

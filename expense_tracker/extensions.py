@@ -4,11 +4,13 @@ from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
 
 from expense_tracker.api import Api
-from expense_tracker.database import Base
+from expense_tracker.database import Base, never_reuse_ids_on_sqlite
 
 db = SQLAlchemy(model_class=Base)
+event.listen(db.Model, "after_mapper_constructed", never_reuse_ids_on_sqlite, propagate=True)
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()

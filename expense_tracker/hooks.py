@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, request
+from flask_jwt_extended import verify_jwt_in_request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from expense_tracker.api import accepted_mimetypes
+from expense_tracker.api import JSON_MIMETYPE, view_setting
 from expense_tracker.idempotency import register_idempotency
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -22,16 +25,6 @@ API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOC_ENDPOINT_PREFIX = "api-docs."
 
 
-def body_limit(view: object) -> int:
-    """The body size limit of a view: its own setting, or the application's."""
-    setting = getattr(view, "max_body_setting", None)
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        method_view = getattr(view_class, request.method.lower(), None)
-        setting = getattr(method_view, "max_body_setting", setting)
-    return int(current_app.config[setting or "MAX_CONTENT_LENGTH"])
-
-
 def has_body() -> bool:
     if request.content_length:
         return True
@@ -39,16 +32,47 @@ def has_body() -> bool:
 
 
 def check_request_body() -> None:
-    """Refuse oversized bodies before reading them, and content types the view cannot read."""
+    """Judge a request body before the view reads it.
+
+    In this order: the caller (401 comes before anything said about the body), the size
+    (refused before it is read), the content type (415).
+    """
     if request.method not in BODY_METHODS or request.endpoint is None or not has_body():
         return
     view = current_app.view_functions.get(request.endpoint)
-    limit = body_limit(view)
+    auth_options = view_setting(view, "auth_options", None)
+    if auth_options is not None:
+        verify_jwt_in_request(**auth_options)
+    setting = view_setting(view, "max_body_setting", "MAX_CONTENT_LENGTH")
+    limit = int(current_app.config[setting])
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge()
-    if request.mimetype not in accepted_mimetypes(view):
+    if request.mimetype not in view_setting(view, "accepted_mimetypes", (JSON_MIMETYPE,)):
         raise UnsupportedMediaType()
+
+
+def drop_empty_content_type(response: Response) -> Response:
+    """A 204 has no body, so it has no content type either."""
+    if response.status_code == 204:
+        response.headers.pop("Content-Type", None)
+    return response
+
+
+class BearerSchemeCaseInsensitive:
+    """WSGI middleware: `bearer`, `BEARER`... are `Bearer` (RFC 9110: schemes ignore case).
+
+    Flask-JWT-Extended compares the scheme exactly; some OAuth2 clients send it lower case.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        scheme, _, credentials = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        if credentials and scheme != "Bearer" and scheme.lower() == "bearer":
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {credentials.strip()}"
+        return self.app(environ, start_response)
 
 
 def add_security_headers(response: Response) -> Response:
@@ -65,3 +89,5 @@ def register_hooks(app: Flask) -> None:
     # After the body checks: a replay must never bypass the content type or size rules.
     register_idempotency(app)
     app.after_request(add_security_headers)
+    app.after_request(drop_empty_content_type)
+    app.wsgi_app = BearerSchemeCaseInsensitive(app.wsgi_app)  # type: ignore[method-assign]

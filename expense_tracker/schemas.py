@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from expense_tracker.database import MAX_ID
+
 
 class InputSchema(ma.Schema):
     """Request bodies: unknown fields (and read-only ones, which input schemas omit) are 422."""
@@ -25,5 +27,5 @@ class QuerySchema(ma.Schema):
 
 
 class PaginationQuerySchema(QuerySchema):
-    skip = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    skip = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_ID))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))

@@ -53,6 +53,9 @@ def _empty_all_tables(app: Flask) -> None:
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+            if connection.dialect.name == "sqlite":
+                # AUTOINCREMENT tables remember their highest id here: start afresh.
+                connection.execute(text("DELETE FROM sqlite_sequence"))
             if connection.dialect.name == "postgresql":
                 # Fresh ids per test, as a fresh database would give.
                 for table in db.metadata.sorted_tables:

@@ -269,6 +269,14 @@ def test_list_sorts_by_amount_with_id_breaking_ties(client, user):
     assert list_ids(client, user, sort="amount") == [b, a, c]
 
 
+def test_amount_sort_compares_face_values_across_currencies(client, user):
+    yen = create(client, user, amount="100", currency="JPY")["id"]
+    one = create(client, user, amount="1.00")["id"]
+    three = create(client, user, amount="3.000", currency="KWD")["id"]
+    assert list_ids(client, user, sort="amount") == [one, three, yen]
+    assert list_ids(client, user, sort="-amount") == [yen, three, one]
+
+
 def test_pagination_headers(client, user):
     ids = [create(client, user, date=f"2024-01-{day:02d}")["id"] for day in range(1, 6)]
     response = client.get("/expenses/?limit=2&skip=1", headers=user.headers)
@@ -459,3 +467,18 @@ def test_deleting_the_account_deletes_its_expenses(app, client, user):
     assert response.status_code == 204
     with app.app_context():
         assert db.session.scalar(select(func.count(Expense.id))) == 0
+
+
+def test_a_deleted_expenses_id_and_etag_never_point_at_a_new_one(client, user):
+    first = client.post(
+        "/expenses/",
+        json={"amount": "1", "category": "x", "payment_method": "cash"},
+        headers=user.headers,
+    )
+    stale_etag, location = first.headers["ETag"], first.headers["Location"]
+    client.delete(location, headers=user.headers)
+    second = create(client, user)
+    assert f"/expenses/{second['id']}" != location
+    response = client.delete(location, headers={**user.headers, "If-Match": stale_etag})
+    assert response.status_code == 404
+    assert client.get(f"/expenses/{second['id']}", headers=user.headers).status_code == 200

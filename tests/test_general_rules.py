@@ -129,3 +129,48 @@ def test_every_operation_documents_problem_responses(client):
                 continue
             errors = [code for code in operation["responses"] if code.startswith(("4", "5"))]
             assert errors, f"{method.upper()} {path} documents no error response"
+
+
+def test_ids_too_large_for_any_database_are_404_not_500(client, user):
+    huge = 10**20
+    for path in (f"/expenses/{huge}", f"/groups/{huge}", f"/groups/1/expenses/{huge}"):
+        response = client.get(path, headers=user.headers)
+        assert response.status_code == 404, path
+    response = client.get(f"/expenses/?skip={2**63}", headers=user.headers)
+    assert response.status_code == 422
+
+
+def test_lone_surrogates_in_json_are_malformed(client, user):
+    response = client.post(
+        "/expenses/",
+        data='{"amount": "1", "category": "\\ud800", "payment_method": "cash"}',
+        content_type="application/json",
+        headers=user.headers,
+    )
+    assert response.status_code == 400
+    paired = client.post(
+        "/expenses/",
+        data='{"amount": "1", "category": "\\ud83d\\ude00", "payment_method": "cash"}',
+        content_type="application/json",
+        headers=user.headers,
+    )
+    assert paired.status_code == 201
+    assert paired.get_json()["category"] == "\U0001f600"
+
+
+def test_the_bearer_scheme_is_case_insensitive(client, user):
+    response = client.get("/users/me", headers={"Authorization": f"bearer {user.access_token}"})
+    assert response.status_code == 200
+
+
+def test_missing_token_is_401_before_the_body_is_judged(client):
+    response = client.post("/expenses/", data="x", content_type="text/plain")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_no_content_answers_carry_no_content_type(client, user):
+    response = client.post("/token/revoke", headers=user.headers)
+    assert response.status_code == 204
+    assert "Content-Type" not in response.headers
+    assert response.get_data() == b""

@@ -489,3 +489,39 @@ def test_deleted_accounts_stay_in_group_history_anonymised(client, user, other_u
     assert kept.get_json()["paid_by"] == other_user.id
     # The group where they were alone went with them.
     assert client.get(f"/groups/{solo_id}", headers=make_user().headers).status_code == 404
+
+
+def test_invite_codes_are_trimmed_like_any_text(client, user, other_user):
+    group = new_group(client, user)
+    response = client.post(
+        "/groups/join",
+        json={"invite_code": f"  {group['invite_code']}  "},
+        headers=other_user.headers,
+    )
+    assert response.status_code == 201
+
+
+def test_the_group_etag_moves_when_its_members_change(client, user, other_user):
+    group = new_group(client, user, join_policy="open")
+    path = f"/groups/{group['id']}"
+    before = client.get(path, headers=user.headers).headers["ETag"]
+    join(client, group, other_user)
+    after = client.get(path, headers=user.headers).headers["ETag"]
+    assert after != before
+    stale = client.patch(path, json={"name": "New"}, headers={**user.headers, "If-Match": before})
+    assert stale.status_code == 412
+    public = client.get(path, headers=other_user.headers)
+    assert public.headers["ETag"] == after  # other_user is a member now: same full view
+    promoted = client.patch(
+        f"{path}/members/{other_user.id}", json={"role": "owner"}, headers=user.headers
+    )
+    assert promoted.status_code == 200
+    assert client.get(path, headers=user.headers).headers["ETag"] != after
+
+
+def test_public_and_full_views_have_different_etags(client, user, other_user):
+    group = new_group(client, user, join_policy="open")
+    path = f"/groups/{group['id']}"
+    full = client.get(path, headers=user.headers).headers["ETag"]
+    public = client.get(path, headers=other_user.headers).headers["ETag"]
+    assert full != public

@@ -59,6 +59,8 @@ def _session_rejects(payload: dict[str, Any]) -> bool:
     session_id = payload.get(SESSION_CLAIM)
     if not isinstance(session_id, int):
         return True
+    if g.get("auth_token_jti") == payload.get("jti"):
+        return False  # this very token was already checked during this request
     row = db.session.execute(
         select(AuthSession, User)
         .join(User, User.id == AuthSession.user_id)
@@ -77,6 +79,7 @@ def _session_rejects(payload: dict[str, Any]) -> bool:
         return True
     g.auth_session = session
     g.auth_user = user
+    g.auth_token_jti = payload.get("jti")
     return False
 
 

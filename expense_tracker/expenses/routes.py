@@ -35,8 +35,7 @@ ExpenseWithHeaders = tuple[Expense, dict[str, str]]
 
 @blp.route("/")
 class Expenses(MethodView):
-    decorators = [auth_required()]
-
+    @auth_required()
     @blp.arguments(ExpenseListQuerySchema, location="query")
     @blp.response(200, ExpenseSchema(many=True))
     @blp.errors(422)
@@ -45,6 +44,7 @@ class Expenses(MethodView):
         statement = service.filtered_expenses(current_user, args)
         return paginate(statement, args["skip"], args["limit"])
 
+    @auth_required()
     @blp.arguments(ExpenseCreateSchema)
     @blp.response(201, ExpenseSchema)
     @blp.errors(422)
@@ -56,8 +56,7 @@ class Expenses(MethodView):
 
 @blp.route("/<int:expense_id>")
 class ExpenseById(MethodView):
-    decorators = [auth_required()]
-
+    @auth_required()
     @blp.response(200, ExpenseSchema)
     @blp.errors(404)
     def get(self, expense_id: int) -> ExpenseWithHeaders:
@@ -65,6 +64,7 @@ class ExpenseById(MethodView):
         expense = service.get_owned_expense(current_user, expense_id)
         return expense, etag_header(expense)
 
+    @auth_required()
     @blp.arguments(ExpenseUpdateSchema)
     @blp.response(200, ExpenseSchema)
     @blp.errors(404, 412, 422)
@@ -75,6 +75,7 @@ class ExpenseById(MethodView):
         expense = service.update_expense(expense, changes)
         return expense, etag_header(expense)
 
+    @auth_required()
     @blp.response(204)
     @blp.errors(404, 412)
     def delete(self, expense_id: int) -> None:

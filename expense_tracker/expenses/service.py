@@ -6,27 +6,49 @@ found (404), whichever path asks for it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, extract, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, select
 from sqlalchemy.orm import aliased
 
 from expense_tracker import money
 from expense_tracker.errors import NotFound
 from expense_tracker.expenses import csv_io
 from expense_tracker.extensions import db
-from expense_tracker.fields import casefold_key, like_pattern, minor_units, utc_today
+from expense_tracker.fields import (
+    MAX_CURRENCY_PLACES,
+    casefold_key,
+    like_pattern,
+    minor_units,
+    utc_today,
+)
 from expense_tracker.models import Expense, User
+
+# Amounts are stored in each currency's minor units. Sorting and amount filters compare
+# face values (100 JPY > 5.00 USD), so both use the amount scaled to a common 4 decimals.
+COMMON_PLACES = MAX_CURRENCY_PLACES
+
+
+def _face_value() -> ColumnElement[int]:
+    """`amount` in 1/10,000 of a major unit, whatever the row's currency."""
+    groups = sorted(money.currencies_by_exponent().items())
+    return case(
+        *(
+            (Expense.currency.in_(sorted(codes)), Expense.amount * 10 ** (COMMON_PLACES - exponent))
+            for exponent, codes in groups
+            if exponent != 2
+        ),
+        else_=Expense.amount * 10 ** (COMMON_PLACES - 2),
+    )
+
 
 SORT_ORDERS = {
     "-date": (Expense.date.desc(), Expense.id.desc()),
     "date": (Expense.date.asc(), Expense.id.asc()),
-    "-amount": (Expense.amount.desc(), Expense.id.desc()),
-    "amount": (Expense.amount.asc(), Expense.id.asc()),
+    "-amount": (_face_value().desc(), Expense.id.desc()),
+    "amount": (_face_value().asc(), Expense.id.asc()),
 }
 
 
@@ -42,31 +64,6 @@ def get_owned_expense(user: User, expense_id: int) -> Expense:
     return expense
 
 
-def _amount_bound(value: Decimal, exponent: int, *, upper: bool) -> int:
-    """The integer minor-unit bound equivalent to a decimal bound in this exponent."""
-    scaled = value.scaleb(exponent)
-    return math.floor(scaled) if upper else math.ceil(scaled)
-
-
-def _amount_condition(value: Decimal, *, upper: bool, currency: str | None) -> ColumnElement[bool]:
-    """`amount >= value` (or `<=`) in major units, whatever each row's currency.
-
-    Amounts are stored in minor units, so the bound differs per currency's exponent. The
-    condition groups currencies by exponent: a handful of static clauses, no extra query.
-    """
-
-    def compare(bound: int) -> ColumnElement[bool]:
-        return Expense.amount <= bound if upper else Expense.amount >= bound
-
-    if currency is not None:
-        return compare(_amount_bound(value, money.currency_exponent(currency), upper=upper))
-    clauses = [
-        and_(Expense.currency.in_(sorted(codes)), compare(_amount_bound(value, e, upper=upper)))
-        for e, codes in sorted(money.currencies_by_exponent().items())
-    ]
-    return or_(*clauses)
-
-
 def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if "date_from" in filters:
@@ -80,10 +77,11 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     currency = filters.get("currency")
     if currency is not None:
         conditions.append(Expense.currency == currency)
+    # Bounds have at most COMMON_PLACES decimals (the Amount field), so scaling is exact.
     if "min_amount" in filters:
-        conditions.append(_amount_condition(filters["min_amount"], upper=False, currency=currency))
+        conditions.append(_face_value() >= int(filters["min_amount"].scaleb(COMMON_PLACES)))
     if "max_amount" in filters:
-        conditions.append(_amount_condition(filters["max_amount"], upper=True, currency=currency))
+        conditions.append(_face_value() <= int(filters["max_amount"].scaleb(COMMON_PLACES)))
     if filters.get("q"):
         pattern = like_pattern(casefold_key(filters["q"]))
         conditions.append(

@@ -105,7 +105,8 @@ def search_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
 def get_group(group_id: int) -> tuple[Response, Headers]:
     """A group: the full view for members, the public view of an open group for others"""
     group, membership = service.visible_group(group_id, current_user)
-    return _group_view(group, membership), etag_header(group)
+    variant = "" if membership is not None else "public"
+    return _group_view(group, membership), etag_header(group, variant)
 
 
 @blp.patch("/groups/<int:group_id>")

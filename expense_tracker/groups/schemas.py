@@ -11,6 +11,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from expense_tracker.database import MAX_ID
 from expense_tracker.fields import (
     Amount,
     CalendarDate,
@@ -41,7 +42,7 @@ MAX_LIST_LENGTH = 1000
 
 def _user_id(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:
     # JSON bodies must send ids as numbers; query strings can only send text.
-    return ma.fields.Integer(strict=strict, validate=ma.validate.Range(min=1), **kwargs)
+    return ma.fields.Integer(strict=strict, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _bounded_list(field: ma.fields.Field, **kwargs: Any) -> ma.fields.List:
@@ -110,13 +111,11 @@ class MembersQuerySchema(QuerySchema):
 
 
 class JoinByIdSchema(InputSchema):
-    invite_code = ma.fields.String(validate=ma.validate.Length(max=INVITE_CODE_MAX_LENGTH))
+    invite_code = Text(max_length=INVITE_CODE_MAX_LENGTH)
 
 
 class JoinByCodeSchema(InputSchema):
-    invite_code = ma.fields.String(
-        required=True, validate=ma.validate.Length(min=1, max=INVITE_CODE_MAX_LENGTH)
-    )
+    invite_code = Text(required=True, min_length=1, max_length=INVITE_CODE_MAX_LENGTH)
 
 
 class MembershipSchema(OutputSchema):

@@ -52,5 +52,4 @@ class Expense(VersionedMixin, db.Model):
         # The list's default order, and date-range filters, within one owner.
         Index("ix_expenses_owner_date", "owner_id", "date", "id"),
         Index("ix_expenses_owner_category", "owner_id", "category_key"),
-        Index("ix_expenses_owner_amount", "owner_id", "amount", "id"),
     )

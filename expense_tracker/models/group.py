@@ -8,6 +8,7 @@ Numeric column would come back from SQLite as a float.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -77,6 +78,12 @@ class Group(VersionedMixin, db.Model):
     @property
     def member_count(self) -> int:
         return len(self.current_members)
+
+    @property
+    def etag_extra(self) -> str:
+        """The members and their roles are part of a group's representation (and ETag)."""
+        roster = ",".join(f"{m.user_id}:{m.role}" for m in self.current_members)
+        return hashlib.sha256(roster.encode()).hexdigest()[:12]
 
     @property
     def is_open(self) -> bool:

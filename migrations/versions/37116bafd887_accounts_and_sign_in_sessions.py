@@ -30,7 +30,8 @@ def upgrade():
     sa.CheckConstraint('(deleted_at IS NULL) = (email_key IS NOT NULL)', name=op.f('ck_users_deleted_frees_email')),
     sa.CheckConstraint('length(default_currency) = 3', name=op.f('ck_users_currency_code')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key'))
+    sa.UniqueConstraint('email_key', name=op.f('uq_users_email_key')),
+    sqlite_autoincrement=True
     )
     op.create_table('auth_sessions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -40,7 +41,8 @@ def upgrade():
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_auth_sessions_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_sessions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_auth_sessions')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('auth_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_auth_sessions_user_id', ['user_id'], unique=False)

@@ -30,7 +30,8 @@ def upgrade():
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('status_code IS NULL OR status_code BETWEEN 200 AND 299', name=op.f('ck_idempotency_records_only_2xx')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
-    sa.UniqueConstraint('scope', 'key', name=op.f('uq_idempotency_records_scope_key'))
+    sa.UniqueConstraint('scope', 'key', name=op.f('uq_idempotency_records_scope_key')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.create_index('ix_idempotency_records_expires_at', ['expires_at'], unique=False)

@@ -35,7 +35,8 @@ def upgrade():
     sa.CheckConstraint('length(name) >= 1', name=op.f('ck_groups_name_not_empty')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_groups_created_by_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups')),
-    sa.UniqueConstraint('invite_code', name=op.f('uq_groups_invite_code'))
+    sa.UniqueConstraint('invite_code', name=op.f('uq_groups_invite_code')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.create_index('ix_groups_name_key', ['name_key', 'id'], unique=False)
@@ -60,7 +61,8 @@ def upgrade():
     sa.CheckConstraint('length(description) >= 1', name=op.f('ck_group_expenses_description_not_empty')),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_group_expenses_created_by_users')),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_group_expenses_group_id_groups'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_expenses'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_expenses')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('group_expenses', schema=None) as batch_op:
         batch_op.create_index('ix_group_expenses_group_date', ['group_id', 'date', 'id'], unique=False)
@@ -98,7 +100,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['from_user_id'], ['users.id'], name=op.f('fk_group_settlements_from_user_id_users')),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], name=op.f('fk_group_settlements_group_id_groups'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_user_id'], ['users.id'], name=op.f('fk_group_settlements_to_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_settlements'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_settlements')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('group_settlements', schema=None) as batch_op:
         batch_op.create_index('ix_group_settlements_group_created', ['group_id', 'created_at', 'id'], unique=False)

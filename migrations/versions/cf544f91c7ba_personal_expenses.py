@@ -37,10 +37,10 @@ def upgrade():
     sa.CheckConstraint('length(category) >= 1', name=op.f('ck_expenses_category_not_empty')),
     sa.CheckConstraint('length(currency) = 3', name=op.f('ck_expenses_currency_code')),
     sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_expenses_owner_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_expenses'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_expenses')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('expenses', schema=None) as batch_op:
-        batch_op.create_index('ix_expenses_owner_amount', ['owner_id', 'amount', 'id'], unique=False)
         batch_op.create_index('ix_expenses_owner_category', ['owner_id', 'category_key'], unique=False)
         batch_op.create_index('ix_expenses_owner_date', ['owner_id', 'date', 'id'], unique=False)
 
@@ -52,7 +52,6 @@ def downgrade():
     with op.batch_alter_table('expenses', schema=None) as batch_op:
         batch_op.drop_index('ix_expenses_owner_date')
         batch_op.drop_index('ix_expenses_owner_category')
-        batch_op.drop_index('ix_expenses_owner_amount')
 
     op.drop_table('expenses')
     # ### end Alembic commands ###
