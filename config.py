@@ -149,9 +149,8 @@ class Config:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
-    OPENAPI_SWAGGER_UI_URL = env_str(
-        "OPENAPI_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
-    )
+    # Served by the app from the swagger-ui-bundle package (expense_tracker/docs_assets.py).
+    OPENAPI_SWAGGER_UI_URL = env_str("OPENAPI_SWAGGER_UI_URL", "/docs/assets/")
 
     # Production refuses missing, short or well-known secrets (see check_secrets).
     REQUIRE_STRONG_SECRETS = True

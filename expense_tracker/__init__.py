@@ -88,12 +88,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from expense_tracker.auth.routes import blp as auth_blp
+    from expense_tracker.docs_assets import blp as docs_assets_blp
     from expense_tracker.expenses.routes import blp as expenses_blp
     from expense_tracker.groups.routes import blp as groups_blp
     from expense_tracker.health.routes import blp as health_blp
 
     for blueprint in (health_blp, auth_blp, expenses_blp, groups_blp):
         api.register_blueprint(blueprint)
+    app.register_blueprint(docs_assets_blp)
 
 
 def register_commands(app: Flask) -> None:

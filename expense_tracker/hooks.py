@@ -22,7 +22,7 @@ SECURITY_HEADERS = {
 # The API serves data, never pages, so nothing may be loaded or framed from its responses;
 # the interactive docs page is the one exception and keeps the browser defaults.
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
-DOC_ENDPOINT_PREFIX = "api-docs."
+DOC_ENDPOINT_PREFIXES = ("api-docs.", "docs_assets.")
 
 
 def has_body() -> bool:
@@ -78,7 +78,7 @@ class BearerSchemeCaseInsensitive:
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if not (request.endpoint or "").startswith(DOC_ENDPOINT_PREFIX):
+    if not (request.endpoint or "").startswith(DOC_ENDPOINT_PREFIXES):
         response.headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Cache-Control", "no-store")
     return response

@@ -39,7 +39,7 @@ MAX_INSPECTED_BODY = 16 * 1024
 # Set by the operator commands (seed-demo) on their in-process requests: an HTTP client
 # cannot put it in the WSGI environ.
 INTERNAL_REQUEST_FLAG = "expense_tracker.internal_request"
-EXEMPT_ENDPOINT_PREFIXES = ("health.", "api-docs.")
+EXEMPT_ENDPOINT_PREFIXES = ("health.", "api-docs.", "docs_assets.")
 EXEMPT_ENDPOINTS = frozenset({"metrics", "static"})
 
 

@@ -118,7 +118,13 @@ def test_openapi_document_and_docs(client):
     assert "/users/me" in spec["paths"]
     problem = spec["components"]["responses"]["UNAUTHORIZED"]["content"]
     assert "application/problem+json" in problem
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "/docs/assets/swagger-ui-bundle.js" in docs.get_data(as_text=True)
+    asset = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+    assert asset.mimetype in {"text/javascript", "application/javascript"}
+    asset.close()
 
 
 def test_every_operation_documents_problem_responses(client):
