@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -84,6 +85,9 @@ SQLITE_FILE_PRAGMAS = (
 
 def engine_options(app: Flask) -> dict[str, Any]:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        # A fresh checkout has no instance/ folder; SQLite creates files, not folders.
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.get_backend_name() == "postgresql":
         options.setdefault("pool_pre_ping", True)
