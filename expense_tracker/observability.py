@@ -59,8 +59,7 @@ def path_template() -> str:
 
 
 def _current_user_id() -> int | None:
-    user = g.get("auth_user")
-    return getattr(user, "id", None)
+    return g.get("auth_user_id")
 
 
 # -- log formatting ------------------------------------------------------------------------

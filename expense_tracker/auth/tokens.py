@@ -79,6 +79,8 @@ def _session_rejects(payload: dict[str, Any]) -> bool:
         return True
     g.auth_session = session
     g.auth_user = user
+    # A plain int for the request log: reading it never touches the database session.
+    g.auth_user_id = user.id
     g.auth_token_jti = payload.get("jti")
     return False
 
