@@ -145,9 +145,9 @@ def _bench_in_process(args: argparse.Namespace, url: str, seed: bool) -> None:
     from sqlalchemy import event, func, select
 
     from expense_tracker import create_app
-    from expense_tracker.cli import load_bench_data
     from expense_tracker.extensions import db
     from expense_tracker.models import GroupMember, User
+    from expense_tracker.seeding.bench import load_bench_data
 
     app = create_app(
         "production",

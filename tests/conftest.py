@@ -28,10 +28,17 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def run_worker_id(testrun_uid: str, worker_id: str) -> str:
+    """This worker of this run: pytest-xdist's run id keeps concurrent runs apart."""
+    return f"{testrun_uid[:8]}_{worker_id}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> Iterator[str]:
     base_url = os.environ.get("TEST_DATABASE_URL", "")
+    tmp_dir = Path(tmp_path_factory.mktemp("db"))
     try:
-        with provision_database(base_url, worker_id, Path(tmp_path_factory.mktemp("db"))) as url:
+        with provision_database(base_url, run_worker_id, tmp_dir) as url:
             yield url
     except DatabaseUnavailable as exc:
         pytest.skip(f"SKIPPED POSTGRESQL: {exc}")

@@ -34,7 +34,11 @@ def postgres_reachable(url: str) -> bool:
 
 @contextlib.contextmanager
 def provision_database(base_url: str, worker_id: str, tmp_dir: Path) -> Iterator[str]:
-    """Yield the URL of an empty database for this worker; drop it afterwards."""
+    """Yield the URL of an empty database for this worker; drop it afterwards.
+
+    `worker_id` must be unique to this test run too (see conftest): runs of the suite on
+    one server at the same time must never share, and so drop, each other's databases.
+    """
     if not base_url or base_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_dir / f'test_{worker_id}.db'}"
         return

@@ -9,7 +9,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from expense_tracker.cli import DEMO_PASSWORD
 from expense_tracker.extensions import db
 from expense_tracker.models import (
     Expense,
@@ -21,6 +20,7 @@ from expense_tracker.models import (
     Settlement,
     User,
 )
+from expense_tracker.seeding.demo import DEMO_PASSWORD
 
 
 def sign_in(client: FlaskClient, email: str, password: str) -> dict[str, str]:

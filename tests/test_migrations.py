@@ -27,10 +27,10 @@ def schema_differences(app) -> list:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_migrations_match_the_models(backend, tmp_path: Path, worker_id: str):
+def test_migrations_match_the_models(backend, tmp_path: Path, run_worker_id: str):
     base_url = "" if backend == "sqlite" else POSTGRES_URL
     try:
-        with provision_database(base_url, f"{worker_id}_migrations", tmp_path) as url:
+        with provision_database(base_url, f"{run_worker_id}_migrations", tmp_path) as url:
             app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
             with app.app_context():
                 upgrade()
