@@ -34,7 +34,6 @@ PROBLEM_TYPES: dict[int, tuple[str, str]] = {
     413: ("/problems/payload-too-large", "Payload too large"),
     415: ("/problems/unsupported-media-type", "Unsupported media type"),
     422: ("/problems/validation-error", "Validation error"),
-    428: ("/problems/precondition-required", "Precondition required"),
     429: ("/problems/rate-limited", "Too many requests"),
     500: ("/problems/internal-error", "Internal server error"),
     503: ("/problems/service-unavailable", "Service unavailable"),

@@ -122,7 +122,7 @@ def delete_account(user: User, current_password: str) -> None:
     with other members. Their group memberships end; group history keeps their user_id.
     """
     # Group membership rules live with groups; only account deletion needs them here.
-    from expense_tracker.groups.service import leave_all_groups
+    from expense_tracker.groups.membership import leave_all_groups
 
     _require_password(user, current_password)
     leave_all_groups(user)

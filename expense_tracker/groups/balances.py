@@ -1,4 +1,4 @@
-"""Members' balances, computed by the database with aggregates.
+"""Members' balances, computed by the database with aggregates, and the views of them.
 
 For each (group, member): `paid` sums their payer rows, `owed` their split rows, `sent`
 and `received` their settlements plus their paid splits. A split marked paid is a
@@ -10,6 +10,9 @@ The cost does not depend on the number of expenses: one aggregate statement for
 everything but paid splits of several-payer bills, and one more statement for those
 (whose division needs exact arithmetic that 64-bit SQL integers cannot hold:
 amount x amount overflows), divided here in Python.
+
+What the routes show: each current member's balance, the settle-up plan of a group, and
+a user's net in each of their groups with totals per currency.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, union_all
 
 from expense_tracker.extensions import db
-from expense_tracker.models import ExpensePayer, ExpenseSplit, GroupExpense, Settlement
-from expense_tracker.settle import Transfer, settle_up_plan
+from expense_tracker.groups.access import current_member_ids, my_group_ids, name_order
+from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense, Settlement, User
+from expense_tracker.settle import settle_up_plan
 from expense_tracker.splits import allocate_proportionally
 
 
@@ -183,15 +187,6 @@ def ledger(group_ids: Collection[int]) -> Totals:
     return totals
 
 
-def group_balances(group_id: int, currency: str, member_ids: Collection[int]) -> list[Balance]:
-    """One balance per member in `member_ids` (zeros included), by user_id."""
-    totals = ledger([group_id])
-    return [
-        Balance(user_id, currency, *totals.get((group_id, user_id), (0, 0, 0, 0)))
-        for user_id in sorted(member_ids)
-    ]
-
-
 def group_nets(group_id: int) -> dict[int, int]:
     """The net of everyone who ever took part in the group (former members included)."""
     return {
@@ -210,6 +205,47 @@ def user_nets(user_id: int, group_ids: Collection[int]) -> dict[int, int]:
     return nets
 
 
-def settle_up(group_id: int) -> list[Transfer]:
+def member_balances(group: Group) -> list[Balance]:
+    """One balance per current member of the group (zeros included), by user_id."""
+    member_ids = current_member_ids(group.id)
+    totals = ledger([group.id])
+    return [
+        Balance(user_id, group.currency, *totals.get((group.id, user_id), (0, 0, 0, 0)))
+        for user_id in sorted(member_ids)
+    ]
+
+
+def settle_up(group: Group) -> list[dict[str, Any]]:
     """The fewest transfers that bring every net of the group to zero."""
-    return settle_up_plan(group_nets(group_id))
+    return [
+        {
+            "from_user": transfer.from_user,
+            "to_user": transfer.to_user,
+            "amount": transfer.amount,
+            "currency": group.currency,
+        }
+        for transfer in settle_up_plan(group_nets(group.id))
+    ]
+
+
+def my_balances(user: User) -> dict[str, Any]:
+    """My net in every group I belong to, and the totals per currency."""
+    groups = db.session.scalars(
+        select(Group).where(Group.id.in_(my_group_ids(user))).order_by(name_order(), Group.id)
+    ).all()
+    nets = user_nets(user.id, [group.id for group in groups])
+    totals: dict[str, int] = {}
+    for group in groups:
+        totals[group.currency] = totals.get(group.currency, 0) + nets[group.id]
+    return {
+        "groups": [
+            {
+                "group_id": group.id,
+                "name": group.name,
+                "currency": group.currency,
+                "net": nets[group.id],
+            }
+            for group in groups
+        ],
+        "totals": [{"currency": code, "net": net} for code, net in sorted(totals.items())],
+    }

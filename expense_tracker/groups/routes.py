@@ -1,7 +1,8 @@
 """Groups and their shared expenses: /groups/... and /users/me/balances.
 
-Thin views: parse, load through a scoping helper of the service (404 for what the
-caller may not see), check `If-Match`, call the service, dump.
+Thin views: parse, load through a scoping helper of `access` (404 for what the caller
+may not see), check `If-Match`, call `membership`, `shared_expenses`, `settlements` or
+`balances`, dump.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask_jwt_extended import current_user
 
 from expense_tracker.api import Blueprint, auth_required
 from expense_tracker.etag import check_if_match, etag_header
-from expense_tracker.groups import service
+from expense_tracker.groups import access, balances, membership, settlements, shared_expenses
 from expense_tracker.groups.schemas import (
     BalanceSchema,
     GroupCreateSchema,
@@ -52,9 +53,9 @@ _full_view = GroupSchema()
 _public_view = GroupPublicSchema()
 
 
-def _group_view(group: Group, membership: GroupMember | None) -> Response:
+def _group_view(group: Group, member: GroupMember | None) -> Response:
     """Members see the full view; anyone else (of an open group) the public one."""
-    schema = _full_view if membership is not None else _public_view
+    schema = _full_view if member is not None else _public_view
     return jsonify(schema.dump(group))
 
 
@@ -68,7 +69,7 @@ def _group_view(group: Group, membership: GroupMember | None) -> Response:
 @blp.errors(422)
 def create_group(data: dict[str, Any]) -> tuple[Group, Headers]:
     """Create a group (you are its owner and first member)"""
-    group = service.create_group(current_user, data)
+    group = membership.create_group(current_user, data)
     return group, {"Location": f"/groups/{group.id}", **etag_header(group)}
 
 
@@ -79,7 +80,7 @@ def create_group(data: dict[str, Any]) -> tuple[Group, Headers]:
 @blp.errors(422)
 def list_my_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
     """The groups I belong to, by name then id"""
-    return paginate(service.my_groups(current_user), query["skip"], query["limit"])
+    return paginate(membership.my_groups(current_user), query["skip"], query["limit"])
 
 
 @blp.get("/groups/search/")
@@ -89,7 +90,7 @@ def list_my_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
 @blp.errors(422)
 def search_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
     """Find open groups and mine by name (case-insensitive; `%` and `_` are literal)"""
-    statement = service.search_groups(current_user, query.get("q") or query.get("name"))
+    statement = membership.search_groups(current_user, query.get("q") or query.get("name"))
     return paginate(statement, query["skip"], query["limit"])
 
 
@@ -104,9 +105,9 @@ def search_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
 @blp.errors(404)
 def get_group(group_id: int) -> tuple[Response, Headers]:
     """A group: the full view for members, the public view of an open group for others"""
-    group, membership = service.visible_group(group_id, current_user)
-    variant = "" if membership is not None else "public"
-    return _group_view(group, membership), etag_header(group, variant)
+    group, member = access.visible_group(group_id, current_user)
+    variant = "" if member is not None else "public"
+    return _group_view(group, member), etag_header(group, variant)
 
 
 @blp.patch("/groups/<int:group_id>")
@@ -116,9 +117,9 @@ def get_group(group_id: int) -> tuple[Response, Headers]:
 @blp.errors(403, 404, 409, 412, 422)
 def update_group(changes: dict[str, Any], group_id: int) -> tuple[Group, Headers]:
     """Change a group (owners; the currency only before any expense or settlement)"""
-    group, _ = service.managed_group(group_id, current_user)
+    group, _ = access.managed_group(group_id, current_user)
     check_if_match(group)
-    group = service.update_group(group, changes)
+    group = membership.update_group(group, changes)
     return group, etag_header(group)
 
 
@@ -128,9 +129,9 @@ def update_group(changes: dict[str, Any], group_id: int) -> tuple[Group, Headers
 @blp.errors(403, 404, 409, 412)
 def delete_group(group_id: int) -> None:
     """Delete a group and its history (owners; every balance must be zero)"""
-    group, _ = service.managed_group(group_id, current_user)
+    group, _ = access.managed_group(group_id, current_user)
     check_if_match(group)
-    service.delete_group(group)
+    membership.delete_group(group)
 
 
 @blp.post("/groups/<int:group_id>/invite-code")
@@ -139,8 +140,8 @@ def delete_group(group_id: int) -> None:
 @blp.errors(403, 404)
 def rotate_invite_code(group_id: int) -> tuple[Group, Headers]:
     """A new invite code (owners); the old one stops working"""
-    group, _ = service.managed_group(group_id, current_user)
-    group = service.rotate_invite_code(group)
+    group, _ = access.managed_group(group_id, current_user)
+    group = membership.rotate_invite_code(group)
     return group, etag_header(group)
 
 
@@ -154,8 +155,8 @@ def rotate_invite_code(group_id: int) -> tuple[Group, Headers]:
 @blp.errors(404, 422)
 def list_members(query: dict[str, Any], group_id: int) -> Sequence[GroupMember]:
     """The members, by joined_at; `include_former=true` adds those who left (with left_at)"""
-    group, _ = service.member_group(group_id, current_user)
-    return service.group_members(group, include_former=query["include_former"])
+    group, _ = access.member_group(group_id, current_user)
+    return membership.group_members(group, include_former=query["include_former"])
 
 
 @blp.get("/groups/<int:group_id>/members/<int:user_id>")
@@ -164,8 +165,8 @@ def list_members(query: dict[str, Any], group_id: int) -> Sequence[GroupMember]:
 @blp.errors(404)
 def get_member(group_id: int, user_id: int) -> GroupMember:
     """One current member"""
-    group, _ = service.member_group(group_id, current_user)
-    return service.group_member(group, user_id)
+    group, _ = access.member_group(group_id, current_user)
+    return access.group_member(group, user_id)
 
 
 @blp.post("/groups/<int:group_id>/join")
@@ -175,8 +176,8 @@ def get_member(group_id: int, user_id: int) -> GroupMember:
 @blp.errors(404, 409, 422)
 def join_group(data: dict[str, Any], group_id: int) -> tuple[GroupMember, Headers]:
     """Join a group: open groups need nothing, invite-only ones their invite code"""
-    membership = service.join_group(group_id, current_user, data.get("invite_code"))
-    return membership, _membership_location(membership)
+    member = membership.join_group(group_id, current_user, data.get("invite_code"))
+    return member, _membership_location(member)
 
 
 @blp.post("/groups/join")
@@ -186,12 +187,12 @@ def join_group(data: dict[str, Any], group_id: int) -> tuple[GroupMember, Header
 @blp.errors(404, 409, 422)
 def join_by_code(data: dict[str, Any]) -> tuple[GroupMember, Headers]:
     """Join the group this invite code belongs to"""
-    membership = service.join_by_code(current_user, data["invite_code"])
-    return membership, _membership_location(membership)
+    member = membership.join_by_code(current_user, data["invite_code"])
+    return member, _membership_location(member)
 
 
-def _membership_location(membership: GroupMember) -> Headers:
-    return {"Location": f"/groups/{membership.group_id}/members/{membership.user_id}"}
+def _membership_location(member: GroupMember) -> Headers:
+    return {"Location": f"/groups/{member.group_id}/members/{member.user_id}"}
 
 
 @blp.patch("/groups/<int:group_id>/members/<int:user_id>")
@@ -201,9 +202,9 @@ def _membership_location(membership: GroupMember) -> Headers:
 @blp.errors(403, 404, 409, 422)
 def change_role(data: dict[str, Any], group_id: int, user_id: int) -> GroupMember:
     """Make a member an owner, or an owner a member (owners)"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    target = service.group_member(group, user_id)
-    return service.change_role(actor, target, data["role"])
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    target = access.group_member(group, user_id)
+    return membership.change_role(actor, target, data["role"])
 
 
 @blp.delete("/groups/<int:group_id>/members/<int:user_id>")
@@ -212,9 +213,9 @@ def change_role(data: dict[str, Any], group_id: int, user_id: int) -> GroupMembe
 @blp.errors(403, 404, 409)
 def remove_member(group_id: int, user_id: int) -> None:
     """Leave (your own id) or remove a member (owners); balances must be settled"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    target = service.group_member(group, user_id)
-    service.remove_member(group, actor, target)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    target = access.group_member(group, user_id)
+    membership.remove_member(group, actor, target)
 
 
 # --------------------------------------------------------------------------- expenses
@@ -227,8 +228,8 @@ def remove_member(group_id: int, user_id: int) -> None:
 @blp.errors(404, 422)
 def create_expense(data: dict[str, Any], group_id: int) -> tuple[GroupExpense, Headers]:
     """Record a shared expense and how it is split"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    expense = service.create_expense(group, actor, data)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    expense = shared_expenses.create_expense(group, actor, data)
     location = f"/groups/{group_id}/expenses/{expense.id}"
     return expense, {"Location": location, **etag_header(expense)}
 
@@ -240,8 +241,8 @@ def create_expense(data: dict[str, Any], group_id: int) -> tuple[GroupExpense, H
 @blp.errors(404, 422)
 def list_expenses(query: dict[str, Any], group_id: int) -> tuple[Sequence[GroupExpense], Headers]:
     """The group's expenses with their payers and splits, newest first"""
-    group, _ = service.member_group(group_id, current_user)
-    return paginate(service.group_expenses(group, query), query["skip"], query["limit"])
+    group, _ = access.member_group(group_id, current_user)
+    return paginate(shared_expenses.group_expenses(group, query), query["skip"], query["limit"])
 
 
 @blp.get("/groups/<int:group_id>/expenses/<int:expense_id>")
@@ -250,8 +251,8 @@ def list_expenses(query: dict[str, Any], group_id: int) -> tuple[Sequence[GroupE
 @blp.errors(404)
 def get_expense(group_id: int, expense_id: int) -> tuple[GroupExpense, Headers]:
     """One shared expense"""
-    group, _ = service.member_group(group_id, current_user)
-    expense = service.group_expense(group, expense_id)
+    group, _ = access.member_group(group_id, current_user)
+    expense = access.group_expense(group, expense_id)
     return expense, etag_header(expense)
 
 
@@ -264,10 +265,10 @@ def update_expense(
     changes: dict[str, Any], group_id: int, expense_id: int
 ) -> tuple[GroupExpense, Headers]:
     """Change a shared expense (its creator, a payer or an owner); splits are recomputed"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    expense = service.group_expense(group, expense_id)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    expense = access.group_expense(group, expense_id)
     check_if_match(expense)
-    expense = service.update_expense(group, actor, expense, changes)
+    expense = shared_expenses.update_expense(group, actor, expense, changes)
     return expense, etag_header(expense)
 
 
@@ -277,10 +278,10 @@ def update_expense(
 @blp.errors(403, 404, 409, 412)
 def delete_expense(group_id: int, expense_id: int) -> None:
     """Delete a shared expense (its creator, a payer or an owner)"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    expense = service.group_expense(group, expense_id)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    expense = access.group_expense(group, expense_id)
     check_if_match(expense)
-    service.delete_expense(group, actor, expense)
+    shared_expenses.delete_expense(group, actor, expense)
 
 
 @blp.patch("/groups/<int:group_id>/expenses/<int:expense_id>/splits/<int:user_id>")
@@ -292,10 +293,10 @@ def set_split_paid(
     data: dict[str, Any], group_id: int, expense_id: int, user_id: int
 ) -> tuple[GroupExpense, Headers]:
     """Mark a share paid (a settlement to the payers) or unpaid (that member or a payer)"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    expense = service.group_expense(group, expense_id)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    expense = access.group_expense(group, expense_id)
     check_if_match(expense)
-    expense = service.set_split_paid(group, actor, expense, user_id, data["is_paid"])
+    expense = shared_expenses.set_split_paid(group, actor, expense, user_id, data["is_paid"])
     return expense, etag_header(expense)
 
 
@@ -308,8 +309,8 @@ def set_split_paid(
 @blp.errors(404)
 def list_balances(group_id: int) -> list[Any]:
     """Each current member's paid, owed, sent, received and net, by user_id"""
-    group, _ = service.member_group(group_id, current_user)
-    return service.member_balances(group)
+    group, _ = access.member_group(group_id, current_user)
+    return balances.member_balances(group)
 
 
 @blp.get("/groups/<int:group_id>/settle-up")
@@ -318,8 +319,8 @@ def list_balances(group_id: int) -> list[Any]:
 @blp.errors(404)
 def settle_up(group_id: int) -> list[dict[str, Any]]:
     """The fewest transfers that settle every balance"""
-    group, _ = service.member_group(group_id, current_user)
-    return service.settle_up(group)
+    group, _ = access.member_group(group_id, current_user)
+    return balances.settle_up(group)
 
 
 @blp.get("/users/me/balances")
@@ -327,7 +328,7 @@ def settle_up(group_id: int) -> list[dict[str, Any]]:
 @blp.response(200, MyBalancesSchema)
 def my_balances() -> dict[str, Any]:
     """My net in every group I belong to, and totals per currency"""
-    return service.my_balances(current_user)
+    return balances.my_balances(current_user)
 
 
 # --------------------------------------------------------------------------- settlements
@@ -340,8 +341,8 @@ def my_balances() -> dict[str, Any]:
 @blp.errors(403, 404, 422)
 def create_settlement(data: dict[str, Any], group_id: int) -> tuple[Settlement, Headers]:
     """Record a payment between two members (one of them you, unless you are an owner)"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    settlement = service.create_settlement(group, actor, data)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    settlement = settlements.create_settlement(group, actor, data)
     location = f"/groups/{group_id}/settlements/{settlement.id}"
     return settlement, {"Location": location, **etag_header(settlement)}
 
@@ -353,8 +354,8 @@ def create_settlement(data: dict[str, Any], group_id: int) -> tuple[Settlement, 
 @blp.errors(404, 422)
 def list_settlements(query: dict[str, Any], group_id: int) -> tuple[Sequence[Settlement], Headers]:
     """The group's settlements, newest first"""
-    group, _ = service.member_group(group_id, current_user)
-    return paginate(service.group_settlements(group), query["skip"], query["limit"])
+    group, _ = access.member_group(group_id, current_user)
+    return paginate(settlements.group_settlements(group), query["skip"], query["limit"])
 
 
 @blp.get("/groups/<int:group_id>/settlements/<int:settlement_id>")
@@ -363,8 +364,8 @@ def list_settlements(query: dict[str, Any], group_id: int) -> tuple[Sequence[Set
 @blp.errors(404)
 def get_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Headers]:
     """One settlement"""
-    group, _ = service.member_group(group_id, current_user)
-    settlement = service.group_settlement(group, settlement_id)
+    group, _ = access.member_group(group_id, current_user)
+    settlement = access.group_settlement(group, settlement_id)
     return settlement, etag_header(settlement)
 
 
@@ -374,7 +375,7 @@ def get_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Heade
 @blp.errors(403, 404, 409, 412)
 def delete_settlement(group_id: int, settlement_id: int) -> None:
     """Delete a settlement (its creator or an owner)"""
-    group, actor = service.member_group(group_id, current_user, lock=True)
-    settlement = service.group_settlement(group, settlement_id)
+    group, actor = access.member_group(group_id, current_user, lock=True)
+    settlement = access.group_settlement(group, settlement_id)
     check_if_match(settlement)
-    service.delete_settlement(group, actor, settlement)
+    settlements.delete_settlement(group, actor, settlement)

@@ -1,0 +1,169 @@
+"""Scoping helpers: group data is only ever loaded through here, so others' ids answer 404.
+
+Each helper (`member_group`, `visible_group`, `managed_group`, `group_expense`,
+`group_settlement`, ...) answers 404 for anything the caller may not see, so another
+person's ids cannot leak through a forgotten check. The helpers for writes take the
+group's row lock (PostgreSQL), so that concurrent writes to one group take turns.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import selectinload
+
+from expense_tracker.extensions import db
+from expense_tracker.groups.errors import (
+    ExpenseNotFound,
+    GroupNotFound,
+    MemberNotFound,
+    NotOwner,
+    SettlementNotFound,
+)
+from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
+
+
+def _load_group(group_id: int, *, lock: bool) -> Group | None:
+    statement = select(Group).where(Group.id == group_id)
+    if lock:
+        statement = statement.with_for_update()
+    return db.session.scalar(statement)
+
+
+def _membership(group_id: int, user_id: int) -> GroupMember | None:
+    membership = db.session.get(GroupMember, (group_id, user_id))
+    return membership if membership is not None and membership.is_current else None
+
+
+def member_group(group_id: int, user: User, *, lock: bool = False) -> tuple[Group, GroupMember]:
+    """The group and the caller's membership; 404 unless the caller is a current member.
+
+    Everything inside a group (members, expenses, balances, settlements) goes through
+    here: to a non-member it does not exist, even when the group itself is open.
+    `lock` takes the group's row lock for a write.
+    """
+    group = _load_group(group_id, lock=lock)
+    membership = _membership(group_id, user.id) if group is not None else None
+    if group is None or membership is None:
+        raise GroupNotFound()
+    return group, membership
+
+
+def visible_group(group_id: int, user: User) -> tuple[Group, GroupMember | None]:
+    """The group and the caller's membership (None for an outsider looking at an open group).
+
+    404 for an invite-only group the caller is not a member of.
+    """
+    group = _load_group(group_id, lock=False)
+    if group is None:
+        raise GroupNotFound()
+    membership = _membership(group_id, user.id)
+    if membership is None and not group.is_open:
+        raise GroupNotFound()
+    return group, membership
+
+
+def managed_group(group_id: int, user: User) -> tuple[Group, GroupMember]:
+    """The group, locked, for a change to the group itself, which only owners may make.
+
+    404 where the group is invisible (invite-only, not a member); 403 for anyone else who
+    can see it but is not an owner: members, and outsiders looking at an open group.
+    """
+    group = _load_group(group_id, lock=True)
+    membership = _membership(group_id, user.id) if group is not None else None
+    if group is None or (membership is None and not group.is_open):
+        raise GroupNotFound()
+    if membership is None or not membership.is_owner:
+        raise NotOwner()
+    return group, membership
+
+
+def _code_matches(sent: str | None, expected: str) -> bool:
+    return sent is not None and hmac.compare_digest(sent.encode(), expected.encode())
+
+
+def joinable_group(group_id: int, user: User, invite_code: str | None) -> Group:
+    """The group, locked, for `user` to join: open groups admit anyone, invite-only ones
+    need their current code.
+
+    An invite-only group with a missing or wrong code answers 404, as if it did not exist,
+    unless the caller is already a member (joining then answers 409).
+    """
+    group = _load_group(group_id, lock=True)
+    if group is None:
+        raise GroupNotFound()
+    if (
+        not group.is_open
+        and _membership(group.id, user.id) is None
+        and not _code_matches(invite_code, group.invite_code)
+    ):
+        raise GroupNotFound()
+    return group
+
+
+def invited_group(invite_code: str) -> Group:
+    """The group, locked, whose invite code this is; 404 when none has."""
+    group = db.session.scalar(
+        select(Group).where(Group.invite_code == invite_code).with_for_update()
+    )
+    if group is None:
+        raise GroupNotFound("No group has this invite code.")
+    return group
+
+
+def group_expense(group: Group, expense_id: int) -> GroupExpense:
+    """Expense `expense_id` of `group`, with payers and splits; 404 if it is not this group's."""
+    expense = db.session.scalar(
+        select(GroupExpense)
+        .where(GroupExpense.id == expense_id, GroupExpense.group_id == group.id)
+        .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
+    )
+    if expense is None:
+        raise ExpenseNotFound()
+    return expense
+
+
+def group_settlement(group: Group, settlement_id: int) -> Settlement:
+    """Settlement `settlement_id` of `group`; 404 if it is not this group's."""
+    settlement = db.session.scalar(
+        select(Settlement).where(Settlement.id == settlement_id, Settlement.group_id == group.id)
+    )
+    if settlement is None:
+        raise SettlementNotFound()
+    return settlement
+
+
+def group_member(group: Group, user_id: int) -> GroupMember:
+    """A current member of `group`; 404 for anyone else."""
+    membership = _membership(group.id, user_id)
+    if membership is None:
+        raise MemberNotFound()
+    return membership
+
+
+def current_member_ids(group_id: int) -> set[int]:
+    """The user ids of the group's current members."""
+    return set(
+        db.session.scalars(
+            select(GroupMember.user_id).where(
+                GroupMember.group_id == group_id, GroupMember.left_at.is_(None)
+            )
+        )
+    )
+
+
+def my_group_ids(user: User) -> Select[tuple[int]]:
+    """The ids of the groups `user` currently belongs to, as a subquery."""
+    return select(GroupMember.group_id).where(
+        GroupMember.user_id == user.id, GroupMember.left_at.is_(None)
+    )
+
+
+def name_order() -> ColumnElement[str]:
+    """What groups are listed by (then by id): their case-folded name."""
+    # Byte order of the case-folded name, identical on both databases (PostgreSQL would
+    # otherwise sort by its locale's collation, which ignores punctuation and spaces).
+    if db.session.get_bind().dialect.name == "postgresql":
+        return Group.name_key.collate("C")
+    return Group.name_key

@@ -1,0 +1,241 @@
+"""Group life and membership: create, change and delete groups, join, roles, leave."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from expense_tracker.database import utcnow
+from expense_tracker.errors import Conflict, Forbidden
+from expense_tracker.extensions import db
+from expense_tracker.fields import casefold_key, like_pattern
+from expense_tracker.groups import access, balances
+from expense_tracker.groups.errors import NotOwner, UnsettledBalance
+from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
+
+INVITE_CODE_BYTES = 18  # 24 URL-safe characters: not guessable
+
+
+def _new_invite_code() -> str:
+    return secrets.token_urlsafe(INVITE_CODE_BYTES)
+
+
+def create_group(user: User, data: Mapping[str, Any]) -> Group:
+    """Create a group; its creator is its first member and owner."""
+    group = Group(
+        name=data["name"],
+        name_key=casefold_key(data["name"]),
+        description=data["description"],
+        currency=data.get("currency") or user.default_currency,
+        join_policy=data["join_policy"],
+        invite_code=_new_invite_code(),
+        created_by=user.id,
+    )
+    db.session.add(group)
+    db.session.flush()
+    db.session.add(GroupMember(group_id=group.id, user_id=user.id, role="owner"))
+    db.session.commit()
+    return group
+
+
+def my_groups(user: User) -> Select[tuple[Group]]:
+    """The groups `user` currently belongs to, by name then id, members loaded."""
+    return (
+        select(Group)
+        .where(Group.id.in_(access.my_group_ids(user)))
+        .order_by(access.name_order(), Group.id)
+        .options(selectinload(Group.current_members))
+    )
+
+
+def search_groups(user: User, text: str | None) -> Select[tuple[Group]]:
+    """Open groups and the caller's own whose name contains `text` (case-insensitive)."""
+    statement = select(Group).where(
+        or_(Group.join_policy == "open", Group.id.in_(access.my_group_ids(user)))
+    )
+    if text:
+        pattern = like_pattern(casefold_key(text))
+        statement = statement.where(Group.name_key.like(pattern, escape="\\"))
+    return statement.order_by(access.name_order(), Group.id).options(
+        selectinload(Group.current_members)
+    )
+
+
+def _has_money(group: Group) -> bool:
+    expenses = exists().where(GroupExpense.group_id == group.id)
+    settlements = exists().where(Settlement.group_id == group.id)
+    return bool(db.session.scalar(select(or_(expenses, settlements))))
+
+
+def update_group(group: Group, changes: Mapping[str, Any]) -> Group:
+    """Change the group's details; its currency only while it holds no money."""
+    currency = changes.get("currency")
+    if currency is not None and currency != group.currency and _has_money(group):
+        raise Conflict("The currency cannot change once the group has expenses or settlements.")
+    for name, value in changes.items():
+        setattr(group, name, value)
+    if "name" in changes:
+        group.name_key = casefold_key(changes["name"])
+    db.session.commit()
+    return group
+
+
+def _require_settled(group: Group) -> None:
+    if any(balances.group_nets(group.id).values()):
+        raise UnsettledBalance("The group still has unsettled balances.")
+
+
+def delete_group(group: Group) -> None:
+    """Delete the group with all its history, once every balance is zero."""
+    _require_settled(group)
+    db.session.delete(group)
+    db.session.commit()
+
+
+def rotate_invite_code(group: Group) -> Group:
+    """A new invite code; the old one stops working."""
+    group.invite_code = _new_invite_code()
+    db.session.commit()
+    return group
+
+
+def group_members(group: Group, *, include_former: bool) -> Sequence[GroupMember]:
+    """Members by joined_at then user_id; with `include_former`, those who left too."""
+    statement = select(GroupMember).where(GroupMember.group_id == group.id)
+    if not include_former:
+        statement = statement.where(GroupMember.left_at.is_(None))
+    return db.session.scalars(statement.order_by(GroupMember.joined_at, GroupMember.user_id)).all()
+
+
+def _admit(group: Group, user: User) -> GroupMember:
+    """Make `user` a member; 409 if they already are. A former member's row is reused."""
+    membership = db.session.get(GroupMember, (group.id, user.id))
+    if membership is not None and membership.is_current:
+        raise Conflict("You are already a member of this group.")
+    now = utcnow()
+    if membership is None:
+        membership = GroupMember(group_id=group.id, user_id=user.id, role="member", joined_at=now)
+        db.session.add(membership)
+    else:
+        membership.role = "member"
+        membership.joined_at = now
+        membership.left_at = None
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # A concurrent join of the same user won the (group_id, user_id) primary key.
+        db.session.rollback()
+        raise Conflict("You are already a member of this group.") from None
+    return membership
+
+
+def join_group(group_id: int, user: User, invite_code: str | None) -> GroupMember:
+    """Join by id: open groups admit anyone; invite-only ones need their current code.
+
+    An invite-only group with a missing or wrong code answers 404, as if it did not exist,
+    unless the caller is already a member (409).
+    """
+    return _admit(access.joinable_group(group_id, user, invite_code), user)
+
+
+def join_by_code(user: User, invite_code: str) -> GroupMember:
+    """Join whichever group has this invite code; 404 when none has."""
+    return _admit(access.invited_group(invite_code), user)
+
+
+def _other_owner_exists(group_id: int, user_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    GroupMember.group_id == group_id,
+                    GroupMember.user_id != user_id,
+                    GroupMember.role == "owner",
+                    GroupMember.left_at.is_(None),
+                )
+            )
+        )
+    )
+
+
+def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMember:
+    """An owner sets a member's role; 409 where the group would be left without an owner."""
+    if not actor.is_owner:
+        raise NotOwner()
+    demoting = target.role == "owner" and role != "owner"
+    if demoting and not _other_owner_exists(target.group_id, target.user_id):
+        raise Conflict("The group would be left without an owner.")
+    target.role = role
+    db.session.commit()
+    return target
+
+
+def remove_member(group: Group, actor: GroupMember, target: GroupMember) -> None:
+    """Leave (yourself) or remove a member (an owner, not another owner).
+
+    409 while the member's balance is not zero, or when the last owner would leave
+    others behind. The last member to leave takes the group with them.
+    """
+    if target.user_id != actor.user_id:
+        if not actor.is_owner:
+            raise NotOwner("Only an owner may remove other members.")
+        if target.role == "owner":
+            raise Forbidden("An owner cannot remove another owner.")
+    if balances.group_nets(group.id).get(target.user_id, 0):
+        raise UnsettledBalance("This member's balance is not zero; settle up first.")
+    others = access.current_member_ids(group.id) - {target.user_id}
+    if not others:
+        db.session.delete(group)
+        db.session.commit()
+        return
+    if target.role == "owner" and not _other_owner_exists(group.id, target.user_id):
+        raise Conflict("The last owner cannot leave others behind; make someone else an owner.")
+    target.left_at = utcnow()
+    db.session.commit()
+
+
+def leave_all_groups(user: User) -> None:
+    """End every membership of an account being deleted (the caller commits).
+
+    409 while the user has a non-zero balance in a group, or is the only owner of a group
+    with other members. Groups where they are the last member are deleted, as when the
+    last member leaves; elsewhere their history keeps their user_id.
+    """
+    memberships = db.session.scalars(
+        select(GroupMember)
+        .where(GroupMember.user_id == user.id, GroupMember.left_at.is_(None))
+        .order_by(GroupMember.group_id)
+    ).all()
+    if not memberships:
+        return
+    group_ids = [membership.group_id for membership in memberships]
+    # Locked in id order, as every write locks one group, so nothing can deadlock.
+    groups = {
+        group.id: group
+        for group in db.session.scalars(
+            select(Group).where(Group.id.in_(group_ids)).order_by(Group.id).with_for_update()
+        )
+    }
+    for group_id, net in balances.user_nets(user.id, group_ids).items():
+        if net:
+            raise UnsettledBalance(
+                f"You have a non-zero balance in the group {groups[group_id].name!r}."
+            )
+    now = utcnow()
+    for membership in memberships:
+        group = groups[membership.group_id]
+        others = access.current_member_ids(group.id) - {user.id}
+        if not others:
+            db.session.delete(group)
+            continue
+        if membership.role == "owner" and not _other_owner_exists(group.id, user.id):
+            raise Conflict(
+                f"You are the only owner of the group {group.name!r}; "
+                "make another member an owner first."
+            )
+        membership.left_at = now

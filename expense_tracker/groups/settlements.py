@@ -1,0 +1,68 @@
+"""Settlements: payments between two members of a group, recorded, listed and deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from expense_tracker.errors import Forbidden, ValidationFailed
+from expense_tracker.extensions import db
+from expense_tracker.fields import minor_units
+from expense_tracker.groups.access import current_member_ids
+from expense_tracker.groups.errors import FormerMemberInvolved
+from expense_tracker.groups.split_requests import group_currency
+from expense_tracker.models import Group, GroupMember, Settlement
+
+
+def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> Settlement:
+    """Record a payment between two members; one of them must be the caller, unless an owner."""
+    from_user = data.get("from_user", actor.user_id)
+    to_user = data["to_user"]
+    if actor.user_id not in (from_user, to_user) and not actor.is_owner:
+        raise Forbidden("Only an owner may record a settlement between two other members.")
+    currency = group_currency(group, data)
+    amount = minor_units(data["amount"], currency, "amount")
+    members = current_member_ids(group.id)
+    errors: dict[str, list[str]] = {}
+    for name, user_id in (("from_user", from_user), ("to_user", to_user)):
+        if user_id not in members:
+            errors[name] = [f"User {user_id} is not a member of this group."]
+    if from_user == to_user:
+        errors.setdefault("to_user", []).append("Must differ from from_user.")
+    if errors:
+        raise ValidationFailed(errors=errors)
+    settlement = Settlement(
+        group_id=group.id,
+        from_user_id=from_user,
+        to_user_id=to_user,
+        amount=amount,
+        currency=currency,
+        date=data["date"],
+        note=data["note"],
+        created_by=actor.user_id,
+    )
+    db.session.add(settlement)
+    db.session.commit()
+    return settlement
+
+
+def group_settlements(group: Group) -> Select[tuple[Settlement]]:
+    """The group's settlements, newest first."""
+    return (
+        select(Settlement)
+        .where(Settlement.group_id == group.id)
+        .order_by(Settlement.created_at.desc(), Settlement.id.desc())
+    )
+
+
+def delete_settlement(group: Group, actor: GroupMember, settlement: Settlement) -> None:
+    """Delete a settlement (its creator or an owner) unless a former member is in it."""
+    if settlement.created_by != actor.user_id and not actor.is_owner:
+        raise Forbidden("Only the settlement's creator or an owner may delete it.")
+    members = current_member_ids(group.id)
+    if not {settlement.from_user_id, settlement.to_user_id} <= members:
+        raise FormerMemberInvolved()
+    db.session.delete(settlement)
+    db.session.commit()

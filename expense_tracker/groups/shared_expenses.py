@@ -1,0 +1,264 @@
+"""Shared expenses of a group: record, list, change and delete them; mark shares paid."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from expense_tracker.database import utcnow
+from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from expense_tracker.extensions import db
+from expense_tracker.fields import casefold_key, minor_units
+from expense_tracker.groups.access import current_member_ids
+from expense_tracker.groups.errors import FormerMemberInvolved
+from expense_tracker.groups.split_requests import (
+    ShareInput,
+    SplitRequest,
+    compute_split,
+    group_currency,
+    parse_split_request,
+    resolve_payers,
+)
+from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense, GroupMember
+
+
+def _sync_payers(expense: GroupExpense, payers: Mapping[int, int]) -> None:
+    """Make the payer rows say `payers`, updating rows in place where the payer stays."""
+    existing = {payer.user_id: payer for payer in expense.payers}
+    for user_id, payer in existing.items():
+        if user_id not in payers:
+            expense.payers.remove(payer)
+    for user_id, amount in payers.items():
+        if user_id in existing:
+            existing[user_id].amount = amount
+        else:
+            expense.payers.append(ExpensePayer(user_id=user_id, amount=amount))
+
+
+def _sync_splits(
+    expense: GroupExpense, amounts: Mapping[int, int], inputs: Mapping[int, ShareInput]
+) -> None:
+    """Make the split rows say `amounts`, keeping the paid flag of members who stay."""
+    existing = {split.user_id: split for split in expense.splits}
+    for user_id, split in existing.items():
+        if user_id not in amounts:
+            expense.splits.remove(split)
+    for user_id, amount in amounts.items():
+        split = existing.get(user_id)
+        if split is None:
+            split = ExpenseSplit(user_id=user_id, is_paid=False)
+            expense.splits.append(split)
+        split.amount = amount
+        (split.percentage_hundredths, split.shares_hundredths, split.adjustment) = inputs[
+            user_id
+        ].stored()
+
+
+def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> GroupExpense:
+    """Record a shared expense; its splits are computed once its id (the rotation key) exists."""
+    members = current_member_ids(group.id)
+    currency = group_currency(group, data)
+    total = minor_units(data["amount"], currency, "amount")
+    payers = resolve_payers(data, total, currency, members) or {actor.user_id: total}
+    split_type = data["split_type"]
+    request = parse_split_request(
+        split_type, data.get("participants"), data.get("splits"), currency
+    )
+    if request is None:
+        if split_type != "equal":
+            raise ValidationFailed.field("splits", f"Required for {split_type} splits.")
+        # Every member at this moment; later joins change nothing.
+        request = SplitRequest([ShareInput(user_id) for user_id in sorted(members)], "participants")
+
+    expense = GroupExpense(
+        group_id=group.id,
+        description=data["description"],
+        amount=total,
+        currency=currency,
+        date=data["date"],
+        category=data["category"],
+        category_key=casefold_key(data["category"]),
+        split_type=split_type,
+        created_by=actor.user_id,
+    )
+    db.session.add(expense)
+    db.session.flush()
+    amounts = compute_split(
+        split_type, total, request, members=members, rotation_key=expense.id, currency=currency
+    )
+    _sync_payers(expense, payers)
+    _sync_splits(expense, amounts, {entry.user_id: entry for entry in request.entries})
+    db.session.commit()
+    return expense
+
+
+def group_expenses(group: Group, filters: Mapping[str, Any]) -> Select[tuple[GroupExpense]]:
+    """The group's expenses matching `filters`, newest first, payers and splits loaded."""
+    statement = select(GroupExpense).where(GroupExpense.group_id == group.id)
+    if "date_from" in filters:
+        statement = statement.where(GroupExpense.date >= filters["date_from"])
+    if "date_to" in filters:
+        statement = statement.where(GroupExpense.date <= filters["date_to"])
+    if "category" in filters:
+        statement = statement.where(GroupExpense.category_key == casefold_key(filters["category"]))
+    if "paid_by" in filters:
+        statement = statement.where(
+            exists().where(
+                ExpensePayer.expense_id == GroupExpense.id,
+                ExpensePayer.user_id == filters["paid_by"],
+            )
+        )
+    if "involving" in filters:
+        user_id = filters["involving"]
+        statement = statement.where(
+            or_(
+                exists().where(
+                    ExpensePayer.expense_id == GroupExpense.id, ExpensePayer.user_id == user_id
+                ),
+                exists().where(
+                    ExpenseSplit.expense_id == GroupExpense.id, ExpenseSplit.user_id == user_id
+                ),
+            )
+        )
+    return statement.order_by(GroupExpense.date.desc(), GroupExpense.id.desc()).options(
+        selectinload(GroupExpense.payers), selectinload(GroupExpense.splits)
+    )
+
+
+def _may_change_expense(actor: GroupMember, expense: GroupExpense) -> bool:
+    return (
+        actor.is_owner
+        or expense.created_by == actor.user_id
+        or any(payer.user_id == actor.user_id for payer in expense.payers)
+    )
+
+
+def update_expense(
+    group: Group, actor: GroupMember, expense: GroupExpense, changes: Mapping[str, Any]
+) -> GroupExpense:
+    """Edit an expense (its creator, a payer or an owner); splits are recomputed.
+
+    The split is recomputed from what is sent and what is kept. 409 where that would change
+    a split marked paid, or touch a former member's payer or split row.
+    """
+    if not _may_change_expense(actor, expense):
+        raise Forbidden("Only the expense's creator, a payer or an owner may change it.")
+    members = current_member_ids(group.id)
+    currency = group_currency(group, changes)
+    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
+    old_splits = {split.user_id: split for split in expense.splits}
+    # Former members still in this expense may stay in it (unchanged: checked below).
+    allowed = members | old_payers.keys() | old_splits.keys()
+
+    total = expense.amount
+    if "amount" in changes:
+        total = minor_units(changes["amount"], currency, "amount")
+    amount_changed = total != expense.amount
+
+    payers = resolve_payers(changes, total, currency, allowed)
+    if payers is None:
+        if amount_changed and len(old_payers) > 1:
+            raise ValidationFailed.field(
+                "payers", "Send the payers again when changing the amount of this expense."
+            )
+        payers = dict.fromkeys(old_payers, total) if amount_changed else old_payers
+
+    split_type = changes.get("split_type", expense.split_type)
+    request = parse_split_request(
+        split_type, changes.get("participants"), changes.get("splits"), currency
+    )
+    if request is None:
+        if split_type != expense.split_type and split_type != "equal":
+            raise ValidationFailed.field("splits", f"Required to change to {split_type} splits.")
+        if split_type == "exact" and amount_changed:
+            raise ValidationFailed.field(
+                "splits", "Send the splits again when changing the amount of an exact split."
+            )
+        if split_type == expense.split_type:
+            kept = [ShareInput.kept(split) for split in expense.splits]
+        else:  # to equal, among the same people
+            kept = [ShareInput(user_id) for user_id in sorted(old_splits)]
+        request = SplitRequest(kept, "splits")
+    amounts = compute_split(
+        split_type, total, request, members=allowed, rotation_key=expense.id, currency=currency
+    )
+    inputs = {entry.user_id: entry for entry in request.entries}
+
+    for user_id, split in old_splits.items():
+        if split.is_paid and amounts.get(user_id) != split.amount:
+            raise Conflict(
+                f"This would change the share of user {user_id}, which is marked paid; "
+                "unmark it first."
+            )
+        if split.is_paid and set(payers) == {user_id}:
+            raise Conflict(
+                f"User {user_id}'s share is marked paid, so they cannot become the only payer; "
+                "unmark it first."
+            )
+    for user_id in (old_payers.keys() | old_splits.keys()) - members:
+        old = old_splits.get(user_id)
+        before = None if old is None else (old.amount, ShareInput.kept(old).stored())
+        after = None if user_id not in amounts else (amounts[user_id], inputs[user_id].stored())
+        if old_payers.get(user_id) != payers.get(user_id) or before != after:
+            raise FormerMemberInvolved(
+                "This change would touch a former member's part of the expense."
+            )
+
+    for name in ("description", "date"):
+        if name in changes:
+            setattr(expense, name, changes[name])
+    if "category" in changes:
+        expense.category = changes["category"]
+        expense.category_key = casefold_key(changes["category"])
+    expense.amount = total
+    expense.split_type = split_type
+    _sync_payers(expense, payers)
+    _sync_splits(expense, amounts, inputs)
+    # Payer and split rows are the expense too: its version (the ETag) must move with them.
+    expense.updated_at = utcnow()
+    db.session.commit()
+    return expense
+
+
+def _involves_former_member(group: Group, expense: GroupExpense) -> bool:
+    return not expense.user_ids <= current_member_ids(group.id)
+
+
+def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> None:
+    """Delete an expense (its creator, a payer or an owner) unless a former member is in it."""
+    if not _may_change_expense(actor, expense):
+        raise Forbidden("Only the expense's creator, a payer or an owner may delete it.")
+    if _involves_former_member(group, expense):
+        raise FormerMemberInvolved()
+    db.session.delete(expense)
+    db.session.commit()
+
+
+def set_split_paid(
+    group: Group, actor: GroupMember, expense: GroupExpense, user_id: int, is_paid: bool
+) -> GroupExpense:
+    """Mark a member's share paid (a settlement to the payers) or unpaid again.
+
+    Allowed to that member and to the payers. The only payer's own share is no debt.
+    """
+    split = next((split for split in expense.splits if split.user_id == user_id), None)
+    if split is None:
+        raise NotFound("This member has no share in this expense.")
+    payer_ids = {payer.user_id for payer in expense.payers}
+    if actor.user_id != user_id and actor.user_id not in payer_ids:
+        raise Forbidden("Only that member or a payer may mark this share.")
+    if payer_ids == {user_id}:
+        raise ValidationFailed.field(
+            "is_paid", "This member paid the whole expense; their own share is no debt."
+        )
+    if _involves_former_member(group, expense):
+        raise FormerMemberInvolved()
+    if split.is_paid != is_paid:
+        split.is_paid = is_paid
+        split.paid_at = utcnow() if is_paid else None
+        expense.updated_at = utcnow()
+    db.session.commit()
+    return expense

@@ -1,0 +1,220 @@
+"""Reading a body's money: currency, payers and splits as engine input; engine errors as 422."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from expense_tracker import splits as split_engine
+from expense_tracker.errors import ValidationFailed
+from expense_tracker.fields import minor_units
+from expense_tracker.models import ExpenseSplit, Group
+from expense_tracker.models.group import HUNDREDTHS
+from expense_tracker.money import format_amount
+
+# The field of a split entry that carries each split type's input.
+SPLIT_VALUE_FIELDS = {
+    "exact": "amount",
+    "percentage": "percentage",
+    "shares": "shares",
+    "adjustment": "adjustment",
+}
+
+
+@dataclass
+class ShareInput:
+    """One member's part of a split request, in stored units."""
+
+    user_id: int
+    amount: int | None = None  # exact, minor units
+    percentage_hundredths: int | None = None
+    shares_hundredths: int | None = None
+    adjustment: int | None = None  # signed minor units
+
+    @classmethod
+    def kept(cls, split: ExpenseSplit) -> ShareInput:
+        expense = split.expense
+        return cls(
+            split.user_id,
+            amount=split.amount if expense.split_type == "exact" else None,
+            percentage_hundredths=split.percentage_hundredths,
+            shares_hundredths=split.shares_hundredths,
+            adjustment=split.adjustment,
+        )
+
+    def stored(self) -> tuple[int | None, int | None, int | None]:
+        return self.percentage_hundredths, self.shares_hundredths, self.adjustment
+
+
+@dataclass
+class SplitRequest:
+    """The entries a split is computed from, and where in the body they came from."""
+
+    entries: list[ShareInput]
+    path: str  # "participants" or "splits"
+
+
+def _hundredths(value: Decimal) -> int:
+    # Percentages and shares load with at most two decimals, so this is exact.
+    return int(value * HUNDREDTHS)
+
+
+def _collect(errors: dict[str, list[str]], convert: Callable[[], int]) -> int | None:
+    """Run a conversion that may answer 422, gathering its messages instead."""
+    try:
+        return convert()
+    except ValidationFailed as exc:
+        for path, messages in (exc.errors or {}).items():
+            errors.setdefault(path, []).extend(messages)
+        return None
+
+
+def parse_split_request(
+    split_type: str,
+    participants: list[int] | None,
+    entries: list[dict[str, Any]] | None,
+    currency: str,
+) -> SplitRequest | None:
+    """Turn the body's `participants` or `splits` into entries; None when neither was sent."""
+    if participants is not None:
+        if split_type != "equal":
+            raise ValidationFailed.field(
+                "participants", "Only for equal splits; send splits instead."
+            )
+        return SplitRequest([ShareInput(user_id) for user_id in participants], "participants")
+    if entries is None:
+        return None
+    value_field = SPLIT_VALUE_FIELDS.get(split_type)
+    errors: dict[str, list[str]] = {}
+    shares: list[ShareInput] = []
+    for index, entry in enumerate(entries):
+        path = f"splits.{index}"
+        for name in SPLIT_VALUE_FIELDS.values():
+            if name in entry and name != value_field:
+                errors[f"{path}.{name}"] = [f"Not used by {split_type} splits."]
+        share = ShareInput(entry["user_id"])
+        if value_field is not None and value_field not in entry:
+            errors[f"{path}.{value_field}"] = [f"Required for {split_type} splits."]
+        elif split_type == "exact":
+            share.amount = _collect(
+                errors,
+                lambda e=entry, p=path: minor_units(
+                    e["amount"], currency, f"{p}.amount", allow_zero=True
+                ),
+            )
+        elif split_type == "adjustment":
+            share.adjustment = _collect(
+                errors,
+                lambda e=entry, p=path: minor_units(
+                    e["adjustment"], currency, f"{p}.adjustment", signed=True, allow_zero=True
+                ),
+            )
+        elif split_type == "percentage":
+            share.percentage_hundredths = _hundredths(entry["percentage"])
+        elif split_type == "shares":
+            share.shares_hundredths = _hundredths(entry["shares"])
+        shares.append(share)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return SplitRequest(shares, "splits")
+
+
+def compute_split(
+    split_type: str,
+    total: int,
+    request: SplitRequest,
+    *,
+    members: Collection[int],
+    rotation_key: int,
+    currency: str,
+) -> dict[int, int]:
+    """Each entry's amount, exactly; the engine's errors become 422 at dotted paths."""
+    entries = request.entries
+    user_ids = [entry.user_id for entry in entries]
+    try:
+        if split_type == "equal":
+            return split_engine.split_equal(
+                total, user_ids, members=members, rotation_key=rotation_key
+            )
+        if split_type == "exact":
+            return split_engine.split_exact(
+                total, [(entry.user_id, entry.amount or 0) for entry in entries], members=members
+            )
+        if split_type == "adjustment":
+            return split_engine.split_adjustment(
+                total,
+                [(entry.user_id, entry.adjustment or 0) for entry in entries],
+                members=members,
+                rotation_key=rotation_key,
+            )
+        split = (
+            split_engine.split_percentage
+            if split_type == "percentage"
+            else split_engine.split_shares
+        )
+        weights = [
+            (
+                entry.user_id,
+                Decimal(entry.percentage_hundredths or entry.shares_hundredths or 0).scaleb(-2),
+            )
+            for entry in entries
+        ]
+        return split(total, weights, members=members, rotation_key=rotation_key)
+    except split_engine.SplitError as exc:
+        path = request.path
+        if exc.index is not None:
+            path = f"{path}.{exc.index}"
+            if request.path == "splits" and exc.field:
+                path = f"{path}.{exc.field}"
+        extensions = None
+        if exc.difference is not None:
+            extensions = {"difference": format_amount(exc.difference, currency)}
+        raise ValidationFailed.field(path, exc.message, extensions=extensions) from None
+
+
+def resolve_payers(
+    data: Mapping[str, Any], total: int, currency: str, members: Collection[int]
+) -> dict[int, int] | None:
+    """Who paid how much, from `paid_by` or `payers`; None when the body sends neither."""
+    if "paid_by" in data:
+        if data["paid_by"] not in members:
+            raise ValidationFailed.field(
+                "paid_by", f"User {data['paid_by']} is not a member of this group."
+            )
+        return {data["paid_by"]: total}
+    if "payers" not in data:
+        return None
+    errors: dict[str, list[str]] = {}
+    payers: dict[int, int] = {}
+    for index, entry in enumerate(data["payers"]):
+        user_id = entry["user_id"]
+        amount = _collect(
+            errors,
+            lambda e=entry, i=index: minor_units(e["amount"], currency, f"payers.{i}.amount"),
+        )
+        if user_id not in members:
+            errors[f"payers.{index}.user_id"] = [f"User {user_id} is not a member of this group."]
+        elif user_id in payers:
+            errors[f"payers.{index}.user_id"] = [f"User {user_id} appears more than once."]
+        else:
+            payers[user_id] = amount or 0
+    if errors:
+        raise ValidationFailed(errors=errors)
+    difference = total - sum(payers.values())
+    if difference:
+        raise ValidationFailed.field(
+            "payers",
+            "The payers' amounts must add up to the expense amount; they are "
+            f"{format_amount(abs(difference), currency)} "
+            f"{'short of' if difference > 0 else 'over'} it.",
+        )
+    return payers
+
+
+def group_currency(group: Group, data: Mapping[str, Any]) -> str:
+    """The group's currency; 422 when the body sends another."""
+    if "currency" in data and data["currency"] != group.currency:
+        raise ValidationFailed.field("currency", f"This group's expenses are in {group.currency}.")
+    return group.currency
