@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Flask
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
@@ -60,6 +60,11 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # Every model names its `__tablename__`, so is mapped to a Table (SQLAlchemy can
+        # only promise some FromClause).
+        __table__: ClassVar[Table]
+
 
 def never_reuse_ids_on_sqlite(mapper: Any, _class: type) -> None:
     """Without AUTOINCREMENT, SQLite hands a deleted row's id to the next insert, so a stale
@@ -85,9 +90,10 @@ SQLITE_FILE_PRAGMAS = (
 
 def engine_options(app: Flask) -> dict[str, Any]:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    database = url.database
+    if url.get_backend_name() == "sqlite" and database and database != ":memory:":
         # A fresh checkout has no instance/ folder; SQLite creates files, not folders.
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.get_backend_name() == "postgresql":
         options.setdefault("pool_pre_ping", True)

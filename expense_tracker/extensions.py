@@ -1,5 +1,7 @@
 """Extension instances, created once here and initialised in the application factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
@@ -11,6 +13,15 @@ from expense_tracker.database import Base, never_reuse_ids_on_sqlite
 
 db = SQLAlchemy(model_class=Base)
 event.listen(db.Model, "after_mapper_constructed", never_reuse_ids_on_sqlite, propagate=True)
+
+# The base class of every model. Type checkers cannot use `db.Model` (an attribute, built at
+# run time from `Base`) as a base class, so they see `Base`, whose columns, metadata and
+# typing it copies; at run time it is `db.Model` itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 jwt = JWTManager()
 api = Api()

@@ -20,10 +20,11 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from expense_tracker.api import parse_json_body
@@ -176,8 +177,13 @@ def release_on_error(_error: BaseException | None) -> None:
 
 def purge_expired() -> int:
     """Delete records past their 24 h (for a periodic job; lookups ignore them anyway)."""
-    result = db.session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())
+    # A DELETE's result is a CursorResult, with its rowcount; SQLAlchemy types
+    # Session.execute as returning any Result.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())
+        ),
     )
     db.session.commit()
     return result.rowcount or 0

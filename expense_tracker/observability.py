@@ -109,13 +109,13 @@ class TextFormatter(logging.Formatter):
         return f"{head} {fields}" + (f"\n{tail}" if tail else "")
 
 
-class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StdoutHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever `sys.stdout` is at the time (test runners swap it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 
@@ -220,7 +220,7 @@ class Metrics:
             from prometheus_client import multiprocess
 
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            multiprocess.MultiProcessCollector(registry)
             return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 

@@ -194,7 +194,9 @@ def init_rate_limits(app: Flask) -> Limiter:
         return limiter
     limiter.request_filter(_exempt)
     for endpoint, view in list(app.view_functions.items()):
-        limited = view
+        # Any callable: Flask types views as a union (sync or async), which the limiter's
+        # decorator typing cannot carry through.
+        limited: Callable[..., Any] = view
         for view_limit in getattr(view, "rate_limits", ()):
             # Flask-Limiter checks a route's own limits in the wrapper it returns.
             limited = limiter.limit(

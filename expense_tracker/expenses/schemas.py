@@ -68,8 +68,8 @@ class ExpenseFilterSchema(QuerySchema):
     def ranges_are_ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "date_from" in data and "date_to" in data and data["date_from"] > data["date_to"]:
             raise ma.ValidationError("Must not be after date_to.", "date_from")
-        amounts = data.get("min_amount"), data.get("max_amount")
-        if None not in amounts and amounts[0] > amounts[1]:
+        min_amount, max_amount = data.get("min_amount"), data.get("max_amount")
+        if min_amount is not None and max_amount is not None and min_amount > max_amount:
             raise ma.ValidationError("Must not be more than max_amount.", "min_amount")
 
 

@@ -44,7 +44,7 @@ def _face_value() -> ColumnElement[int]:
     )
 
 
-SORT_ORDERS = {
+SORT_ORDERS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "-date": (Expense.date.desc(), Expense.id.desc()),
     "date": (Expense.date.asc(), Expense.id.asc()),
     "-amount": (_face_value().desc(), Expense.id.desc()),
@@ -52,7 +52,7 @@ SORT_ORDERS = {
 }
 
 
-def owned_expenses(user: User) -> Select[tuple[Expense]]:
+def owned_expenses(user: User) -> Select[Expense]:
     return select(Expense).where(Expense.owner_id == user.id)
 
 
@@ -93,7 +93,7 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def filtered_expenses(user: User, filters: Mapping[str, Any]) -> Select[tuple[Expense]]:
+def filtered_expenses(user: User, filters: Mapping[str, Any]) -> Select[Expense]:
     """The user's expenses matching the filters, in the requested total order."""
     return (
         owned_expenses(user)
@@ -179,13 +179,10 @@ def summarise(user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         statement = select(Expense.payment_method, Expense.currency, *totals).group_by(
             Expense.payment_method, Expense.currency
         )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for row in db.session.execute(statement.where(*conditions)):
-        if group_by == "month":
-            key = f"{int(row[0]):04d}-{int(row[1]):02d}"
-            currency, total, count = row[2:]
-        else:
-            key, currency, total, count = row
+        key = f"{int(row[0]):04d}-{int(row[1]):02d}" if group_by == "month" else row[0]
+        currency, total, count = row[-3:]
         rows.append({"key": key, "currency": currency, "total": int(total), "count": count})
     rows.sort(key=lambda item: (item["key"], item["currency"]))
     return rows
@@ -201,7 +198,9 @@ def category_counts(user: User, prefix: str | None) -> list[dict[str, Any]]:
     if prefix:
         escaped = like_pattern(casefold_key(prefix))[1:]  # drop the leading wildcard
         statement = statement.where(Expense.category_key.like(escaped, escape="\\"))
-    rows = [{"category": name, "count": count} for name, count in db.session.execute(statement)]
+    rows: list[dict[str, Any]] = [
+        {"category": name, "count": count} for name, count in db.session.execute(statement)
+    ]
     rows.sort(key=lambda item: (-item["count"], item["category"]))
     return rows
 

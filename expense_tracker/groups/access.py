@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select, SQLColumnExpression, select
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.extensions import db
@@ -153,14 +153,14 @@ def current_member_ids(group_id: int) -> set[int]:
     )
 
 
-def my_group_ids(user: User) -> Select[tuple[int]]:
+def my_group_ids(user: User) -> Select[int]:
     """The ids of the groups `user` currently belongs to, as a subquery."""
     return select(GroupMember.group_id).where(
         GroupMember.user_id == user.id, GroupMember.left_at.is_(None)
     )
 
 
-def name_order() -> ColumnElement[str]:
+def name_order() -> SQLColumnExpression[str]:
     """What groups are listed by (then by id): their case-folded name."""
     # Byte order of the case-folded name, identical on both databases (PostgreSQL would
     # otherwise sort by its locale's collation, which ignores punctuation and spaces).

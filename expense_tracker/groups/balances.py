@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, union_all
+from sqlalchemy.orm import QueryableAttribute
 
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import current_member_ids, my_group_ids, name_order
@@ -51,18 +52,20 @@ class Balance:
 # (paid, owed, sent, received) per (group_id, user_id)
 Totals = dict[tuple[int, int], list[int]]
 PAID, OWED, SENT, RECEIVED = range(4)
-_ZERO = literal_column("0")
+# An integer column of a model (`Settlement.amount`) or of a subquery (`subquery.c.amount`).
+IntColumn = ColumnElement[int] | QueryableAttribute[int]
+_ZERO: ColumnElement[int] = literal_column("0")
 
 
 def _row(
-    group_id: ColumnElement[int],
-    user_id: ColumnElement[int],
+    group_id: IntColumn,
+    user_id: IntColumn,
     *,
-    paid: ColumnElement[int] = _ZERO,
-    owed: ColumnElement[int] = _ZERO,
-    sent: ColumnElement[int] = _ZERO,
-    received: ColumnElement[int] = _ZERO,
-) -> Select[Any]:
+    paid: IntColumn = _ZERO,
+    owed: IntColumn = _ZERO,
+    sent: IntColumn = _ZERO,
+    received: IntColumn = _ZERO,
+) -> Select[int, int, int, int, int, int]:
     """One arm of the union: a member and the amounts it adds to each of their totals."""
     return select(
         group_id.label("group_id"),
@@ -74,7 +77,7 @@ def _row(
     )
 
 
-def _payer_counts(group_ids: Collection[int]) -> Select[tuple[int, int, int]]:
+def _payer_counts(group_ids: Collection[int]) -> Select[int, int, int]:
     """Per expense of these groups: how many payers, and the smallest payer id."""
     return (
         select(

@@ -43,7 +43,7 @@ def create_group(user: User, data: Mapping[str, Any]) -> Group:
     return group
 
 
-def my_groups(user: User) -> Select[tuple[Group]]:
+def my_groups(user: User) -> Select[Group]:
     """The groups `user` currently belongs to, by name then id, members loaded."""
     return (
         select(Group)
@@ -53,7 +53,7 @@ def my_groups(user: User) -> Select[tuple[Group]]:
     )
 
 
-def search_groups(user: User, text: str | None) -> Select[tuple[Group]]:
+def search_groups(user: User, text: str | None) -> Select[Group]:
     """Open groups and the caller's own whose name contains `text` (case-insensitive)."""
     statement = select(Group).where(
         or_(Group.join_policy == "open", Group.id.in_(access.my_group_ids(user)))

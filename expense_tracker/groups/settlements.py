@@ -48,7 +48,7 @@ def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any])
     return settlement
 
 
-def group_settlements(group: Group) -> Select[tuple[Settlement]]:
+def group_settlements(group: Group) -> Select[Settlement]:
     """The group's settlements, newest first."""
     return (
         select(Settlement)

@@ -43,9 +43,9 @@ def _sync_splits(
 ) -> None:
     """Make the split rows say `amounts`, keeping the paid flag of members who stay."""
     existing = {split.user_id: split for split in expense.splits}
-    for user_id, split in existing.items():
+    for user_id, old_split in existing.items():
         if user_id not in amounts:
-            expense.splits.remove(split)
+            expense.splits.remove(old_split)
     for user_id, amount in amounts.items():
         split = existing.get(user_id)
         if split is None:
@@ -95,7 +95,7 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     return expense
 
 
-def group_expenses(group: Group, filters: Mapping[str, Any]) -> Select[tuple[GroupExpense]]:
+def group_expenses(group: Group, filters: Mapping[str, Any]) -> Select[GroupExpense]:
     """The group's expenses matching `filters`, newest first, payers and splits loaded."""
     statement = select(GroupExpense).where(GroupExpense.group_id == group.id)
     if "date_from" in filters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec
 
 from expense_tracker import splits as split_engine
 from expense_tracker.errors import ValidationFailed
@@ -61,10 +61,15 @@ def _hundredths(value: Decimal) -> int:
     return int(value * HUNDREDTHS)
 
 
-def _collect(errors: dict[str, list[str]], convert: Callable[[], int]) -> int | None:
+P = ParamSpec("P")
+
+
+def _collect(
+    errors: dict[str, list[str]], convert: Callable[P, int], *args: P.args, **kwargs: P.kwargs
+) -> int | None:
     """Run a conversion that may answer 422, gathering its messages instead."""
     try:
-        return convert()
+        return convert(*args, **kwargs)
     except ValidationFailed as exc:
         for path, messages in (exc.errors or {}).items():
             errors.setdefault(path, []).extend(messages)
@@ -99,17 +104,17 @@ def parse_split_request(
             errors[f"{path}.{value_field}"] = [f"Required for {split_type} splits."]
         elif split_type == "exact":
             share.amount = _collect(
-                errors,
-                lambda e=entry, p=path: minor_units(
-                    e["amount"], currency, f"{p}.amount", allow_zero=True
-                ),
+                errors, minor_units, entry["amount"], currency, f"{path}.amount", allow_zero=True
             )
         elif split_type == "adjustment":
             share.adjustment = _collect(
                 errors,
-                lambda e=entry, p=path: minor_units(
-                    e["adjustment"], currency, f"{p}.adjustment", signed=True, allow_zero=True
-                ),
+                minor_units,
+                entry["adjustment"],
+                currency,
+                f"{path}.adjustment",
+                signed=True,
+                allow_zero=True,
             )
         elif split_type == "percentage":
             share.percentage_hundredths = _hundredths(entry["percentage"])
@@ -190,10 +195,7 @@ def resolve_payers(
     payers: dict[int, int] = {}
     for index, entry in enumerate(data["payers"]):
         user_id = entry["user_id"]
-        amount = _collect(
-            errors,
-            lambda e=entry, i=index: minor_units(e["amount"], currency, f"payers.{i}.amount"),
-        )
+        amount = _collect(errors, minor_units, entry["amount"], currency, f"payers.{index}.amount")
         if user_id not in members:
             errors[f"payers.{index}.user_id"] = [f"User {user_id} is not a member of this group."]
         elif user_id in payers:

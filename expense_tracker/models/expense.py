@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
-from expense_tracker.extensions import db
+from expense_tracker.extensions import Model
 
 PAYMENT_METHODS = (
     "cash",
@@ -22,7 +22,7 @@ CATEGORY_MAX_LENGTH = 50
 DESCRIPTION_MAX_LENGTH = 500
 
 
-class Expense(VersionedMixin, db.Model):
+class Expense(VersionedMixin, Model):
     __tablename__ = "expenses"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
-from expense_tracker.extensions import db
+from expense_tracker.extensions import Model
 from expense_tracker.models.user import User
 
 JOIN_POLICIES = ("invite", "open")
@@ -46,7 +46,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
-class Group(VersionedMixin, db.Model):
+class Group(VersionedMixin, Model):
     __tablename__ = "groups"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -90,7 +90,7 @@ class Group(VersionedMixin, db.Model):
         return self.join_policy == "open"
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     """A user's membership of a group; one row per (group, user), reused on re-joining."""
 
     __tablename__ = "group_members"
@@ -128,7 +128,7 @@ class GroupMember(db.Model):
         return self.user.email
 
 
-class GroupExpense(VersionedMixin, db.Model):
+class GroupExpense(VersionedMixin, Model):
     __tablename__ = "group_expenses"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -179,7 +179,7 @@ class GroupExpense(VersionedMixin, db.Model):
         return {payer.user_id for payer in self.payers} | {split.user_id for split in self.splits}
 
 
-class ExpensePayer(db.Model):
+class ExpensePayer(Model):
     """One member's payment towards a group expense; the payers' amounts sum to its amount."""
 
     __tablename__ = "group_expense_payers"
@@ -202,7 +202,7 @@ class ExpensePayer(db.Model):
         return self.expense.currency
 
 
-class ExpenseSplit(db.Model):
+class ExpenseSplit(Model):
     """What one member owes for a group expense, and the input it was computed from."""
 
     __tablename__ = "group_expense_splits"
@@ -246,7 +246,7 @@ class ExpenseSplit(db.Model):
         return Decimal(self.shares_hundredths).scaleb(-2)
 
 
-class Settlement(VersionedMixin, db.Model):
+class Settlement(VersionedMixin, Model):
     """A payment from one member to another, outside any expense."""
 
     __tablename__ = "group_settlements"

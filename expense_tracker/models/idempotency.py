@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, Index, Integer, LargeBinary, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expense_tracker.database import BigId, UTCDateTime, utcnow
-from expense_tracker.extensions import db
+from expense_tracker.extensions import Model
 
 
-class IdempotencyRecord(db.Model):
+class IdempotencyRecord(Model):
     """One key of one caller: pending while its first request runs, then its 2xx response.
 
     The unique (scope, key) pair is what makes two concurrent requests with one key give

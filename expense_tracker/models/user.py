@@ -8,10 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expense_tracker.database import BigId, UTCDateTime, utcnow
-from expense_tracker.extensions import db
+from expense_tracker.extensions import Model
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -40,7 +40,7 @@ class User(db.Model):
         return f"<User {self.id}>"
 
 
-class AuthSession(db.Model):
+class AuthSession(Model):
     """One sign-in: every token pair issued from one login and its refreshes.
 
     Revocation is stored here rather than in process memory, so it survives restarts and
