@@ -36,6 +36,8 @@ KNOWN_DEFAULT_SECRETS = frozenset(
     }
 )
 MIN_SECRET_LENGTH = 32
+# "a" * 32 is long but no secret: a random key of this length has far more variety.
+MIN_SECRET_DISTINCT_CHARACTERS = 10
 
 
 class ConfigurationError(RuntimeError):
@@ -108,6 +110,9 @@ class Config:
     CORS_ORIGINS = env_list("CORS_ORIGINS", "")
     MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1 * MIB)
     IMPORT_MAX_CONTENT_LENGTH = env_int("IMPORT_MAX_CONTENT_LENGTH", 20 * MIB)
+    # Sign-in and sign-up bodies are a few fields: a small cap keeps the per-account rate
+    # limit, which reads the email from the body, cheap and impossible to pad past.
+    AUTH_MAX_CONTENT_LENGTH = env_int("AUTH_MAX_CONTENT_LENGTH", 16 * 1024)
     LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 
     # Log lines: `json` (one object per line, for log shippers) or `text` (for a terminal).
@@ -141,6 +146,8 @@ class Config:
     )
     RATELIMIT_SIGNUP_PER_IP = env_str("RATELIMIT_SIGNUP_PER_IP", "10 per minute; 50 per day")
     RATELIMIT_SIGNUP_PER_ACCOUNT = env_str("RATELIMIT_SIGNUP_PER_ACCOUNT", "5 per hour")
+    # CSV imports, per user: each may validate 50,000 rows.
+    RATELIMIT_IMPORT = env_str("RATELIMIT_IMPORT", "6 per minute; 60 per hour")
 
     # flask-smorest / OpenAPI
     API_TITLE = "Expense Tracker API"
@@ -203,6 +210,10 @@ def check_secrets(settings: Mapping[str, Any]) -> None:
             raise ConfigurationError(
                 f"{name} is shorter than {MIN_SECRET_LENGTH} characters; set a longer secret"
             )
+        if len(set(value)) < MIN_SECRET_DISTINCT_CHARACTERS:
+            raise ConfigurationError(f"{name} is too repetitive to be random; set a random one")
+    if settings.get("SECRET_KEY") == settings.get("JWT_SECRET_KEY"):
+        raise ConfigurationError("SECRET_KEY and JWT_SECRET_KEY must be different secrets")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -15,6 +15,7 @@ from expense_tracker.auth.tokens import register_jwt_callbacks
 from expense_tracker.errors import register_error_handlers
 from expense_tracker.extensions import api, cors, db, jwt, migrate
 from expense_tracker.hooks import register_hooks
+from expense_tracker.idempotency import register_idempotency
 from expense_tracker.observability import configure_logging, register_observability
 from expense_tracker.ratelimit import init_rate_limits
 
@@ -35,9 +36,12 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    # Request checks run in this order: body rules (401, 413, 415), then rate limits (the
+    # limiter may read a sign-in body for the account's email), then idempotency (a replay
+    # counts against the limits, and nothing is written for a refused request).
     register_hooks(app)
-    # After the body checks: the limiter may read a sign-in body for the account's email.
     init_rate_limits(app)
+    register_idempotency(app)
     register_commands(app)
     return app
 

@@ -56,7 +56,14 @@ def _reject_lone_surrogates(value: Any) -> None:
 def parse_json_body(raw: bytes | str) -> Any:
     """Parse JSON exactly: numbers with a fraction become Decimal, NaN/Infinity are refused."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    try:
+        document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        # Absurd nesting, or an integer beyond Python's 4300-digit limit: still a malformed
+        # body (400), never an unexpected error.
+        raise json.JSONDecodeError(f"unreadable JSON ({type(exc).__name__})", "<body>", 0) from None
     if "\\u" in text:  # only escapes can produce surrogates: skip the walk otherwise
         _reject_lone_surrogates(document)
     return document

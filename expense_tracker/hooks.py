@@ -9,7 +9,6 @@ from flask_jwt_extended import verify_jwt_in_request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from expense_tracker.api import JSON_MIMETYPE, view_setting
-from expense_tracker.idempotency import register_idempotency
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -86,8 +85,6 @@ def add_security_headers(response: Response) -> Response:
 
 def register_hooks(app: Flask) -> None:
     app.before_request(check_request_body)
-    # After the body checks: a replay must never bypass the content type or size rules.
-    register_idempotency(app)
     app.after_request(add_security_headers)
     app.after_request(drop_empty_content_type)
     app.wsgi_app = BearerSchemeCaseInsensitive(app.wsgi_app)  # type: ignore[method-assign]

@@ -18,7 +18,6 @@ when the application is built.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,14 +27,13 @@ from flask import Flask, Response, current_app, request
 from flask_jwt_extended import decode_token
 from flask_limiter import Limiter, RateLimitExceeded
 
-from expense_tracker.api import FORM_MIMETYPE
+from expense_tracker.api import FORM_MIMETYPE, parse_json_body
+from expense_tracker.auth.service import login_key
 from expense_tracker.errors import problem_response
 from expense_tracker.fields import casefold_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# A sign-in or sign-up body is tiny; a bigger one is not read here (the per-IP limit holds).
-MAX_INSPECTED_BODY = 16 * 1024
 # Set by the operator commands (seed-demo) on their in-process requests: an HTTP client
 # cannot put it in the WSGI environ.
 INTERNAL_REQUEST_FLAG = "expense_tracker.internal_request"
@@ -52,15 +50,15 @@ def client_ip() -> str:
 
 
 def _body_field(*names: str) -> str | None:
-    if not request.content_length or request.content_length > MAX_INSPECTED_BODY:
-        return None
+    """A text field of the body. Sign-in and sign-up bodies are small by rule (their own
+    AUTH_MAX_CONTENT_LENGTH, enforced before this runs), so reading one is cheap."""
     values: Any
     if request.mimetype == FORM_MIMETYPE:
         values = request.form
     elif request.is_json:
         try:
-            values = json.loads(request.get_data(cache=True))
-        except ValueError:
+            values = parse_json_body(request.get_data(cache=True))
+        except (ValueError, UnicodeDecodeError):
             return None
         if not isinstance(values, dict):
             return None
@@ -74,14 +72,18 @@ def _body_field(*names: str) -> str | None:
 
 
 def account_key(*field_names: str) -> Callable[[], str]:
-    """Key by the account named in the body: its email, case-folded and hashed (no
-    addresses in the counter store). Without one, fall back to the client address."""
+    """Key by the account named in the body, hashed (no addresses in the counter store).
+
+    The email is normalised exactly as sign-in and registration normalise it, so spelling
+    variants that reach one account (full-width letters, say) share one count. Without
+    one, fall back to the client address."""
 
     def key() -> str:
         email = _body_field(*field_names)
         if email is None:
             return f"account-unknown:{client_ip()}"
-        digest = hashlib.sha256(casefold_key(email.strip()).encode("utf-8")).hexdigest()
+        account = login_key(email) or casefold_key(email.strip())
+        digest = hashlib.sha256(account.encode("utf-8")).hexdigest()
         return f"account:{digest[:32]}"
 
     return key
@@ -133,6 +135,8 @@ sign_in_limits = _declare(
     ViewLimit("RATELIMIT_LOGIN_PER_IP", client_ip),
     ViewLimit("RATELIMIT_LOGIN_PER_ACCOUNT", account_key("username", "email"), _failed_sign_in),
 )
+# An import parses and validates up to 50,000 rows: seconds of work each, so few per user.
+import_limits = _declare(ViewLimit("RATELIMIT_IMPORT", user_or_ip))
 sign_up_limits = _declare(
     ViewLimit("RATELIMIT_SIGNUP_PER_IP", client_ip),
     ViewLimit("RATELIMIT_SIGNUP_PER_ACCOUNT", account_key("email")),
@@ -192,6 +196,12 @@ def init_rate_limits(app: Flask) -> Limiter:
     app.register_error_handler(RateLimitExceeded, rate_limited)
     if not limiter.enabled:
         return limiter
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if app.config.get("REQUIRE_STRONG_SECRETS") and storage.startswith("memory"):
+        app.logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each gunicorn worker counts on its own, so "
+            "limits are multiplied by the worker count; use redis:// in production"
+        )
     limiter.request_filter(_exempt)
     for endpoint, view in list(app.view_functions.items()):
         # Any callable: Flask types views as a union (sync or async), which the limiter's

@@ -196,3 +196,34 @@ def test_import_has_its_own_larger_body_limit(client, user):
         headers=user.headers,
     )
     assert json_too_big.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("stored", "exported"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1", "'+1"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("'=already quoted", "''=already quoted"),
+        ("'plain apostrophe", "'plain apostrophe"),
+        ("Food", "Food"),
+    ],
+)
+def test_export_defuses_spreadsheet_formulas_and_import_restores_them(
+    client, user, make_user, stored, exported
+):
+    body = {"amount": "1", "category": "c", "description": stored, "payment_method": "cash"}
+    assert client.post("/expenses/", json=body, headers=user.headers).status_code == 201
+    text = client.get("/expenses/export.csv", headers=user.headers).get_data(as_text=True)
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["description"] == exported
+    newcomer = make_user()
+    assert upload(client, newcomer, text).status_code == 201
+    assert listed(client, newcomer)[0]["description"] == stored
+
+
+def test_millions_of_tiny_lines_are_refused_quickly(client, user):
+    response = upload(client, user, HEADER + "\n" + "a\n" * 2_000_000)
+    assert response.status_code == 422
+    assert "50000" in str(response.get_json())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 from config import ConfigurationError
@@ -81,17 +83,34 @@ def test_unexpected_errors_leak_nothing():
     assert "secret" not in response.get_data(as_text=True)
 
 
+JWT_SECRET = "Zt7pQ2vX9mKc4LwR8bNf3HsJ6yDg1AeU0oIq5TrE-jwt"  # fixed: xdist needs stable ids
+
+
 @pytest.mark.parametrize(
     ("secret", "reason"),
-    [("", "not set"), ("short", "shorter"), ("changeme", "known default")],
+    [
+        ("", "not set"),
+        ("short", "shorter"),
+        ("changeme", "known default"),
+        ("a" * 40, "repetitive"),
+        ("changeme" * 5, "repetitive"),
+        (JWT_SECRET, "different"),
+    ],
 )
 def test_production_refuses_unsafe_secrets(secret, reason):
     with pytest.raises(ConfigurationError, match=reason):
-        create_app("production", {"SECRET_KEY": secret, "JWT_SECRET_KEY": "j" * 40})
+        create_app("production", {"SECRET_KEY": secret, "JWT_SECRET_KEY": JWT_SECRET})
 
 
 def test_production_starts_with_strong_secrets():
-    app = create_app("production", {"SECRET_KEY": "s" * 40, "JWT_SECRET_KEY": "j" * 40})
+    app = create_app(
+        "production",
+        {
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "JWT_SECRET_KEY": JWT_SECRET,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        },
+    )
     assert not app.debug
 
 
@@ -180,3 +199,17 @@ def test_no_content_answers_carry_no_content_type(client, user):
     assert response.status_code == 204
     assert "Content-Type" not in response.headers
     assert response.get_data() == b""
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[" * 5000 + "]" * 5000, '{"email": ' + "1" * 5000 + "}"],
+    ids=["deep-nesting", "huge-integer"],
+)
+def test_unreadable_json_is_400_even_with_an_idempotency_key(client, body):
+    for headers in ({}, {"Idempotency-Key": "k1"}):
+        response = client.post(
+            "/users/", data=body, content_type="application/json", headers=headers
+        )
+        assert response.status_code == 400, headers
+        assert response.mimetype == "application/problem+json"

@@ -525,3 +525,21 @@ def test_public_and_full_views_have_different_etags(client, user, other_user):
     full = client.get(path, headers=user.headers).headers["ETag"]
     public = client.get(path, headers=other_user.headers).headers["ETag"]
     assert full != public
+
+
+def test_an_owner_cannot_demote_another_owner_but_may_step_down(client, user, other_user):
+    group = group_with(client, user, other_user)
+    members = f"/groups/{group}/members"
+    promoted = client.patch(
+        f"{members}/{other_user.id}", json={"role": "owner"}, headers=user.headers
+    )
+    assert promoted.status_code == 200
+    demote_creator = client.patch(
+        f"{members}/{user.id}", json={"role": "member"}, headers=other_user.headers
+    )
+    assert demote_creator.status_code == 403
+    assert client.delete(f"{members}/{user.id}", headers=other_user.headers).status_code == 403
+    step_down = client.patch(
+        f"{members}/{other_user.id}", json={"role": "member"}, headers=other_user.headers
+    )
+    assert step_down.status_code == 200

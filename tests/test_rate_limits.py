@@ -3,6 +3,7 @@ user, 429 problems with Retry-After, and counts shared between app instances via
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -36,6 +37,7 @@ def make_app(app: Flask) -> Iterator[AppFactory]:
             "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
             "RATELIMIT_SIGNUP_PER_IP": "1000 per minute",
             "RATELIMIT_SIGNUP_PER_ACCOUNT": "1000 per minute",
+            "RATELIMIT_IMPORT": "1000 per minute",
             **overrides,
         }
         new_app = create_app("testing", settings)
@@ -266,3 +268,41 @@ def test_an_instance_with_its_own_prefix_does_not_share_counts(
     second = make_app(**base, RATELIMIT_KEY_PREFIX=f"{redis_prefix}-b").test_client()
     assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
     assert sign_in(second, "victim@example.com", WRONG_PASSWORD).status_code == 401
+
+
+def test_spelling_variants_of_one_email_share_the_accounts_limit(
+    make_app: AppFactory, user: Any
+) -> None:
+    client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute").test_client()
+    local, domain = user.email.split("@")
+    full_width_domain = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in domain)
+    variants = [user.email.upper(), f"{local}@{full_width_domain}", f" {user.email} "]
+    for number, email in enumerate(variants, start=1):
+        assert sign_in(client, email, WRONG_PASSWORD, ip=f"198.51.100.{number}").status_code == 401
+    assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, ip="198.51.100.9"))
+
+
+def test_sign_in_bodies_cannot_be_padded_past_the_account_limit(make_app: AppFactory, user: Any):
+    client = make_app().test_client()
+    response = client.post(
+        "/token",
+        data={"username": user.email, "password": WRONG_PASSWORD, "scope": "x" * 20_000},
+    )
+    assert response.status_code == 413
+
+
+def test_csv_imports_have_a_tight_per_user_limit(make_app: AppFactory, user: Any) -> None:
+    client = make_app(RATELIMIT_IMPORT="2 per minute").test_client()
+    csv_body = b"date,category,amount,currency,description,payment_method\n"
+
+    def upload() -> Any:
+        return client.post(
+            "/expenses/import",
+            data={"file": (io.BytesIO(csv_body), "e.csv")},
+            content_type="multipart/form-data",
+            headers=user.headers,
+        )
+
+    assert upload().status_code == 422  # no rows: refused, but it counted
+    assert upload().status_code == 422
+    assert_rate_limited(upload())

@@ -6,7 +6,14 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import FORM_MIMETYPE, JSON_MIMETYPE, Blueprint, accepts, auth_required
+from expense_tracker.api import (
+    FORM_MIMETYPE,
+    JSON_MIMETYPE,
+    Blueprint,
+    accepts,
+    auth_required,
+    body_limit,
+)
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import (
     AccountDeletionSchema,
@@ -24,6 +31,7 @@ blp = Blueprint("auth", __name__, description="Accounts and tokens")
 
 @blp.post("/users/")
 @sign_up_limits
+@body_limit("AUTH_MAX_CONTENT_LENGTH")
 @blp.arguments(RegistrationSchema)
 @blp.response(201, UserSchema)
 @blp.errors(409, 422)
@@ -35,6 +43,7 @@ def register(data: dict[str, Any]) -> tuple[User, dict[str, str]]:
 
 @blp.post("/token")
 @sign_in_limits
+@body_limit("AUTH_MAX_CONTENT_LENGTH")
 @accepts(FORM_MIMETYPE, JSON_MIMETYPE)
 @blp.arguments(TokenRequestSchema, location="json_or_form")
 @blp.response(200, TokenPairSchema)

@@ -48,7 +48,8 @@ def register(email: str, password: str, full_name: str, default_currency: str) -
     return user
 
 
-def _login_key(login: str) -> str | None:
+def login_key(login: str) -> str | None:
+    """The account key a sign-in name denotes (normalised like registration), if any."""
     try:
         return email_key(validate_email(login.strip(), check_deliverability=False).normalized)
     except EmailNotValidError:
@@ -57,7 +58,7 @@ def _login_key(login: str) -> str | None:
 
 def authenticate(login: str, password: str) -> User:
     """The user with these credentials; the same 401, in the same time, for any failure."""
-    key = _login_key(login)
+    key = login_key(login)
     user = None
     if key is not None:
         user = db.session.scalar(select(User).where(User.email_key == key))

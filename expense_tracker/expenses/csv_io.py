@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import marshmallow as ma
@@ -21,6 +23,13 @@ MAX_ROWS = 50_000
 # At most this many invalid lines are reported: enough to fix a file, bounded in size.
 MAX_REPORTED_LINES = 100
 EXPORT_BATCH = 500
+# Spreadsheets run a cell starting with one of these as a formula ("CSV injection"), so the
+# export quotes such text with a leading apostrophe, as spreadsheets themselves do, and the
+# import removes it again. Text that already starts with apostrophes before such a
+# character gets one more, so the round trip is exact for every value.
+FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
+QUOTED_FORMULA_START = re.compile(r"'+[=+\-@\t\r]")
+TEXT_COLUMNS = ("category", "description")
 
 
 class ImportRowSchema(ma.Schema):
@@ -39,6 +48,14 @@ class ImportRowSchema(ma.Schema):
             raise ma.ValidationError(f"Must be one of: {', '.join(PAYMENT_METHODS)}.")
 
 
+def protect_formula(text: str) -> str:
+    return "'" + text if FORMULA_START.match(text) else text
+
+
+def unprotect_formula(text: str) -> str:
+    return text[1:] if QUOTED_FORMULA_START.match(text) else text
+
+
 def export_lines(expenses: Iterable[Expense]) -> Iterator[str]:
     """The CSV text in chunks: the header, then a chunk per batch of expenses."""
     buffer = io.StringIO()
@@ -48,10 +65,10 @@ def export_lines(expenses: Iterable[Expense]) -> Iterator[str]:
         writer.writerow(
             (
                 expense.date.isoformat(),
-                expense.category,
+                protect_formula(expense.category),
                 money.format_amount(expense.amount, expense.currency),
                 expense.currency,
-                expense.description,
+                protect_formula(expense.description),
                 expense.payment_method,
             )
         )
@@ -76,15 +93,27 @@ def _decode(raw: bytes) -> str:
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """CSV records with the file line on which each starts (the header is line 1)."""
+    """Non-blank CSV records with the file line on which each starts (the header is line 1)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         for record in reader:
-            yield start, record
+            if any(cell.strip() for cell in record):  # blank lines carry nothing
+                yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:
         raise _file_problem(f"Line {reader.line_num}: not valid CSV ({exc}).") from None
+
+
+def _refuse_too_many_rows(text: str) -> None:
+    """Count the rows, stopping at the first one too many, before validating any.
+
+    Validating costs far more than splitting lines: a file of millions of tiny lines must
+    be refused after reading the first MAX_ROWS of them, not after checking them all.
+    """
+    allowed_records = MAX_ROWS + 1  # the header, then the rows
+    if sum(1 for _ in islice(_records(text), allowed_records + 1)) > allowed_records:
+        raise _file_problem(f"The file has more than {MAX_ROWS} rows.")
 
 
 def _normalised_row(
@@ -92,8 +121,11 @@ def _normalised_row(
 ) -> tuple[dict[str, Any] | None, list[str]]:
     if len(record) != len(header):
         return None, [f"Expected {len(header)} columns, found {len(record)}."]
+    cells = dict(zip(header, record, strict=True))
+    for column in TEXT_COLUMNS:
+        cells[column] = unprotect_formula(cells[column])
     try:
-        loaded = ImportRowSchema().load(dict(zip(header, record, strict=True)))
+        loaded = ImportRowSchema().load(cells)
     except ma.ValidationError as exc:
         messages = exc.normalized_messages()
         return None, [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(messages.items())]
@@ -111,21 +143,18 @@ def _normalised_row(
 
 def parse_import(raw: bytes, default_currency: str) -> list[dict[str, Any]]:
     """Every row of the file as expense values; 422 naming each invalid line otherwise."""
-    records = [
-        (line, record)
-        for line, record in _records(_decode(raw))
-        if any(cell.strip() for cell in record)  # blank lines carry nothing
-    ]
-    if not records:
+    text = _decode(raw)
+    records = _records(text)
+    first = next(records, None)
+    if first is None:
         raise _file_problem("The file is empty.")
-    header = [name.strip() for name in records[0][1]]
+    header = [name.strip() for name in first[1]]
     if sorted(header) != sorted(COLUMNS):
         raise _file_problem(f"The first line must name exactly these columns: {','.join(COLUMNS)}.")
-    if len(records) - 1 > MAX_ROWS:
-        raise _file_problem(f"The file has more than {MAX_ROWS} rows.")
+    _refuse_too_many_rows(text)
     rows: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
-    for line, record in records[1:]:
+    for line, record in records:
         row, messages = _normalised_row(record, header, default_currency)
         if messages:
             if len(errors) < MAX_REPORTED_LINES:

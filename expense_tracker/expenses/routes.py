@@ -27,6 +27,7 @@ from expense_tracker.expenses.schemas import (
 )
 from expense_tracker.models import Expense
 from expense_tracker.pagination import paginate
+from expense_tracker.ratelimit import import_limits
 
 blp = Blueprint("expenses", __name__, url_prefix="/expenses", description="Personal expenses")
 
@@ -120,6 +121,7 @@ def export_csv(args: dict[str, Any]) -> Response:
 
 
 @blp.post("/import")
+@import_limits
 @auth_required()
 @accepts(MULTIPART_MIMETYPE)
 @body_limit("IMPORT_MAX_CONTENT_LENGTH")

@@ -164,10 +164,16 @@ def _other_owner_exists(group_id: int, user_id: int) -> bool:
 
 
 def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMember:
-    """An owner sets a member's role; 409 where the group would be left without an owner."""
+    """An owner sets a member's role; 409 where the group would be left without an owner.
+
+    An owner may step down but not demote another owner (403): otherwise the rule that an
+    owner cannot remove another owner would be one PATCH away from meaningless.
+    """
     if not actor.is_owner:
         raise NotOwner()
     demoting = target.role == "owner" and role != "owner"
+    if demoting and target.user_id != actor.user_id:
+        raise Forbidden("An owner cannot demote another owner; they may step down themselves.")
     if demoting and not _other_owner_exists(target.group_id, target.user_id):
         raise Conflict("The group would be left without an owner.")
     target.role = role
