@@ -36,7 +36,10 @@ PROBLEM_TYPES: dict[int, tuple[str, str]] = {
     422: ("/problems/validation-error", "Validation error"),
     429: ("/problems/rate-limited", "Too many requests"),
     500: ("/problems/internal-error", "Internal server error"),
+    # nginx answers these two itself (deploy/nginx.conf), in the same shape.
+    502: ("/problems/bad-gateway", "Bad gateway"),
     503: ("/problems/service-unavailable", "Service unavailable"),
+    504: ("/problems/gateway-timeout", "Gateway timeout"),
 }
 
 
