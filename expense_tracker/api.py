@@ -14,8 +14,6 @@ from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
-import marshmallow as ma
-from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, request
 from flask_jwt_extended import jwt_required
@@ -23,8 +21,9 @@ from flask_smorest.utils import prepare_response
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
+from expense_tracker import openapi
 from expense_tracker.database import MAX_ID
-from expense_tracker.errors import PROBLEM_MIMETYPE, PROBLEM_TYPES
+from expense_tracker.errors import PROBLEM_MIMETYPE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,73 +85,21 @@ class ExactJSONParser(FlaskParser):
         return parse_json_body(req.get_data(cache=True))
 
 
-class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details, as every error response carries."""
-
-    type = ma.fields.String(
-        required=True,
-        metadata={
-            "description": "Stable URI reference for the kind of problem.",
-            "enum": sorted({type_ for type_, _ in PROBLEM_TYPES.values()}),
-        },
-    )
-    title = ma.fields.String(required=True)
-    status = ma.fields.Integer(required=True)
-    detail = ma.fields.String(required=True)
-    errors = ma.fields.Dict(
-        keys=ma.fields.String(),
-        values=ma.fields.List(ma.fields.String()),
-        metadata={"description": "Messages per field; nested fields use dotted paths."},
-    )
-    difference = ma.fields.String(
-        metadata={"description": "Exact splits only: total minus the sum of the amounts."}
-    )
-
-
-def _problem_types_description() -> str:
-    rows = "\n".join(
-        f"| `{type_}` | {status} | {title} |"
-        for status, (type_, title) in sorted(PROBLEM_TYPES.items())
-    )
-    return (
-        "Every error is `application/problem+json` (RFC 9457).\n\n"
-        "| type | status | title |\n|---|---|---|\n" + rows
-    )
-
-
-class StandardErrorsPlugin(BasePlugin):
-    """Document the problems any operation can answer with, beside its own."""
-
-    def operation_helper(
-        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
-    ) -> None:
-        for method, operation in (operations or {}).items():
-            responses = operation.setdefault("responses", {})
-            if operation.get("security"):
-                responses.setdefault("401", "UNAUTHORIZED")
-            if method in {"post", "put", "patch"}:
-                responses.setdefault("400", "BAD_REQUEST")
-                responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
-                responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
-            # The per-user rate limit applies to every operation.
-            responses.setdefault("429", "TOO_MANY_REQUESTS")
-            responses.setdefault("500", "INTERNAL_SERVER_ERROR")
-
-
 class Api(flask_smorest.Api):
-    ERROR_SCHEMA = ProblemSchema
+    ERROR_SCHEMA = openapi.ProblemSchema
 
     def init_app(self, app: Flask, *, spec_kwargs: dict[str, Any] | None = None) -> None:
         spec_kwargs = {
             "marshmallow_plugin": MarshmallowPlugin(),
-            "extra_plugins": [StandardErrorsPlugin()],
+            "extra_plugins": [openapi.GeneralRulesPlugin()],
             **(spec_kwargs or {}),
         }
         super().init_app(app, spec_kwargs=spec_kwargs)
-        self.spec.options.setdefault("info", {})["description"] = _problem_types_description()
-        self.spec.components.security_scheme(
-            "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        self.spec.options.setdefault("info", {})["description"] = (
+            openapi.problem_types_description()
         )
+        openapi.register_components(self.spec)
+        self.ma_plugin.converter.add_attribute_function(openapi.money_accepts_numbers)
 
     def _register_error_handlers(self) -> None:
         """Our own handlers (errors.register_error_handlers) answer every error."""
@@ -165,6 +112,9 @@ class Api(flask_smorest.Api):
             response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
+                headers = openapi.problem_response_headers(status)
+                if headers:
+                    response["headers"] = headers
             prepare_response(response, self.spec, PROBLEM_MIMETYPE)
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}

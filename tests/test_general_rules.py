@@ -213,3 +213,36 @@ def test_unreadable_json_is_400_even_with_an_idempotency_key(client, body):
         )
         assert response.status_code == 400, headers
         assert response.mimetype == "application/problem+json"
+
+
+def test_openapi_document_is_valid_and_documents_the_general_rules(client):
+    import json
+    import re
+
+    from openapi_spec_validator import validate
+
+    spec = client.get("/openapi.json").get_json()
+    validate(spec)
+    text = json.dumps(spec)
+    for kind, name in set(re.findall(r'"#/components/(\w+)/(\w+)"', text)):
+        assert name in spec["components"][kind], f"dangling reference to {kind}/{name}"
+    paths = spec["paths"]
+
+    def parameter_names(operation):
+        refs = [p["$ref"].rsplit("/", 1)[-1] for p in operation.get("parameters", [])]
+        return {spec["components"]["parameters"][ref]["name"] for ref in refs if ref}
+
+    assert "Idempotency-Key" in parameter_names(paths["/expenses/"]["post"])
+    assert "Idempotency-Key" not in parameter_names(paths["/token"]["post"])
+    assert "If-Match" in parameter_names(paths["/groups/{group_id}/expenses/{expense_id}"]["patch"])
+    listed = paths["/expenses/"]["get"]["responses"]["200"]["headers"]
+    assert {"X-Total-Count", "Link"} <= set(listed)
+    created = paths["/groups/"]["post"]["responses"]["201"]["headers"]
+    assert {"Location", "ETag"} <= set(created)
+    assert "409" in paths["/groups/{group_id}/settlements"]["post"]["responses"]
+    too_many = spec["components"]["responses"]["TOO_MANY_REQUESTS"]
+    assert "Retry-After" in too_many["headers"]
+    amount_in = spec["components"]["schemas"]["ExpenseCreate"]["properties"]["amount"]
+    assert {"type": "number"} in amount_in["oneOf"]
+    amount_out = spec["components"]["schemas"]["Expense"]["properties"]["amount"]
+    assert amount_out["type"] == "string"

@@ -83,6 +83,7 @@ def test_exact_split_must_add_up_and_says_by_how_much(client, trio):
     )
     assert short.status_code == 422
     assert short.get_json()["difference"] == "5.00"
+    assert "5.00 short" in short.get_json()["errors"]["splits"][0]
     over = post_expense(
         client, group_id, owner, split_type="exact", splits=[{"user_id": a.id, "amount": "31"}]
     )
@@ -600,3 +601,20 @@ def test_expenses_involving_a_former_member_are_frozen(client, trio):
     )
     unrelated_url = f"/groups/{group_id}/expenses/{unrelated['id']}"
     assert client.delete(unrelated_url, headers=owner.headers).status_code == 204
+
+
+def test_an_edit_that_changes_nothing_keeps_the_etag(client, trio):
+    group_id, owner, _a, _b = trio
+    expense = add_expense(client, group_id, owner, amount="30")
+    path = f"/groups/{group_id}/expenses/{expense['id']}"
+    etag = client.get(path, headers=owner.headers).headers["ETag"]
+    same = client.patch(
+        path,
+        json={"amount": "30", "description": "Dinner"},
+        headers={**owner.headers, "If-Match": etag},
+    )
+    assert same.status_code == 200
+    assert same.headers["ETag"] == etag
+    changed = client.patch(path, json={"amount": "31"}, headers={**owner.headers, "If-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag

@@ -61,7 +61,7 @@ class MemberSchema(OutputSchema):
 
 
 class MemberHistorySchema(MemberSchema):
-    left_at = Timestamp()  # null for current members
+    left_at = Timestamp(allow_none=True)  # null for current members
 
 
 class GroupPublicSchema(OutputSchema):
@@ -147,12 +147,17 @@ class SplitInputSchema(InputSchema):
     user_id = _user_id(required=True)
     amount = Amount(allow_zero=True, metadata={"description": "`exact` splits."})
     percentage = DecimalString(
-        places=2, max_value=MAX_PERCENTAGE, metadata={"description": "`percentage` splits."}
+        places=2,
+        max_value=MAX_PERCENTAGE,
+        metadata={"description": "`percentage` splits: > 0, at most 2 decimals, summing to 100."},
     )
     shares = DecimalString(
         places=2,
         max_value=MAX_SHARES,
-        metadata={"example": "1.5", "description": "`shares` splits."},
+        metadata={
+            "example": "1.5",
+            "description": "`shares` splits: > 0, at most 2 decimals, at most 1,000,000.",
+        },
     )
     adjustment = Amount(
         signed=True, allow_zero=True, metadata={"description": "`adjustment` splits."}
@@ -211,7 +216,7 @@ class SplitSchema(OutputSchema):
     shares = DecimalString(places=2, max_value=MAX_SHARES)
     adjustment = Amount(signed=True)
     is_paid = ma.fields.Boolean()
-    paid_at = Timestamp()
+    paid_at = Timestamp(allow_none=True)
 
     @ma.post_dump
     def only_the_split_types_input(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

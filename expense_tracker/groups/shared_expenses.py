@@ -217,10 +217,18 @@ def update_expense(
     expense.split_type = split_type
     _sync_payers(expense, payers)
     _sync_splits(expense, amounts, inputs)
-    # Payer and split rows are the expense too: its version (the ETag) must move with them.
-    expense.updated_at = utcnow()
+    # Payer and split rows are the expense too: its version (the ETag) must move with them,
+    # and only then, so that an edit that changes nothing does not outdate others' ETags.
+    if _changed(expense):
+        expense.updated_at = utcnow()
     db.session.commit()
     return expense
+
+
+def _changed(expense: GroupExpense) -> bool:
+    session = db.session
+    rows = [expense, *expense.payers, *expense.splits]
+    return any(row in session.new or session.is_modified(row) for row in rows)
 
 
 def _involves_former_member(group: Group, expense: GroupExpense) -> bool:

@@ -173,10 +173,16 @@ def compute_split(
             path = f"{path}.{exc.index}"
             if request.path == "splits" and exc.field:
                 path = f"{path}.{exc.field}"
-        extensions = None
+        message, extensions = exc.message, None
         if exc.difference is not None:
+            # The engine counts minor units; the client reads money in its currency.
             extensions = {"difference": format_amount(exc.difference, currency)}
-        raise ValidationFailed.field(path, exc.message, extensions=extensions) from None
+            message = (
+                "The amounts must add up to the expense amount; they are "
+                f"{format_amount(abs(exc.difference), currency)} "
+                f"{'short of' if exc.difference > 0 else 'over'} it."
+            )
+        raise ValidationFailed.field(path, message, extensions=extensions) from None
 
 
 def resolve_payers(

@@ -1,0 +1,189 @@
+"""What the OpenAPI document says beyond what each view's schemas give.
+
+The contract's general rules apply to every endpoint, so they are documented here once:
+the problem responses any operation can answer with, the request headers (`If-Match`,
+`Idempotency-Key`) and response headers (`Location`, `ETag`, `X-Total-Count`, `Link`,
+`Retry-After`, `WWW-Authenticate`, `Allow`) the mechanisms behind them add, and money
+fields that accept a JSON number as well as a string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from apispec import APISpec, BasePlugin
+
+from expense_tracker.errors import PROBLEM_TYPES
+from expense_tracker.fields import Amount, DecimalString
+from expense_tracker.schemas import InputSchema
+
+# POSTs that create nothing (or whose answer must never be replayed): no Idempotency-Key.
+NOT_IDEMPOTENT_PATHS = frozenset({"/token", "/token/refresh", "/token/revoke"})
+# 201s that create nothing addressable (an import creates many expenses).
+NO_LOCATION_PATHS = frozenset({"/expenses/import"})
+# Response bodies of these schemas are versioned resources, sent with their ETag.
+VERSIONED_SCHEMAS = frozenset({"Expense", "Group", "GroupExpense", "Settlement", "InviteCode"})
+PAGINATION_PARAMETERS = frozenset({"skip", "limit"})
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "LOCATION": {"description": "The created resource's path.", "schema": {"type": "string"}},
+    "X_TOTAL_COUNT": {
+        "description": "How many rows match the query, across all pages.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "LINK": {
+        "description": 'RFC 8288 links to the next (`rel="next"`) and previous (`rel="prev"`) '
+        "pages, where they exist.",
+        "schema": {"type": "string"},
+    },
+    "RETRY_AFTER": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    "WWW_AUTHENTICATE": {"description": "Always `Bearer`.", "schema": {"type": "string"}},
+    "ALLOW": {"description": "The methods this path answers.", "schema": {"type": "string"}},
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "description": "Repeat this POST safely: the same key with the same document within 24 h "
+    "returns the first 2xx answer and creates nothing; with another document, 422; while the "
+    "first still runs, 409. Scoped to the caller (for `POST /users/`, to the path).",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+# Headers that error responses always carry, by status.
+PROBLEM_HEADERS = {
+    401: {"WWW-Authenticate": "WWW_AUTHENTICATE"},
+    405: {"Allow": "ALLOW"},
+    429: {"Retry-After": "RETRY_AFTER"},
+}
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, as every error response carries."""
+
+    type = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "Stable URI reference for the kind of problem.",
+            "enum": sorted({type_ for type_, _ in PROBLEM_TYPES.values()}),
+        },
+    )
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Messages per field; nested fields use dotted paths."},
+    )
+    difference = ma.fields.String(
+        metadata={"description": "Exact splits only: total minus the sum of the amounts."}
+    )
+
+
+def problem_types_description() -> str:
+    rows = "\n".join(
+        f"| `{type_}` | {status} | {title} |"
+        for status, (type_, title) in sorted(PROBLEM_TYPES.items())
+    )
+    return (
+        "Every error is `application/problem+json` (RFC 9457).\n\n"
+        "| type | status | title |\n|---|---|---|\n" + rows
+    )
+
+
+def register_components(spec: APISpec) -> None:
+    for name, header in HEADERS.items():
+        spec.components.header(name, header)
+    spec.components.parameter("IDEMPOTENCY_KEY", "header", IDEMPOTENCY_KEY, lazy=True)
+    spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+
+
+def _schema_name(response: dict[str, Any]) -> str | None:
+    for media in (response.get("content") or {}).values():
+        ref = (media.get("schema") or {}).get("$ref", "")
+        return ref.rsplit("/", 1)[-1] or None
+    return None
+
+
+def _parameter_names(operation: dict[str, Any]) -> set[str]:
+    return {
+        p["name"] for p in operation.get("parameters", []) if isinstance(p, dict) and "name" in p
+    }
+
+
+class GeneralRulesPlugin(BasePlugin):
+    """Add what the contract's general rules give every operation (runs after marshmallow's
+    plugin, so parameters and response schemas are already resolved)."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        for method, operation in (operations or {}).items():
+            self._document_problems(path or "", method, operation)
+            self._document_headers(path or "", method, operation)
+
+    @staticmethod
+    def _document_problems(path: str, method: str, operation: dict[str, Any]) -> None:
+        # Views document statuses as ints, this plugin as strings: one kind of key only.
+        responses = {str(status): r for status, r in operation.get("responses", {}).items()}
+        operation["responses"] = responses
+        if operation.get("security"):
+            responses.setdefault("401", "UNAUTHORIZED")
+        if method in {"post", "put", "patch"} or "requestBody" in operation:
+            responses.setdefault("400", "BAD_REQUEST")
+            responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+            responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
+        if method == "post" and path not in NOT_IDEMPOTENT_PATHS:
+            responses.setdefault("409", "CONFLICT")  # a repeat while the first still runs
+            responses.setdefault("422", "UNPROCESSABLE_ENTITY")  # a reused key
+        responses.setdefault("429", "TOO_MANY_REQUESTS")  # the per-user limit applies anywhere
+        responses.setdefault("500", "INTERNAL_SERVER_ERROR")
+        responses.setdefault("503", "SERVICE_UNAVAILABLE")  # the database does not answer
+
+    @staticmethod
+    def _document_headers(path: str, method: str, operation: dict[str, Any]) -> None:
+        parameters = operation.setdefault("parameters", [])
+        responses = operation["responses"]
+        if method == "post" and path not in NOT_IDEMPOTENT_PATHS:
+            parameters.append("IDEMPOTENCY_KEY")
+        if "412" in responses:
+            parameters.append("IF_MATCH")
+        paginated = _parameter_names(operation) >= PAGINATION_PARAMETERS
+        for status, response in responses.items():
+            if not status.startswith("2") or not isinstance(response, dict):
+                continue
+            headers: dict[str, Any] = {}
+            if status == "201" and path not in NO_LOCATION_PATHS:
+                headers["Location"] = "LOCATION"
+            if _schema_name(response) in VERSIONED_SCHEMAS:
+                headers["ETag"] = "ETAG"
+            if paginated:
+                headers.update({"X-Total-Count": "X_TOTAL_COUNT", "Link": "LINK"})
+            if headers:
+                response.setdefault("headers", {}).update(headers)
+        if not parameters:
+            del operation["parameters"]
+
+
+def problem_response_headers(status: int) -> dict[str, str]:
+    return dict(PROBLEM_HEADERS.get(status, {}))
+
+
+def money_accepts_numbers(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """In request bodies, amounts and percentages may be JSON numbers as well as strings.
+
+    (A marshmallow-to-OpenAPI attribute function; responses always send strings.)
+    """
+    ret: dict[str, Any] = kwargs["ret"]
+    if isinstance(field, Amount | DecimalString) and isinstance(field.root, InputSchema):
+        as_string = {"type": "string"}
+        if "pattern" in ret:
+            as_string["pattern"] = ret.pop("pattern")
+        ret.pop("type", None)
+        ret["oneOf"] = [as_string, {"type": "number"}]
+    return {}
