@@ -104,8 +104,10 @@ def register_components(spec: APISpec) -> None:
 
 
 def _schema_name(response: dict[str, Any]) -> str | None:
+    """The component a response body is (the first one, for a `oneOf` of views)."""
     for media in (response.get("content") or {}).values():
-        ref = (media.get("schema") or {}).get("$ref", "")
+        schema = media.get("schema") or {}
+        ref = (schema.get("oneOf") or [schema])[0].get("$ref", "")
         return ref.rsplit("/", 1)[-1] or None
     return None
 

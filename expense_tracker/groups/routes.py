@@ -98,8 +98,9 @@ def search_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
 @auth_required()
 @blp.response(
     200,
-    GroupSchema,
-    description="Members get this full view; others, of an open group, the public view "
+    # The view dumps the body itself: which schema applies depends on the caller.
+    {"oneOf": [GroupSchema, GroupPublicSchema]},
+    description="Members get the full view; others, of an open group, the public view "
     "(without `members` and `invite_code`).",
 )
 @blp.errors(404)
