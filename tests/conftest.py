@@ -22,9 +22,15 @@ from sqlalchemy import text
 
 from expense_tracker import create_app
 from expense_tracker.extensions import db
+from expense_tracker.money import format_amount
 from tests.databases import DatabaseUnavailable, provision_database
 
 PASSWORD = "correct horse battery staple"
+
+
+def usd(cents: int) -> str:
+    """Minor units as the API's USD money string (exact: no float on the way)."""
+    return format_amount(cents, "USD")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Account
+from expense_tracker.money import format_decimal
+from tests.conftest import Account, usd
 from tests.test_groups import add_expense, group_with, nets
 
 
@@ -288,14 +289,14 @@ def random_split(rng: random.Random, total: int, members: list[int]) -> dict[str
         cuts = sorted(rng.randint(0, total) for _ in people[1:])
         amounts = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
         body["splits"] = [
-            {"user_id": uid, "amount": f"{amount / 100:.2f}"}
+            {"user_id": uid, "amount": usd(amount)}
             for uid, amount in zip(people, amounts, strict=True)
         ]
     elif split_type == "percentage":
         cuts = sorted(rng.sample(range(1, 10000), len(people) - 1))
         parts = [b - a for a, b in zip([0, *cuts], [*cuts, 10000], strict=True)]
         body["splits"] = [
-            {"user_id": uid, "percentage": f"{part / 100:.2f}"}
+            {"user_id": uid, "percentage": format_decimal(Decimal(part).scaleb(-2), 2)}
             for uid, part in zip(people, parts, strict=True)
         ]
     elif split_type == "shares":
@@ -307,8 +308,7 @@ def random_split(rng: random.Random, total: int, members: list[int]) -> dict[str
         # Adjustments within what an equal part can absorb keep every share >= 0.
         bound = total // (2 * len(people))
         body["splits"] = [
-            {"user_id": uid, "adjustment": f"{rng.randint(-bound, bound) / 100:.2f}"}
-            for uid in people
+            {"user_id": uid, "adjustment": usd(rng.randint(-bound, bound))} for uid in people
         ]
     return body
 
@@ -321,7 +321,7 @@ def random_payers(rng: random.Random, total: int, members: list[int]) -> dict[st
     amounts = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
     return {
         "payers": [
-            {"user_id": uid, "amount": f"{amount / 100:.2f}"}
+            {"user_id": uid, "amount": usd(amount)}
             for uid, amount in zip(payers, amounts, strict=True)
         ]
     }
@@ -338,7 +338,7 @@ def run_random_group(client: FlaskClient, make_user: Any, *, seed: int, expenses
         total = rng.choice([1, 2, 3, 7, 99, 100, 1001, rng.randint(1, 5_000_000)])
         body = {
             "description": "Random",
-            "amount": f"{total / 100:.2f}",
+            "amount": usd(total),
             **random_payers(rng, total, members),
             **random_split(rng, total, members),
         }
@@ -360,7 +360,7 @@ def run_random_group(client: FlaskClient, make_user: Any, *, seed: int, expenses
                 recorded[-1] = marked.get_json()
         if rng.random() < 0.1:
             sender, receiver = rng.sample(members, 2)
-            amount = f"{rng.randint(1, 100_000) / 100:.2f}"
+            amount = usd(rng.randint(1, 100_000))
             response = settle(client, group_id, accounts[sender], to_user=receiver, amount=amount)
             assert response.status_code == 201
     settlements = client.get(

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from expense_tracker.extensions import db
-from tests.conftest import Account
+from tests.conftest import Account, usd
 from tests.test_groups import add_expense, group_with, join, nets, new_group
 
 
@@ -160,7 +160,7 @@ def test_adjustment_split_adds_signed_adjustments_to_equal_parts(client, trio):
     lucky = spare_order([owner.id, a.id, b.id], expense["id"])[0]
     base = {owner.id: 4333, a.id: 2333, b.id: 3333}
     base[lucky] += 1
-    assert shares(expense) == {uid: f"{cents / 100:.2f}" for uid, cents in base.items()}
+    assert shares(expense) == {uid: usd(cents) for uid, cents in base.items()}
     assert [s["adjustment"] for s in expense["splits"]] == ["10.00", "-10.00", "0.00"]
     negative = post_expense(
         client,
