@@ -10,7 +10,7 @@ WORKERS ?= auto
 
 export FLASK_APP := wsgi:app
 
-.PHONY: venv run test test-slow test-all lint format migrate upgrade clean
+.PHONY: venv run test test-slow test-all lint format openapi migrate upgrade clean
 
 venv: $(STAMP)
 
@@ -58,6 +58,10 @@ lint: venv
 format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Snapshot the OpenAPI document into docs/openapi.json (a test checks it is current).
+openapi: venv
+	APP_ENV=development $(BIN)/flask openapi write docs/openapi.json
 
 ## Create a migration from model changes: make migrate m="what changed"
 migrate: venv

@@ -246,3 +246,13 @@ def test_openapi_document_is_valid_and_documents_the_general_rules(client):
     assert {"type": "number"} in amount_in["oneOf"]
     amount_out = spec["components"]["schemas"]["Expense"]["properties"]["amount"]
     assert amount_out["type"] == "string"
+
+
+def test_the_committed_openapi_snapshot_is_current(client):
+    """docs/openapi.json shows API changes in review diffs; `make openapi` refreshes it."""
+    import json
+    from pathlib import Path
+
+    snapshot = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+    served = client.get("/openapi.json").get_json()
+    assert json.loads(snapshot.read_text()) == served, "run `make openapi` and commit the result"
