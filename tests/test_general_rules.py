@@ -256,3 +256,27 @@ def test_the_committed_openapi_snapshot_is_current(client):
     snapshot = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
     served = client.get("/openapi.json").get_json()
     assert json.loads(snapshot.read_text()) == served, "run `make openapi` and commit the result"
+
+
+def test_the_production_entry_point_refuses_unsafe_settings_in_one_line():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "JWT_SECRET_KEY"}}
+    env["APP_ENV"] = "production"
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 3  # gunicorn's "worker failed to boot": the master stops
+    assert result.stderr.strip() == (
+        "expense_tracker: cannot start: SECRET_KEY is not set; production needs a random secret"
+    )
