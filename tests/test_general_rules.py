@@ -265,8 +265,8 @@ def test_the_production_entry_point_refuses_unsafe_settings_in_one_line():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "JWT_SECRET_KEY"}}
-    env["APP_ENV"] = "production"
+    # Empty, not absent: a developer's .env must not fill them in (it never overrides).
+    env = {**os.environ, "APP_ENV": "production", "SECRET_KEY": "", "JWT_SECRET_KEY": ""}
     result = subprocess.run(
         [sys.executable, "-c", "import wsgi"],
         cwd=root,
