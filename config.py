@@ -85,7 +85,6 @@ def normalise_database_url(url: str) -> str:
 class Config:
     """Production settings; the other environments override what they must."""
 
-    ENV_NAME = "production"
     DEBUG = False
     TESTING = False
 
@@ -164,7 +163,6 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    ENV_NAME = "development"
     DEBUG = True
     SECRET_KEY = os.environ.get("SECRET_KEY") or "development-secret-key-do-not-use-in-production"
     JWT_SECRET_KEY = (
@@ -179,7 +177,6 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(DevelopmentConfig):
-    ENV_NAME = "testing"
     DEBUG = False
     TESTING = True
     SECRET_KEY = "testing-secret-key-that-is-long-enough-for-hmac-sha256"

@@ -22,14 +22,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
+# The settings module reads the project's .env (and validates values the same way the app
+# does), so gunicorn sees what the app sees: METRICS_ENABLED in .env reaches both.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from config import env_bool, env_int, env_str
 
 
 def _cores() -> int:
@@ -39,18 +40,14 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
-workers = _env_int("WEB_CONCURRENCY", _env_int("GUNICORN_WORKERS", min(2 * _cores() + 1, 12)))
+bind = env_str("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+workers = env_int("WEB_CONCURRENCY", env_int("GUNICORN_WORKERS", min(2 * _cores() + 1, 12)))
 worker_class = "gthread"
-threads = _env_int("GUNICORN_THREADS", 4)
-timeout = _env_int("GUNICORN_TIMEOUT", 30)
-graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-keepalive = _env_int("GUNICORN_KEEPALIVE", 75)
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+threads = env_int("GUNICORN_THREADS", 4)
+timeout = env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = env_int("GUNICORN_KEEPALIVE", 75)
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 1000)
 max_requests_jitter = max(1, max_requests // 10) if max_requests else 0
 # Each worker builds its own app (its own database connections); nothing is shared by fork.
 preload_app = False
@@ -58,14 +55,14 @@ preload_app = False
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Only the local proxy may set the scheme gunicorn reports; the app's ProxyFix
 # (TRUSTED_PROXY_HOPS) decides about X-Forwarded-For.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = env_str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "expense_tracker"
 # gunicorn 27's control socket sits at one path per user, so two servers on a host would
 # collide; signals (below) do the same job. GUNICORN_CONTROL_SOCKET=on brings it back.
-control_socket_disable = not _env_flag("GUNICORN_CONTROL_SOCKET")
+control_socket_disable = not env_bool("GUNICORN_CONTROL_SOCKET", False)
 
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+loglevel = env_str("GUNICORN_LOG_LEVEL", "info")
+accesslog = env_str("GUNICORN_ACCESS_LOG", "") or None
 errorlog = "-"
 # gunicorn's own lines, like the app's, are JSON on stdout.
 logconfig_dict: dict[str, Any] = {
@@ -97,7 +94,7 @@ logconfig_dict: dict[str, Any] = {
 # prometheus_client, when metrics are on and the operator did not choose a directory.
 # (gunicorn reads this file more than once: the environment remembers what was created.)
 _OWNED_METRICS_DIR = "EXPENSE_TRACKER_CREATED_METRICS_DIR"
-if _env_flag("METRICS_ENABLED") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+if env_bool("METRICS_ENABLED", False) and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ[_OWNED_METRICS_DIR] = tempfile.mkdtemp(prefix="expense-tracker-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[_OWNED_METRICS_DIR]
 

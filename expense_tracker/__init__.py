@@ -38,10 +38,11 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     register_error_handlers(app)
     # Request checks run in this order: body rules (401, 413, 415), then rate limits (the
     # limiter may read a sign-in body for the account's email), then idempotency (a replay
-    # counts against the limits, and nothing is written for a refused request).
+    # counts against the limits, and nothing is written for a refused request). The last
+    # two wrap the views, idempotency innermost, so it is registered first.
     register_hooks(app)
-    init_rate_limits(app)
     register_idempotency(app)
+    init_rate_limits(app)
     register_commands(app)
     return app
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
@@ -18,6 +19,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, request
 from flask_jwt_extended import jwt_required
 from flask_smorest.utils import prepare_response
+from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter
 
@@ -78,10 +80,8 @@ class DatabaseIdConverter(IntegerConverter):
 
 class ExactJSONParser(FlaskParser):
     def _raw_load_json(self, req: Any) -> Any:
-        from webargs import core
-
-        if not core.is_json(req.mimetype):
-            return core.missing
+        if not webargs_core.is_json(req.mimetype):
+            return webargs_core.missing
         return parse_json_body(req.get_data(cache=True))
 
 
@@ -106,8 +106,6 @@ class Api(flask_smorest.Api):
 
     def _register_responses(self) -> None:
         # Same as flask-smorest's, with problem+json instead of application/json.
-        from http import HTTPStatus
-
         for status in HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
@@ -132,7 +130,6 @@ class Blueprint(flask_smorest.Blueprint):
 
     def errors(self, *statuses: int) -> Callable[[F], F]:
         """Document the problem responses an operation can answer with."""
-        from http import HTTPStatus
 
         def decorator(func: F) -> F:
             for status in statuses:

@@ -5,6 +5,8 @@
   it passes the real validation and split rules); running it again changes nothing.
 - `flask seed-bench`: a large synthetic data set, bulk-inserted with SQLAlchemy Core in
   batches (one password hash for every user), valid against every database constraint.
+- `flask purge-idempotency-keys`: delete remembered Idempotency-Key answers older than
+  24 h (run it daily, from cron or a systemd timer).
 
 The commands parse, prompt and report; the data sets live in `expense_tracker.seeding`.
 """
@@ -21,6 +23,7 @@ from flask.cli import with_appcontext
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
 from expense_tracker.errors import Conflict, flatten_messages
+from expense_tracker.idempotency import purge_expired
 from expense_tracker.seeding.bench import load_bench_data
 from expense_tracker.seeding.demo import seed_demo_data
 
@@ -29,6 +32,14 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_bench)
+    app.cli.add_command(purge_idempotency_keys)
+
+
+@click.command("purge-idempotency-keys")
+@with_appcontext
+def purge_idempotency_keys() -> None:
+    """Delete Idempotency-Key records past their 24 hours."""
+    click.echo(f"Deleted {purge_expired()} expired idempotency records.")
 
 
 @click.command("create-user")

@@ -57,13 +57,11 @@ def problem_response(
     errors: Mapping[str, list[str]] | None = None,
     extensions: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
-    type_: str | None = None,
-    title: str | None = None,
 ) -> Response:
-    default_type, default_title = problem_type(status)
+    type_, title = problem_type(status)
     body: dict[str, Any] = {
-        "type": type_ or default_type,
-        "title": title or default_title,
+        "type": type_,
+        "title": title,
         "status": status,
         "detail": detail,
     }
@@ -86,8 +84,6 @@ class ApiError(Exception):
 
     status = 400
     detail = "The request could not be processed."
-    type_: str | None = None
-    title: str | None = None
 
     def __init__(
         self,
@@ -110,8 +106,6 @@ class ApiError(Exception):
             errors=self.errors,
             extensions=self.extensions,
             headers=self.headers,
-            type_=self.type_,
-            title=self.title,
         )
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from functools import wraps
 from typing import Any, cast
 
 from flask import Flask, Response, current_app, g, request
@@ -110,12 +112,10 @@ def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Respons
     return _replay(record)
 
 
-def begin() -> Response | None:
-    """Before the view: replay, refuse, or reserve the key for this request."""
+def _begin() -> Response | None:
+    """Replay, refuse, or reserve the key for this request (whose id goes on `g`)."""
     key = request.headers.get(HEADER)
     if key is None or request.method != "POST" or request.endpoint in EXEMPT_ENDPOINTS:
-        return None
-    if request.endpoint is None:
         return None
     if not KEY_PATTERN.fullmatch(key):
         raise ValidationFailed.field(HEADER, "Must be 1 to 255 printable ASCII characters.")
@@ -143,8 +143,8 @@ def begin() -> Response | None:
     raise Conflict("A request with this Idempotency-Key is still being processed.")
 
 
-def remember(response: Response) -> Response:
-    """After the view: keep a successful answer for replays."""
+def _remember(response: Response) -> Response:
+    """Keep a successful answer for replays; free the key of any other."""
     record_id = g.pop("idempotency_record_id", None)
     if record_id is None:
         return response
@@ -168,11 +168,30 @@ def _forget(record_id: int) -> None:
     db.session.commit()
 
 
-def release_on_error(_error: BaseException | None) -> None:
-    """A request that ended without a response (an exception) frees its key."""
-    record_id = g.pop("idempotency_record_id", None)
-    if record_id is not None:
-        _forget(record_id)
+def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a view so that its POSTs honour `Idempotency-Key`.
+
+    A view wrapper rather than request hooks, so that the rate limits Flask-Limiter puts
+    around views come first: a replay counts against them, and a refused request writes
+    nothing.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        replay = _begin()
+        if replay is not None:
+            return replay
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except BaseException:
+            # An error answer is built from the exception later: never replayed.
+            record_id = g.pop("idempotency_record_id", None)
+            if record_id is not None:
+                _forget(record_id)
+            raise
+        return _remember(response)
+
+    return wrapper
 
 
 def purge_expired() -> int:
@@ -190,6 +209,6 @@ def purge_expired() -> int:
 
 
 def register_idempotency(app: Flask) -> None:
-    app.before_request(begin)
-    app.after_request(remember)
-    app.teardown_request(release_on_error)
+    """Wrap every view (only POSTs are affected). Call before the rate limits wrap views."""
+    for endpoint, view in list(app.view_functions.items()):
+        app.view_functions[endpoint] = idempotent(view)

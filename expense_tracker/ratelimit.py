@@ -171,7 +171,6 @@ def rate_limited(error: RateLimitExceeded) -> Response:
         429,
         f"Too many requests (limit: {error.description}); retry after the seconds in Retry-After.",
         headers={"Retry-After": str(wait)},
-        type_="/problems/rate-limited",
     )
 
 

@@ -1,104 +1,64 @@
+"""Alembic environment: runs migrations against the Flask app's database (Flask-Migrate)."""
+
+from __future__ import annotations
+
 import logging
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations.ops import MigrationScript
 from flask import current_app
 
-# this is the Alembic Config object, which provides
-# access to the values within the .ini file in use.
-config = context.config
+from expense_tracker.database import UTCDateTime
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+config = context.config
+# Alembic's own log lines; the app's loggers (JSON to stdout) are left as they are.
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
-
-def get_engine():
-    return current_app.extensions["migrate"].db.engine
-
-
-def get_engine_url():
-    try:
-        return get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
-    except AttributeError:
-        return str(get_engine().url).replace("%", "%%")
+db = current_app.extensions["migrate"].db
+config.set_main_option(
+    "sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
 
 
-# add your model's MetaData object here
-# for 'autogenerate' support
-# from myapp import mymodel
-# target_metadata = mymodel.Base.metadata
-config.set_main_option("sqlalchemy.url", get_engine_url())
-target_db = current_app.extensions["migrate"].db
-
-# other values from the config, defined by the needs of env.py,
-# can be acquired:
-# my_important_option = config.get_main_option("my_important_option")
-# ... etc.
+def skip_empty_autogenerate(context: Any, revision: Any, directives: list[MigrationScript]) -> None:
+    """`flask db migrate` with no model change writes no empty migration."""
+    upgrade_ops = directives[0].upgrade_ops
+    autogenerate = getattr(config.cmd_opts, "autogenerate", False)
+    if autogenerate and upgrade_ops is not None and upgrade_ops.is_empty():
+        directives[:] = []
+        logger.info("No changes in schema detected.")
 
 
-def get_metadata():
-    if hasattr(target_db, "metadatas"):
-        return target_db.metadatas[None]
-    return target_db.metadata
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Render our UTC timestamp type as the column type it stores, so that migrations do not
+    import application code that may change."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
-def run_migrations_offline():
-    """Run migrations in 'offline' mode.
-
-    This configures the context with just a URL
-    and not an Engine, though an Engine is acceptable
-    here as well.  By skipping the Engine creation
-    we don't even need a DBAPI to be available.
-
-    Calls to context.execute() here emit the given string to the
-    script output.
-
-    """
-    url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
-
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout (`flask db upgrade --sql`) instead of running it."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=db.metadata,
+        literal_binds=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
-def run_migrations_online():
-    """Run migrations in 'online' mode.
-
-    In this scenario we need to create an Engine
-    and associate a connection with the context.
-
-    """
-
-    # this callback is used to prevent an auto-migration from being generated
-    # when there are no changes to the schema
-    # reference: http://alembic.zzzcomputing.com/en/latest/cookbook.html
-    def process_revision_directives(context, revision, directives):
-        if getattr(config.cmd_opts, "autogenerate", False):
-            script = directives[0]
-            if script.upgrade_ops.is_empty():
-                directives[:] = []
-                logger.info("No changes in schema detected.")
-
-    conf_args = current_app.extensions["migrate"].configure_args
-    if conf_args.get("process_revision_directives") is None:
-        conf_args["process_revision_directives"] = process_revision_directives
-
-    # Render our UTC timestamp type as the plain column type it stores, so that migrations
-    # do not depend on application code that may change.
-    def render_item(type_, obj, autogen_context):
-        if type_ == "type" and type(obj).__name__ == "UTCDateTime":
-            return "sa.DateTime(timezone=True)"
-        return False
-
-    conf_args.setdefault("render_item", render_item)
-
-    connectable = get_engine()
-
-    with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
+def run_migrations_online() -> None:
+    options = current_app.extensions["migrate"].configure_args
+    options.setdefault("process_revision_directives", skip_empty_autogenerate)
+    options.setdefault("render_item", render_item)
+    with db.engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=db.metadata, **options)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from config import normalise_database_url
@@ -15,21 +15,6 @@ from config import normalise_database_url
 
 class DatabaseUnavailable(RuntimeError):
     """The configured test database server does not answer."""
-
-
-def postgres_admin_url(url: URL) -> URL:
-    return url.set(database=url.database or "postgres")
-
-
-def postgres_reachable(url: str) -> bool:
-    try:
-        engine = create_engine(normalise_database_url(url), connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-    except OperationalError:
-        return False
-    return True
 
 
 @contextlib.contextmanager

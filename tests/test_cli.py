@@ -254,3 +254,25 @@ def test_seed_bench_refuses_groups_bigger_than_the_user_base(runner: Any) -> Non
     result = runner.invoke(args=["seed-bench", "--users", "3", "--members", "5", "--groups", "1"])
     assert result.exit_code != 0
     assert "users" in result.output
+
+
+def test_purge_deletes_only_expired_idempotency_records(runner: Any, app: Flask) -> None:
+    from datetime import timedelta
+
+    from expense_tracker.database import utcnow
+    from expense_tracker.models import IdempotencyRecord
+
+    with app.app_context():
+        for key, expires in (
+            ("old", utcnow() - timedelta(seconds=1)),
+            ("live", utcnow() + timedelta(hours=1)),
+        ):
+            db.session.add(
+                IdempotencyRecord(scope="user:1", key=key, fingerprint="f", expires_at=expires)
+            )
+        db.session.commit()
+    result = runner.invoke(args=["purge-idempotency-keys"])
+    assert result.exit_code == 0
+    assert "Deleted 1 " in result.output
+    with app.app_context():
+        assert db.session.scalars(select(IdempotencyRecord.key)).all() == ["live"]

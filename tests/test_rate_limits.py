@@ -306,3 +306,25 @@ def test_csv_imports_have_a_tight_per_user_limit(make_app: AppFactory, user: Any
     assert upload().status_code == 422  # no rows: refused, but it counted
     assert upload().status_code == 422
     assert_rate_limited(upload())
+
+
+def test_replays_count_against_view_limits_and_refusals_write_no_key(
+    make_app: AppFactory,
+) -> None:
+    from sqlalchemy import func, select
+
+    from expense_tracker.models import IdempotencyRecord
+
+    app = make_app(RATELIMIT_SIGNUP_PER_IP="1 per minute")
+    client = app.test_client()
+    body = {"email": "replay@example.com", "password": PASSWORD, "full_name": "R"}
+
+    def sign_up_with(key: str) -> Any:
+        return client.post("/users/", json=body, headers={"Idempotency-Key": key})
+
+    assert sign_up_with("first").status_code == 201
+    assert_rate_limited(sign_up_with("first"))  # the replay counts too
+    assert_rate_limited(sign_up_with("second"))
+    with app.app_context():
+        keys = db.session.scalar(select(func.count()).select_from(IdempotencyRecord))
+    assert keys == 1  # only the first request's

@@ -14,6 +14,7 @@ from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, Forbidden, Unauthorized
 from expense_tracker.extensions import db
 from expense_tracker.fields import casefold_key
+from expense_tracker.groups.membership import leave_all_groups
 from expense_tracker.models import AuthSession, Expense, User
 
 DELETED_USER_NAME = "Deleted user"
@@ -122,9 +123,6 @@ def delete_account(user: User, current_password: str) -> None:
     409 while the user has a non-zero balance in a group, or is the only owner of a group
     with other members. Their group memberships end; group history keeps their user_id.
     """
-    # Group membership rules live with groups; only account deletion needs them here.
-    from expense_tracker.groups.membership import leave_all_groups
-
     _require_password(user, current_password)
     leave_all_groups(user)
     db.session.execute(delete(Expense).where(Expense.owner_id == user.id))

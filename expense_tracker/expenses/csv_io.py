@@ -14,6 +14,7 @@ import marshmallow as ma
 
 from expense_tracker import money
 from expense_tracker.errors import ValidationFailed
+from expense_tracker.expenses.schemas import payment_method_field
 from expense_tracker.fields import Amount, CalendarDate, Text
 from expense_tracker.models import Expense
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH, DESCRIPTION_MAX_LENGTH
@@ -38,14 +39,7 @@ class ImportRowSchema(ma.Schema):
     amount = Amount(required=True)
     currency = ma.fields.String(load_default="")
     description = Text(max_length=DESCRIPTION_MAX_LENGTH, load_default="")
-    payment_method = ma.fields.String(required=True)
-
-    @ma.validates("payment_method")
-    def known_method(self, value: str, **kwargs: Any) -> None:
-        from expense_tracker.models.expense import PAYMENT_METHODS
-
-        if value not in PAYMENT_METHODS:
-            raise ma.ValidationError(f"Must be one of: {', '.join(PAYMENT_METHODS)}.")
+    payment_method = payment_method_field(required=True)
 
 
 def protect_formula(text: str) -> str:

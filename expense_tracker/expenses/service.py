@@ -1,7 +1,8 @@
 """Personal expense rules: scoping, filters, writes, summaries and the category list.
 
-Every query starts from `owned_expenses(user)`, so another user's expense is simply not
-found (404), whichever path asks for it.
+Every query is filtered by its owner: rows through `owned_expenses(user)` (one expense by
+id through `get_owned_expense`), aggregates with the same `owner_id` condition. So another
+user's expense is simply not found (404), whichever path asks for it.
 """
 
 from __future__ import annotations
@@ -212,15 +213,12 @@ def iter_filtered(user: User, filters: Mapping[str, Any], batch: int = 1000) -> 
 
 
 def existing_rows(user: User, first: date, last: date) -> list[tuple[Any, ...]]:
-    """The six exported fields of the user's expenses dated within [first, last]."""
-    statement = select(
-        Expense.date,
-        Expense.category,
-        Expense.amount,
-        Expense.currency,
-        Expense.description,
-        Expense.payment_method,
-    ).where(Expense.owner_id == user.id, Expense.date.between(first, last))
+    """The exported fields (csv_io.COLUMNS, in that order) of the user's expenses dated
+    within [first, last]: what an imported row is compared with to find duplicates."""
+    columns = [getattr(Expense, name) for name in csv_io.COLUMNS]
+    statement = select(*columns).where(
+        Expense.owner_id == user.id, Expense.date.between(first, last)
+    )
     return [tuple(row) for row in db.session.execute(statement)]
 
 

@@ -1,4 +1,4 @@
-"""Scoping helpers: group data is only ever loaded through here, so others' ids answer 404.
+"""Scoping helpers: every load keyed by a client-supplied id goes through here.
 
 Each helper (`member_group`, `visible_group`, `managed_group`, `group_expense`,
 `group_settlement`, ...) answers 404 for anything the caller may not see, so another

@@ -81,7 +81,11 @@ class Group(VersionedMixin, Model):
 
     @property
     def etag_extra(self) -> str:
-        """The members and their roles are part of a group's representation (and ETag)."""
+        """The roster (who the current members are, and their roles) in the group's ETag.
+
+        So a join, a leave or a role change moves the ETag, and an If-Match taken before it
+        fails. A member renaming their own account does not: that is their resource.
+        """
         roster = ",".join(f"{m.user_id}:{m.role}" for m in self.current_members)
         return hashlib.sha256(roster.encode()).hexdigest()[:12]
 

@@ -2,7 +2,8 @@
 shared expenses (every split type, some with two payers), and settlements.
 
 Every row is valid against every database constraint, and every random draw comes from one
-generator seeded by `--seed`, so the same seed gives the same data. The rows are loaded by
+generator seeded by `--seed`, so the same seed gives the same data (except invite codes,
+which stay unguessable whatever the seed). The rows are loaded by
 `BulkLoader` after the largest ids present, so the command also adds to a loaded database.
 """
 
@@ -155,7 +156,7 @@ class BenchData:
             yield {
                 "id": user_id,
                 "email": email,
-                "email_key": email,
+                "email_key": casefold_key(email),
                 "full_name": f"Bench User {user_id}",
                 "password_hash": password_hash,
                 "default_currency": self.user_currency[user_id],
