@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +82,23 @@ def _empty_all_tables(app: Flask) -> None:
 def app(_session_app: Flask) -> Iterator[Flask]:
     yield _session_app
     _empty_all_tables(_session_app)
+
+
+@pytest.fixture
+def app_factory(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Differently configured apps on the test database; their connections closed after."""
+    made: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        settings = {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **overrides}
+        new_app = create_app("testing", settings)
+        made.append(new_app)
+        return new_app
+
+    yield make
+    for made_app in made:
+        with made_app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

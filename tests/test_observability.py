@@ -6,46 +6,32 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from expense_tracker import create_app
-from expense_tracker.extensions import db
-from expense_tracker.observability import JsonFormatter, TextFormatter, configure_logging
+from expense_tracker.observability import JsonFormatter, TextFormatter
 
 AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture
-def make_app(app: Flask) -> Iterator[AppFactory]:
+def make_app(app_factory: AppFactory) -> AppFactory:
     """A differently configured app on the test database, logging requests as JSON."""
-    made: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
-        settings = {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "LOG_LEVEL": "INFO",
-            "LOG_FORMAT": "json",
-            **overrides,
-        }
-        new_app = create_app("testing", settings)
+        new_app = app_factory(**{"LOG_LEVEL": "INFO", "LOG_FORMAT": "json", **overrides})
         new_app.add_url_rule("/probe/<int:thing_id>", "probe", lambda thing_id: {"id": thing_id})
 
         def fail() -> None:
             raise RuntimeError("internal detail: the vault code is 1234")
 
         new_app.add_url_rule("/boom", "boom", fail)
-        made.append(new_app)
         return new_app
 
-    yield make
-    for made_app in made:
-        with made_app.app_context():
-            db.engine.dispose()
-    configure_logging(app)  # back to the suite's level and format
+    return make
 
 
 def request_lines(output: str) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from expense_tracker import create_app
 from expense_tracker.extensions import db
 from tests.conftest import PASSWORD
 
@@ -23,31 +22,25 @@ AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture
-def make_app(app: Flask) -> Iterator[AppFactory]:
+def make_app(app_factory: AppFactory) -> AppFactory:
     """An app with rate limits on (generous unless a test tightens one), on the test database."""
-    made: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
-        settings = {
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_DEFAULT": "1000 per minute",
-            "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
-            "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
-            "RATELIMIT_SIGNUP_PER_IP": "1000 per minute",
-            "RATELIMIT_SIGNUP_PER_ACCOUNT": "1000 per minute",
-            "RATELIMIT_IMPORT": "1000 per minute",
-            **overrides,
-        }
-        new_app = create_app("testing", settings)
-        made.append(new_app)
-        return new_app
+        return app_factory(
+            **{
+                "RATELIMIT_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": "memory://",
+                "RATELIMIT_DEFAULT": "1000 per minute",
+                "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
+                "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
+                "RATELIMIT_SIGNUP_PER_IP": "1000 per minute",
+                "RATELIMIT_SIGNUP_PER_ACCOUNT": "1000 per minute",
+                "RATELIMIT_IMPORT": "1000 per minute",
+                **overrides,
+            }
+        )
 
-    yield make
-    for made_app in made:
-        with made_app.app_context():
-            db.engine.dispose()
+    return make
 
 
 def sign_in(client: FlaskClient, email: str, password: str, ip: str = "192.0.2.1") -> Any:
