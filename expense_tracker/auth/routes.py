@@ -50,7 +50,7 @@ def register(data: dict[str, Any]) -> tuple[User, dict[str, str]]:
 @blp.errors(401, 422)
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Sign in with email and password (OAuth2 password flow; form or JSON)"""
-    user = service.authenticate(data.get("username") or data["email"], data["password"])
+    user = service.authenticate(data["login"], data["password"])
     return service.start_session(user)
 
 
