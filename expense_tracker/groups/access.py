@@ -2,8 +2,10 @@
 
 Each helper (`member_group`, `visible_group`, `managed_group`, `group_expense`,
 `group_settlement`, ...) answers 404 for anything the caller may not see, so another
-person's ids cannot leak through a forgotten check. The helpers for writes take the
-group's row lock (PostgreSQL), so that concurrent writes to one group take turns.
+person's ids cannot leak through a forgotten check. The helpers for writes
+(`member_group_for_update`, `managed_group`, `joinable_group`, `invited_group`) take the
+group's row lock (PostgreSQL), so that concurrent writes to one group take turns; read
+views use the others.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from expense_tracker.extensions import db
 from expense_tracker.groups.errors import (
-    ExpenseNotFound,
+    GroupExpenseNotFound,
     GroupNotFound,
     MemberNotFound,
     NotOwner,
     SettlementNotFound,
+    UnknownInviteCode,
 )
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 
@@ -36,18 +39,32 @@ def _membership(group_id: int, user_id: int) -> GroupMember | None:
     return membership if membership is not None and membership.is_current else None
 
 
-def member_group(group_id: int, user: User, *, lock: bool = False) -> tuple[Group, GroupMember]:
-    """The group and the caller's membership; 404 unless the caller is a current member.
-
-    Everything inside a group (members, expenses, balances, settlements) goes through
-    here: to a non-member it does not exist, even when the group itself is open.
-    `lock` takes the group's row lock for a write.
-    """
+def _member_group(group_id: int, user: User, *, lock: bool) -> tuple[Group, GroupMember]:
     group = _load_group(group_id, lock=lock)
     membership = _membership(group_id, user.id) if group is not None else None
     if group is None or membership is None:
         raise GroupNotFound()
     return group, membership
+
+
+def member_group(group_id: int, user: User) -> tuple[Group, GroupMember]:
+    """The group and the caller's membership, to read; 404 unless the caller is a current member.
+
+    Everything inside a group (members, expenses, balances, settlements) goes through
+    here or through `member_group_for_update`: to a non-member it does not exist, even
+    when the group itself is open.
+    """
+    return _member_group(group_id, user, lock=False)
+
+
+def member_group_for_update(group_id: int, user: User) -> tuple[Group, GroupMember]:
+    """As `member_group`, with the group's row lock held until the write commits.
+
+    Every write inside a group loads it through here: its rules read several rows (a
+    balance is zero, another owner remains, who the members are), and the lock keeps
+    them true until the change lands.
+    """
+    return _member_group(group_id, user, lock=True)
 
 
 def visible_group(group_id: int, user: User) -> tuple[Group, GroupMember | None]:
@@ -108,7 +125,7 @@ def invited_group(invite_code: str) -> Group:
         select(Group).where(Group.invite_code == invite_code).with_for_update()
     )
     if group is None:
-        raise GroupNotFound("No group has this invite code.")
+        raise UnknownInviteCode()
     return group
 
 
@@ -120,7 +137,7 @@ def group_expense(group: Group, expense_id: int) -> GroupExpense:
         .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
     )
     if expense is None:
-        raise ExpenseNotFound()
+        raise GroupExpenseNotFound()
     return expense
 
 

@@ -18,7 +18,7 @@ a user's net in each of their groups with totals per currency.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +49,8 @@ class Balance:
         return self.paid - self.owed + self.sent - self.received
 
 
-# (paid, owed, sent, received) per (group_id, user_id)
-Totals = dict[tuple[int, int], list[int]]
-PAID, OWED, SENT, RECEIVED = range(4)
+# Everyone's balance in some groups, by (group_id, user_id).
+Ledger = dict[tuple[int, int], Balance]
 # An integer column of a model (`Settlement.amount`) or of a subquery (`subquery.c.amount`).
 IntColumn = ColumnElement[int] | QueryableAttribute[int]
 _ZERO: ColumnElement[int] = literal_column("0")
@@ -91,8 +90,12 @@ def _payer_counts(group_ids: Collection[int]) -> Select[int, int, int]:
     )
 
 
-def _aggregate_totals(group_ids: Collection[int]) -> Totals:
-    """Everything except paid splits of several-payer expenses, in one statement."""
+def _aggregate_totals(currencies: Mapping[int, str]) -> Ledger:
+    """Everything except paid splits of several-payer expenses, in one statement.
+
+    `currencies` maps the id of each group to read to its currency.
+    """
+    group_ids = list(currencies)
     payer_counts = _payer_counts(group_ids).subquery()
     single_payer_paid_splits = (
         select(GroupExpense.group_id, ExpenseSplit.user_id, payer_counts.c.payer_id)
@@ -139,15 +142,21 @@ def _aggregate_totals(group_ids: Collection[int]) -> Totals:
         rows.c.user_id,
         *(func.sum(rows.c[name]) for name in ("paid", "owed", "sent", "received")),
     ).group_by(rows.c.group_id, rows.c.user_id)
-    totals: Totals = {}
-    for row in db.session.execute(statement):
+    totals: Ledger = {}
+    for group_id, user_id, *sums in db.session.execute(statement):
         # PostgreSQL sums bigints as numeric (Decimal): integral, so int() is exact.
-        totals[(row[0], row[1])] = [int(value or 0) for value in row[2:]]
+        amounts = (int(value or 0) for value in sums)
+        totals[(group_id, user_id)] = Balance(user_id, currencies[group_id], *amounts)
     return totals
 
 
-def _add_several_payer_paid_splits(group_ids: Collection[int], totals: Totals) -> None:
+def _add_several_payer_paid_splits(currencies: Mapping[int, str], totals: Ledger) -> None:
     """Divide each paid split of a several-payer expense among its payers."""
+
+    def balance(group_id: int, user_id: int) -> Balance:
+        return totals.setdefault((group_id, user_id), Balance(user_id, currencies[group_id]))
+
+    group_ids = list(currencies)
     payer_counts = _payer_counts(group_ids).subquery()
     statement = (
         select(
@@ -177,45 +186,40 @@ def _add_several_payer_paid_splits(group_ids: Collection[int], totals: Totals) -
         for payer, part in parts.items():
             if payer == member or part == 0:
                 continue
-            totals.setdefault((group_id, member), [0, 0, 0, 0])[SENT] += part
-            totals.setdefault((group_id, payer), [0, 0, 0, 0])[RECEIVED] += part
+            balance(group_id, member).sent += part
+            balance(group_id, payer).received += part
 
 
-def ledger(group_ids: Collection[int]) -> Totals:
-    """(paid, owed, sent, received) of everyone who took part in these groups."""
-    if not group_ids:
+def ledger(groups: Collection[Group]) -> Ledger:
+    """The balance of everyone who took part in these groups (former members included)."""
+    currencies = {group.id: group.currency for group in groups}
+    if not currencies:
         return {}
-    totals = _aggregate_totals(group_ids)
-    _add_several_payer_paid_splits(group_ids, totals)
+    totals = _aggregate_totals(currencies)
+    _add_several_payer_paid_splits(currencies, totals)
     return totals
 
 
-def group_nets(group_id: int) -> dict[int, int]:
+def _balance_in(totals: Ledger, group: Group, user_id: int) -> Balance:
+    """`user_id`'s balance in `group`, zeros where they have no rows."""
+    return totals.get((group.id, user_id)) or Balance(user_id, group.currency)
+
+
+def group_nets(group: Group) -> dict[int, int]:
     """The net of everyone who ever took part in the group (former members included)."""
-    return {
-        user_id: paid - owed + sent - received
-        for (_, user_id), (paid, owed, sent, received) in ledger([group_id]).items()
-    }
+    return {user_id: balance.net for (_, user_id), balance in ledger([group]).items()}
 
 
-def user_nets(user_id: int, group_ids: Collection[int]) -> dict[int, int]:
-    """`user_id`'s net in each of these groups (0 where they have no rows)."""
-    totals = ledger(group_ids)
-    nets = {}
-    for group_id in group_ids:
-        paid, owed, sent, received = totals.get((group_id, user_id), (0, 0, 0, 0))
-        nets[group_id] = paid - owed + sent - received
-    return nets
+def user_nets(user_id: int, groups: Collection[Group]) -> dict[int, int]:
+    """`user_id`'s net in each of these groups, by group id (0 where they have no rows)."""
+    totals = ledger(groups)
+    return {group.id: _balance_in(totals, group, user_id).net for group in groups}
 
 
 def member_balances(group: Group) -> list[Balance]:
     """One balance per current member of the group (zeros included), by user_id."""
-    member_ids = current_member_ids(group.id)
-    totals = ledger([group.id])
-    return [
-        Balance(user_id, group.currency, *totals.get((group.id, user_id), (0, 0, 0, 0)))
-        for user_id in sorted(member_ids)
-    ]
+    totals = ledger([group])
+    return [_balance_in(totals, group, user_id) for user_id in sorted(current_member_ids(group.id))]
 
 
 def settle_up(group: Group) -> list[dict[str, Any]]:
@@ -227,7 +231,7 @@ def settle_up(group: Group) -> list[dict[str, Any]]:
             "amount": transfer.amount,
             "currency": group.currency,
         }
-        for transfer in settle_up_plan(group_nets(group.id))
+        for transfer in settle_up_plan(group_nets(group))
     ]
 
 
@@ -236,7 +240,7 @@ def my_balances(user: User) -> dict[str, Any]:
     groups = db.session.scalars(
         select(Group).where(Group.id.in_(my_group_ids(user))).order_by(name_order(), Group.id)
     ).all()
-    nets = user_nets(user.id, [group.id for group in groups])
+    nets = user_nets(user.id, groups)
     totals: dict[str, int] = {}
     for group in groups:
         totals[group.currency] = totals.get(group.currency, 0) + nets[group.id]

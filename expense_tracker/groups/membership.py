@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
-from expense_tracker.errors import Conflict, Forbidden
 from expense_tracker.extensions import db
 from expense_tracker.fields import casefold_key, like_pattern
 from expense_tracker.groups import access, balances
-from expense_tracker.groups.errors import NotOwner, UnsettledBalance
+from expense_tracker.groups.errors import (
+    AlreadyMember,
+    CannotDemoteOwner,
+    CannotRemoveOwner,
+    CurrencyLocked,
+    LastOwner,
+    NotOwner,
+    UnsettledBalance,
+)
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 
 INVITE_CODE_BYTES = 18  # 24 URL-safe characters: not guessable
@@ -76,7 +85,7 @@ def update_group(group: Group, changes: Mapping[str, Any]) -> Group:
     """Change the group's details; its currency only while it holds no money."""
     currency = changes.get("currency")
     if currency is not None and currency != group.currency and _has_money(group):
-        raise Conflict("The currency cannot change once the group has expenses or settlements.")
+        raise CurrencyLocked()
     for name, value in changes.items():
         setattr(group, name, value)
     if "name" in changes:
@@ -86,7 +95,7 @@ def update_group(group: Group, changes: Mapping[str, Any]) -> Group:
 
 
 def _require_settled(group: Group) -> None:
-    if any(balances.group_nets(group.id).values()):
+    if any(balances.group_nets(group).values()):
         raise UnsettledBalance("The group still has unsettled balances.")
 
 
@@ -116,7 +125,7 @@ def _admit(group: Group, user: User) -> GroupMember:
     """Make `user` a member; 409 if they already are. A former member's row is reused."""
     membership = db.session.get(GroupMember, (group.id, user.id))
     if membership is not None and membership.is_current:
-        raise Conflict("You are already a member of this group.")
+        raise AlreadyMember()
     now = utcnow()
     if membership is None:
         membership = GroupMember(group_id=group.id, user_id=user.id, role="member", joined_at=now)
@@ -130,7 +139,7 @@ def _admit(group: Group, user: User) -> GroupMember:
     except IntegrityError:
         # A concurrent join of the same user won the (group_id, user_id) primary key.
         db.session.rollback()
-        raise Conflict("You are already a member of this group.") from None
+        raise AlreadyMember() from None
     return membership
 
 
@@ -148,19 +157,54 @@ def join_by_code(user: User, invite_code: str) -> GroupMember:
     return _admit(access.invited_group(invite_code), user)
 
 
-def _other_owner_exists(group_id: int, user_id: int) -> bool:
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    GroupMember.group_id == group_id,
-                    GroupMember.user_id != user_id,
-                    GroupMember.role == "owner",
-                    GroupMember.left_at.is_(None),
-                )
-            )
+@dataclass(frozen=True)
+class _Others:
+    """Who else is in a group besides one user: its other current members and owners."""
+
+    members: int = 0
+    owners: int = 0
+
+
+def _others(group_ids: Collection[int], user_id: int) -> dict[int, _Others]:
+    """For each of these groups, how many current members and owners other than `user_id`.
+
+    One grouped query, however many groups; a group with no one else is left out.
+    """
+    statement = (
+        select(
+            GroupMember.group_id,
+            func.count(),
+            func.count(case((GroupMember.role == "owner", 1))),
         )
+        .where(
+            GroupMember.group_id.in_(group_ids),
+            GroupMember.user_id != user_id,
+            GroupMember.left_at.is_(None),
+        )
+        .group_by(GroupMember.group_id)
     )
+    return {
+        group_id: _Others(members, owners)
+        for group_id, members, owners in db.session.execute(statement)
+    }
+
+
+def _others_in(group_id: int, user_id: int) -> _Others:
+    return _others([group_id], user_id).get(group_id, _Others())
+
+
+def _leave(group: Group, membership: GroupMember, others: _Others, now: datetime) -> None:
+    """End a membership under the leave rules (the caller commits).
+
+    The last member takes the group with them; the last owner cannot leave others behind
+    (409).
+    """
+    if not others.members:
+        db.session.delete(group)
+        return
+    if membership.role == "owner" and not others.owners:
+        raise LastOwner.leaving()
+    membership.left_at = now
 
 
 def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMember:
@@ -173,9 +217,9 @@ def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMemb
         raise NotOwner()
     demoting = target.role == "owner" and role != "owner"
     if demoting and target.user_id != actor.user_id:
-        raise Forbidden("An owner cannot demote another owner; they may step down themselves.")
-    if demoting and not _other_owner_exists(target.group_id, target.user_id):
-        raise Conflict("The group would be left without an owner.")
+        raise CannotDemoteOwner()
+    if demoting and not _others_in(target.group_id, target.user_id).owners:
+        raise LastOwner()
     target.role = role
     db.session.commit()
     return target
@@ -191,17 +235,10 @@ def remove_member(group: Group, actor: GroupMember, target: GroupMember) -> None
         if not actor.is_owner:
             raise NotOwner("Only an owner may remove other members.")
         if target.role == "owner":
-            raise Forbidden("An owner cannot remove another owner.")
-    if balances.group_nets(group.id).get(target.user_id, 0):
+            raise CannotRemoveOwner()
+    if balances.group_nets(group).get(target.user_id, 0):
         raise UnsettledBalance("This member's balance is not zero; settle up first.")
-    others = access.current_member_ids(group.id) - {target.user_id}
-    if not others:
-        db.session.delete(group)
-        db.session.commit()
-        return
-    if target.role == "owner" and not _other_owner_exists(group.id, target.user_id):
-        raise Conflict("The last owner cannot leave others behind; make someone else an owner.")
-    target.left_at = utcnow()
+    _leave(group, target, _others_in(group.id, target.user_id), utcnow())
     db.session.commit()
 
 
@@ -227,21 +264,16 @@ def leave_all_groups(user: User) -> None:
             select(Group).where(Group.id.in_(group_ids)).order_by(Group.id).with_for_update()
         )
     }
-    for group_id, net in balances.user_nets(user.id, group_ids).items():
+    for group_id, net in balances.user_nets(user.id, groups.values()).items():
         if net:
             raise UnsettledBalance(
                 f"You have a non-zero balance in the group {groups[group_id].name!r}."
             )
+    others = _others(group_ids, user.id)
     now = utcnow()
     for membership in memberships:
         group = groups[membership.group_id]
-        others = access.current_member_ids(group.id) - {user.id}
-        if not others:
-            db.session.delete(group)
-            continue
-        if membership.role == "owner" and not _other_owner_exists(group.id, user.id):
-            raise Conflict(
-                f"You are the only owner of the group {group.name!r}; "
-                "make another member an owner first."
-            )
-        membership.left_at = now
+        try:
+            _leave(group, membership, others.get(group.id, _Others()), now)
+        except LastOwner:
+            raise LastOwner.deleting_account(group.name) from None

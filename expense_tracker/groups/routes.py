@@ -1,8 +1,8 @@
 """Groups and their shared expenses: /groups/... and /users/me/balances.
 
 Thin views: parse, load through a scoping helper of `access` (404 for what the caller
-may not see), check `If-Match`, call `membership`, `shared_expenses`, `settlements` or
-`balances`, dump.
+may not see; a write view through one that takes the group's row lock), check `If-Match`,
+call `membership`, `shared_expenses`, `settlements` or `balances`, dump.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def list_my_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
 @blp.errors(422)
 def search_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
     """Find open groups and mine by name (case-insensitive; `%` and `_` are literal)"""
-    statement = membership.search_groups(current_user, query.get("q") or query.get("name"))
+    statement = membership.search_groups(current_user, query["text"])
     return paginate(statement, query["skip"], query["limit"])
 
 
@@ -203,7 +203,7 @@ def _membership_location(member: GroupMember) -> Headers:
 @blp.errors(403, 404, 409, 422)
 def change_role(data: dict[str, Any], group_id: int, user_id: int) -> GroupMember:
     """Make a member an owner, or an owner a member (owners)"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     target = access.group_member(group, user_id)
     return membership.change_role(actor, target, data["role"])
 
@@ -214,7 +214,7 @@ def change_role(data: dict[str, Any], group_id: int, user_id: int) -> GroupMembe
 @blp.errors(403, 404, 409)
 def remove_member(group_id: int, user_id: int) -> None:
     """Leave (your own id) or remove a member (owners); balances must be settled"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     target = access.group_member(group, user_id)
     membership.remove_member(group, actor, target)
 
@@ -229,7 +229,7 @@ def remove_member(group_id: int, user_id: int) -> None:
 @blp.errors(404, 422)
 def create_expense(data: dict[str, Any], group_id: int) -> tuple[GroupExpense, Headers]:
     """Record a shared expense and how it is split"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     expense = shared_expenses.create_expense(group, actor, data)
     location = f"/groups/{group_id}/expenses/{expense.id}"
     return expense, {"Location": location, **etag_header(expense)}
@@ -266,7 +266,7 @@ def update_expense(
     changes: dict[str, Any], group_id: int, expense_id: int
 ) -> tuple[GroupExpense, Headers]:
     """Change a shared expense (its creator, a payer or an owner); splits are recomputed"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     expense = access.group_expense(group, expense_id)
     check_if_match(expense)
     expense = shared_expenses.update_expense(group, actor, expense, changes)
@@ -279,7 +279,7 @@ def update_expense(
 @blp.errors(403, 404, 409, 412)
 def delete_expense(group_id: int, expense_id: int) -> None:
     """Delete a shared expense (its creator, a payer or an owner)"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     expense = access.group_expense(group, expense_id)
     check_if_match(expense)
     shared_expenses.delete_expense(group, actor, expense)
@@ -294,7 +294,7 @@ def set_split_paid(
     data: dict[str, Any], group_id: int, expense_id: int, user_id: int
 ) -> tuple[GroupExpense, Headers]:
     """Mark a share paid (a settlement to the payers) or unpaid (that member or a payer)"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     expense = access.group_expense(group, expense_id)
     check_if_match(expense)
     expense = shared_expenses.set_split_paid(group, actor, expense, user_id, data["is_paid"])
@@ -342,7 +342,7 @@ def my_balances() -> dict[str, Any]:
 @blp.errors(403, 404, 422)
 def create_settlement(data: dict[str, Any], group_id: int) -> tuple[Settlement, Headers]:
     """Record a payment between two members (one of them you, unless you are an owner)"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     settlement = settlements.create_settlement(group, actor, data)
     location = f"/groups/{group_id}/settlements/{settlement.id}"
     return settlement, {"Location": location, **etag_header(settlement)}
@@ -376,7 +376,7 @@ def get_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Heade
 @blp.errors(403, 404, 409, 412)
 def delete_settlement(group_id: int, settlement_id: int) -> None:
     """Delete a settlement (its creator or an owner)"""
-    group, actor = access.member_group(group_id, current_user, lock=True)
+    group, actor = access.member_group_for_update(group_id, current_user)
     settlement = access.group_settlement(group, settlement_id)
     check_if_match(settlement)
     settlements.delete_settlement(group, actor, settlement)

@@ -21,8 +21,8 @@ from expense_tracker.fields import (
     Timestamp,
     utc_today,
 )
+from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.group import (
-    CATEGORY_MAX_LENGTH,
     EXPENSE_DESCRIPTION_MAX_LENGTH,
     GROUP_DESCRIPTION_MAX_LENGTH,
     GROUP_NAME_MAX_LENGTH,
@@ -104,6 +104,13 @@ class GroupSearchQuerySchema(PaginationQuerySchema):
         metadata={"description": "Text the name contains, case-insensitive."},
     )
     name = Text(max_length=GROUP_NAME_MAX_LENGTH, metadata={"description": "Same as `q`."})
+
+    @ma.post_load
+    def one_search_text(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # The service takes one search text: `q`, else its alias `name` (None: no filter).
+        q, name = data.pop("q", None), data.pop("name", None)
+        data["text"] = q or name
+        return data
 
 
 class MembersQuerySchema(QuerySchema):

@@ -7,12 +7,16 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from expense_tracker.errors import Forbidden, ValidationFailed
+from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
 from expense_tracker.groups.access import current_member_ids
-from expense_tracker.groups.errors import FormerMemberInvolved
-from expense_tracker.groups.split_requests import group_currency
+from expense_tracker.groups.errors import (
+    FormerMemberInvolved,
+    NotAllowedToDeleteSettlement,
+    NotAllowedToRecordSettlement,
+)
+from expense_tracker.groups.split_requests import group_currency, not_a_member
 from expense_tracker.models import Group, GroupMember, Settlement
 
 
@@ -21,14 +25,14 @@ def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any])
     from_user = data.get("from_user", actor.user_id)
     to_user = data["to_user"]
     if actor.user_id not in (from_user, to_user) and not actor.is_owner:
-        raise Forbidden("Only an owner may record a settlement between two other members.")
+        raise NotAllowedToRecordSettlement()
     currency = group_currency(group, data)
     amount = minor_units(data["amount"], currency, "amount")
     members = current_member_ids(group.id)
     errors: dict[str, list[str]] = {}
     for name, user_id in (("from_user", from_user), ("to_user", to_user)):
         if user_id not in members:
-            errors[name] = [f"User {user_id} is not a member of this group."]
+            errors[name] = [not_a_member(user_id)]
     if from_user == to_user:
         errors.setdefault("to_user", []).append("Must differ from from_user.")
     if errors:
@@ -60,7 +64,7 @@ def group_settlements(group: Group) -> Select[Settlement]:
 def delete_settlement(group: Group, actor: GroupMember, settlement: Settlement) -> None:
     """Delete a settlement (its creator or an owner) unless a former member is in it."""
     if settlement.created_by != actor.user_id and not actor.is_owner:
-        raise Forbidden("Only the settlement's creator or an owner may delete it.")
+        raise NotAllowedToDeleteSettlement()
     members = current_member_ids(group.id)
     if not {settlement.from_user_id, settlement.to_user_id} <= members:
         raise FormerMemberInvolved()

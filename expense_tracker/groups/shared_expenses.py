@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
-from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import casefold_key, minor_units
 from expense_tracker.groups.access import current_member_ids
-from expense_tracker.groups.errors import FormerMemberInvolved
+from expense_tracker.groups.errors import (
+    FormerMemberInvolved,
+    NotAllowedToChangeExpense,
+    NotAllowedToDeleteExpense,
+    NotAllowedToMarkShare,
+    PaidShareInvolved,
+    ShareNotFound,
+)
 from expense_tracker.groups.split_requests import (
     ShareInput,
     SplitRequest,
@@ -145,60 +152,100 @@ def update_expense(
     a split marked paid, or touch a former member's payer or split row.
     """
     if not _may_change_expense(actor, expense):
-        raise Forbidden("Only the expense's creator, a payer or an owner may change it.")
+        raise NotAllowedToChangeExpense()
     members = current_member_ids(group.id)
     currency = group_currency(group, changes)
-    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
-    old_splits = {split.user_id: split for split in expense.splits}
     # Former members still in this expense may stay in it (unchanged: checked below).
-    allowed = members | old_payers.keys() | old_splits.keys()
-
+    allowed = members | expense.user_ids
     total = expense.amount
     if "amount" in changes:
         total = minor_units(changes["amount"], currency, "amount")
-    amount_changed = total != expense.amount
 
-    payers = resolve_payers(changes, total, currency, allowed)
-    if payers is None:
-        if amount_changed and len(old_payers) > 1:
-            raise ValidationFailed.field(
-                "payers", "Send the payers again when changing the amount of this expense."
-            )
-        payers = dict.fromkeys(old_payers, total) if amount_changed else old_payers
-
+    payers = _payers_after_edit(expense, changes, total, currency, allowed)
     split_type = changes.get("split_type", expense.split_type)
-    request = parse_split_request(
-        split_type, changes.get("participants"), changes.get("splits"), currency
-    )
-    if request is None:
-        if split_type != expense.split_type and split_type != "equal":
-            raise ValidationFailed.field("splits", f"Required to change to {split_type} splits.")
-        if split_type == "exact" and amount_changed:
-            raise ValidationFailed.field(
-                "splits", "Send the splits again when changing the amount of an exact split."
-            )
-        if split_type == expense.split_type:
-            kept = [ShareInput.kept(split) for split in expense.splits]
-        else:  # to equal, among the same people
-            kept = [ShareInput(user_id) for user_id in sorted(old_splits)]
-        request = SplitRequest(kept, "splits")
+    request = _split_request_after_edit(expense, changes, split_type, total, currency)
     amounts = compute_split(
         split_type, total, request, members=allowed, rotation_key=expense.id, currency=currency
     )
     inputs = {entry.user_id: entry for entry in request.entries}
+    _refuse_paid_share_changes(expense, payers, amounts)
+    _refuse_former_member_changes(expense, members, payers, amounts, inputs)
+    _apply_edit(expense, changes, total, split_type, payers, amounts, inputs)
+    db.session.commit()
+    return expense
 
-    for user_id, split in old_splits.items():
-        if split.is_paid and amounts.get(user_id) != split.amount:
-            raise Conflict(
-                f"This would change the share of user {user_id}, which is marked paid; "
-                "unmark it first."
-            )
-        if split.is_paid and set(payers) == {user_id}:
-            raise Conflict(
-                f"User {user_id}'s share is marked paid, so they cannot become the only payer; "
-                "unmark it first."
-            )
-    for user_id in (old_payers.keys() | old_splits.keys()) - members:
+
+def _payers_after_edit(
+    expense: GroupExpense,
+    changes: Mapping[str, Any],
+    total: int,
+    currency: str,
+    allowed: Collection[int],
+) -> dict[int, int]:
+    """The payers the edit sends, or the kept ones (one payer follows a new amount)."""
+    payers = resolve_payers(changes, total, currency, allowed)
+    if payers is not None:
+        return payers
+    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
+    if total == expense.amount:
+        return old_payers
+    if len(old_payers) > 1:
+        raise ValidationFailed.field(
+            "payers", "Send the payers again when changing the amount of this expense."
+        )
+    return dict.fromkeys(old_payers, total)
+
+
+def _split_request_after_edit(
+    expense: GroupExpense,
+    changes: Mapping[str, Any],
+    split_type: str,
+    total: int,
+    currency: str,
+) -> SplitRequest:
+    """The split the edit sends, else the kept one: same inputs, or (to equal) same people."""
+    request = parse_split_request(
+        split_type, changes.get("participants"), changes.get("splits"), currency
+    )
+    if request is not None:
+        return request
+    if split_type != expense.split_type and split_type != "equal":
+        raise ValidationFailed.field("splits", f"Required to change to {split_type} splits.")
+    if split_type == "exact" and total != expense.amount:
+        raise ValidationFailed.field(
+            "splits", "Send the splits again when changing the amount of an exact split."
+        )
+    if split_type == expense.split_type:
+        kept = [ShareInput.kept(split) for split in expense.splits]
+    else:  # to equal, among the same people
+        kept = [ShareInput(user_id) for user_id in sorted(s.user_id for s in expense.splits)]
+    return SplitRequest(kept, "splits")
+
+
+def _refuse_paid_share_changes(
+    expense: GroupExpense, payers: Mapping[int, int], amounts: Mapping[int, int]
+) -> None:
+    """409 where the edit would move a share marked paid, or make its member the only payer."""
+    for split in expense.splits:
+        if not split.is_paid:
+            continue
+        if amounts.get(split.user_id) != split.amount:
+            raise PaidShareInvolved.would_change(split.user_id)
+        if set(payers) == {split.user_id}:
+            raise PaidShareInvolved.would_become_only_payer(split.user_id)
+
+
+def _refuse_former_member_changes(
+    expense: GroupExpense,
+    members: set[int],
+    payers: Mapping[int, int],
+    amounts: Mapping[int, int],
+    inputs: Mapping[int, ShareInput],
+) -> None:
+    """409 where the edit would touch a former member's payer or split row."""
+    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
+    old_splits = {split.user_id: split for split in expense.splits}
+    for user_id in expense.user_ids - members:
         old = old_splits.get(user_id)
         before = None if old is None else (old.amount, ShareInput.kept(old).stored())
         after = None if user_id not in amounts else (amounts[user_id], inputs[user_id].stored())
@@ -207,6 +254,17 @@ def update_expense(
                 "This change would touch a former member's part of the expense."
             )
 
+
+def _apply_edit(
+    expense: GroupExpense,
+    changes: Mapping[str, Any],
+    total: int,
+    split_type: str,
+    payers: Mapping[int, int],
+    amounts: Mapping[int, int],
+    inputs: Mapping[int, ShareInput],
+) -> None:
+    """Write the edit to the expense and its rows; its version moves only if something did."""
     for name in ("description", "date"):
         if name in changes:
             setattr(expense, name, changes[name])
@@ -221,8 +279,6 @@ def update_expense(
     # and only then, so that an edit that changes nothing does not outdate others' ETags.
     if _changed(expense):
         expense.updated_at = utcnow()
-    db.session.commit()
-    return expense
 
 
 def _changed(expense: GroupExpense) -> bool:
@@ -238,7 +294,7 @@ def _involves_former_member(group: Group, expense: GroupExpense) -> bool:
 def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> None:
     """Delete an expense (its creator, a payer or an owner) unless a former member is in it."""
     if not _may_change_expense(actor, expense):
-        raise Forbidden("Only the expense's creator, a payer or an owner may delete it.")
+        raise NotAllowedToDeleteExpense()
     if _involves_former_member(group, expense):
         raise FormerMemberInvolved()
     db.session.delete(expense)
@@ -254,10 +310,10 @@ def set_split_paid(
     """
     split = next((split for split in expense.splits if split.user_id == user_id), None)
     if split is None:
-        raise NotFound("This member has no share in this expense.")
+        raise ShareNotFound()
     payer_ids = {payer.user_id for payer in expense.payers}
     if actor.user_id != user_id and actor.user_id not in payer_ids:
-        raise Forbidden("Only that member or a payer may mark this share.")
+        raise NotAllowedToMarkShare()
     if payer_ids == {user_id}:
         raise ValidationFailed.field(
             "is_paid", "This member paid the whole expense; their own share is no debt."

@@ -11,10 +11,10 @@ from expense_tracker import splits as split_engine
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.fields import minor_units
 from expense_tracker.models import ExpenseSplit, Group
-from expense_tracker.models.group import HUNDREDTHS
+from expense_tracker.models.group import from_hundredths, to_hundredths
 from expense_tracker.money import format_amount
 
-# The field of a split entry that carries each split type's input.
+# The field of a split entry that carries each split type's input (`equal` has none).
 SPLIT_VALUE_FIELDS = {
     "exact": "amount",
     "percentage": "percentage",
@@ -47,6 +47,12 @@ class ShareInput:
     def stored(self) -> tuple[int | None, int | None, int | None]:
         return self.percentage_hundredths, self.shares_hundredths, self.adjustment
 
+    def weight(self, split_type: str) -> Decimal:
+        """The percentage (`percentage` splits) or number of shares (`shares` splits)."""
+        if split_type == "percentage":
+            return from_hundredths(self.percentage_hundredths or 0)
+        return from_hundredths(self.shares_hundredths or 0)
+
 
 @dataclass
 class SplitRequest:
@@ -56,9 +62,18 @@ class SplitRequest:
     path: str  # "participants" or "splits"
 
 
-def _hundredths(value: Decimal) -> int:
-    # Percentages and shares load with at most two decimals, so this is exact.
-    return int(value * HUNDREDTHS)
+def not_a_member(user_id: int) -> str:
+    """The message for a user id that names no current member of the group."""
+    return f"User {user_id} is not a member of this group."
+
+
+def _sum_mismatch(amounts: str, difference: int, currency: str) -> str:
+    """The message for `amounts` that miss the expense amount by `difference` minor units."""
+    return (
+        f"{amounts} must add up to the expense amount; they are "
+        f"{format_amount(abs(difference), currency)} "
+        f"{'short of' if difference > 0 else 'over'} it."
+    )
 
 
 P = ParamSpec("P")
@@ -117,9 +132,9 @@ def parse_split_request(
                 allow_zero=True,
             )
         elif split_type == "percentage":
-            share.percentage_hundredths = _hundredths(entry["percentage"])
+            share.percentage_hundredths = to_hundredths(entry["percentage"])
         elif split_type == "shares":
-            share.shares_hundredths = _hundredths(entry["shares"])
+            share.shares_hundredths = to_hundredths(entry["shares"])
         shares.append(share)
     if errors:
         raise ValidationFailed(errors=errors)
@@ -159,13 +174,7 @@ def compute_split(
             if split_type == "percentage"
             else split_engine.split_shares
         )
-        weights = [
-            (
-                entry.user_id,
-                Decimal(entry.percentage_hundredths or entry.shares_hundredths or 0).scaleb(-2),
-            )
-            for entry in entries
-        ]
+        weights = [(entry.user_id, entry.weight(split_type)) for entry in entries]
         return split(total, weights, members=members, rotation_key=rotation_key)
     except split_engine.SplitError as exc:
         path = request.path
@@ -177,11 +186,7 @@ def compute_split(
         if exc.difference is not None:
             # The engine counts minor units; the client reads money in its currency.
             extensions = {"difference": format_amount(exc.difference, currency)}
-            message = (
-                "The amounts must add up to the expense amount; they are "
-                f"{format_amount(abs(exc.difference), currency)} "
-                f"{'short of' if exc.difference > 0 else 'over'} it."
-            )
+            message = _sum_mismatch("The amounts", exc.difference, currency)
         raise ValidationFailed.field(path, message, extensions=extensions) from None
 
 
@@ -191,9 +196,7 @@ def resolve_payers(
     """Who paid how much, from `paid_by` or `payers`; None when the body sends neither."""
     if "paid_by" in data:
         if data["paid_by"] not in members:
-            raise ValidationFailed.field(
-                "paid_by", f"User {data['paid_by']} is not a member of this group."
-            )
+            raise ValidationFailed.field("paid_by", not_a_member(data["paid_by"]))
         return {data["paid_by"]: total}
     if "payers" not in data:
         return None
@@ -203,7 +206,7 @@ def resolve_payers(
         user_id = entry["user_id"]
         amount = _collect(errors, minor_units, entry["amount"], currency, f"payers.{index}.amount")
         if user_id not in members:
-            errors[f"payers.{index}.user_id"] = [f"User {user_id} is not a member of this group."]
+            errors[f"payers.{index}.user_id"] = [not_a_member(user_id)]
         elif user_id in payers:
             errors[f"payers.{index}.user_id"] = [f"User {user_id} appears more than once."]
         else:
@@ -213,10 +216,7 @@ def resolve_payers(
     difference = total - sum(payers.values())
     if difference:
         raise ValidationFailed.field(
-            "payers",
-            "The payers' amounts must add up to the expense amount; they are "
-            f"{format_amount(abs(difference), currency)} "
-            f"{'short of' if difference > 0 else 'over'} it.",
+            "payers", _sum_mismatch("The payers' amounts", difference, currency)
         )
     return payers
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
 from expense_tracker.extensions import Model
+from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.user import User
 
 JOIN_POLICIES = ("invite", "open")
@@ -35,11 +36,20 @@ SPLIT_TYPES = ("equal", "exact", "percentage", "shares", "adjustment")
 GROUP_NAME_MAX_LENGTH = 100
 GROUP_DESCRIPTION_MAX_LENGTH = 500
 EXPENSE_DESCRIPTION_MAX_LENGTH = 500
-CATEGORY_MAX_LENGTH = 50
 NOTE_MAX_LENGTH = 500
 INVITE_CODE_MAX_LENGTH = 64
 # Percentages and shares have at most two decimals; stored multiplied by this.
 HUNDREDTHS = 100
+
+
+def to_hundredths(value: Decimal) -> int:
+    """A percentage or number of shares as stored: exact, given at most two decimals."""
+    return int(value * HUNDREDTHS)
+
+
+def from_hundredths(hundredths: int) -> Decimal:
+    """A stored percentage or number of shares as a Decimal with two places (150 -> 1.50)."""
+    return Decimal(hundredths).scaleb(-2)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -241,13 +251,13 @@ class ExpenseSplit(Model):
     def percentage(self) -> Decimal | None:
         if self.percentage_hundredths is None:
             return None
-        return Decimal(self.percentage_hundredths).scaleb(-2)
+        return from_hundredths(self.percentage_hundredths)
 
     @property
     def shares(self) -> Decimal | None:
         if self.shares_hundredths is None:
             return None
-        return Decimal(self.shares_hundredths).scaleb(-2)
+        return from_hundredths(self.shares_hundredths)
 
 
 class Settlement(VersionedMixin, Model):

@@ -17,6 +17,7 @@ import click
 from flask import Flask
 
 from expense_tracker.fields import utc_today
+from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
 from expense_tracker.ratelimit import INTERNAL_REQUEST_FLAG
 
 DEMO_PASSWORD = "demo-password-2024"
@@ -45,14 +46,6 @@ PERSONAL_EXPENSES = {
         ("Transport", "45.00", "credit_card", "Fuel", 8),
         ("Books", "17.90", "debit_card", "Paperback", 20),
     ],
-}
-
-# The field of a split entry that carries its value, per split type (`equal` has none).
-SPLIT_VALUE_FIELDS = {
-    "exact": "amount",
-    "percentage": "percentage",
-    "shares": "shares",
-    "adjustment": "adjustment",
 }
 
 
