@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import marshmallow as ma
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from expense_tracker import money
+from expense_tracker.database import utc_today
 from expense_tracker.errors import ValidationFailed
+from expense_tracker.text import normalise_email
 
 # Money is checked in two steps: syntax, sign and size when the body is loaded (any
 # currency allows at most this many places), then the currency's own minor units once the
@@ -22,21 +24,6 @@ MAX_CURRENCY_PLACES = 4
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE_AHEAD = timedelta(days=366)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-
-
-def casefold_key(text: str) -> str:
-    """The form in which text is compared case-insensitively, the same on every database."""
-    return text.casefold()
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with `%`, `_` and `\\` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 class Text(ma.fields.String):
@@ -71,7 +58,7 @@ class Email(ma.fields.String):
         if len(text) > 254:
             raise ma.ValidationError("Not a valid email address.")
         try:
-            return validate_email(text, check_deliverability=False).normalized
+            return normalise_email(text)
         except EmailNotValidError as exc:
             raise ma.ValidationError(f"Not a valid email address: {exc}") from None
 

@@ -28,9 +28,8 @@ from flask_jwt_extended import decode_token
 from flask_limiter import Limiter, RateLimitExceeded
 
 from expense_tracker.api import FORM_MIMETYPE, parse_json_body
-from expense_tracker.auth.service import login_key
 from expense_tracker.errors import problem_response
-from expense_tracker.fields import casefold_key
+from expense_tracker.text import casefold_key, email_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +81,7 @@ def account_key(*field_names: str) -> Callable[[], str]:
         email = _body_field(*field_names)
         if email is None:
             return f"account-unknown:{client_ip()}"
-        account = login_key(email) or casefold_key(email.strip())
+        account = email_key(email) or casefold_key(email.strip())
         digest = hashlib.sha256(account.encode("utf-8")).hexdigest()
         return f"account:{digest[:32]}"
 

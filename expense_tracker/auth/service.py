@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -13,9 +12,9 @@ from expense_tracker.auth import passwords, tokens
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, Forbidden, Unauthorized
 from expense_tracker.extensions import db
-from expense_tracker.fields import casefold_key
 from expense_tracker.groups.membership import leave_all_groups
 from expense_tracker.models import AuthSession, Expense, User
+from expense_tracker.text import email_key
 
 DELETED_USER_NAME = "Deleted user"
 
@@ -24,13 +23,11 @@ def _rounds() -> int:
     return int(current_app.config["BCRYPT_LOG_ROUNDS"])
 
 
-def email_key(email: str) -> str:
-    return casefold_key(email)
-
-
 def register(email: str, password: str, full_name: str, default_currency: str) -> User:
     """Create an account; 409 when the email is taken in any letter case."""
     key = email_key(email)
+    if key is None:  # the schema has validated the address already
+        raise ValueError(f"not an email address: {email!r}")
     if db.session.scalar(select(User.id).where(User.email_key == key)) is not None:
         raise Conflict("An account with this email already exists.")
     user = User(
@@ -49,17 +46,9 @@ def register(email: str, password: str, full_name: str, default_currency: str) -
     return user
 
 
-def login_key(login: str) -> str | None:
-    """The account key a sign-in name denotes (normalised like registration), if any."""
-    try:
-        return email_key(validate_email(login.strip(), check_deliverability=False).normalized)
-    except EmailNotValidError:
-        return None
-
-
 def authenticate(login: str, password: str) -> User:
     """The user with these credentials; the same 401, in the same time, for any failure."""
-    key = login_key(login)
+    key = email_key(login)
     user = None
     if key is not None:
         user = db.session.scalar(select(User).where(User.email_key == key))

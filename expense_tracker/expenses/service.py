@@ -15,17 +15,13 @@ from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, 
 from sqlalchemy.orm import aliased
 
 from expense_tracker import money
+from expense_tracker.database import utc_today
 from expense_tracker.errors import NotFound
 from expense_tracker.expenses import csv_io
 from expense_tracker.extensions import db
-from expense_tracker.fields import (
-    MAX_CURRENCY_PLACES,
-    casefold_key,
-    like_pattern,
-    minor_units,
-    utc_today,
-)
+from expense_tracker.fields import MAX_CURRENCY_PLACES, minor_units
 from expense_tracker.models import Expense, User
+from expense_tracker.text import casefold_key, like_pattern
 
 # Amounts are stored in each currency's minor units. Sorting and amount filters compare
 # face values (100 JPY > 5.00 USD), so both use the amount scaled to a common 4 decimals.

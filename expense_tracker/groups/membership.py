@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
 from expense_tracker.extensions import db
-from expense_tracker.fields import casefold_key, like_pattern
 from expense_tracker.groups import access, balances
 from expense_tracker.groups.errors import (
     AlreadyMember,
@@ -26,6 +25,7 @@ from expense_tracker.groups.errors import (
     UnsettledBalance,
 )
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
+from expense_tracker.text import casefold_key, like_pattern
 
 INVITE_CODE_BYTES = 18  # 24 URL-safe characters: not guessable
 

@@ -11,16 +11,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from expense_tracker.database import MAX_ID
-from expense_tracker.fields import (
-    Amount,
-    CalendarDate,
-    Currency,
-    DecimalString,
-    Text,
-    Timestamp,
-    utc_today,
-)
+from expense_tracker.database import MAX_ID, utc_today
+from expense_tracker.fields import Amount, CalendarDate, Currency, DecimalString, Text, Timestamp
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.group import (
     EXPENSE_DESCRIPTION_MAX_LENGTH,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.fields import casefold_key, minor_units
+from expense_tracker.fields import minor_units
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -30,6 +30,7 @@ from expense_tracker.groups.split_requests import (
     resolve_payers,
 )
 from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense, GroupMember
+from expense_tracker.text import casefold_key
 
 
 def _sync_payers(expense: GroupExpense, payers: Mapping[int, int]) -> None:

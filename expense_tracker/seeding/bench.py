@@ -23,7 +23,6 @@ from flask import current_app
 from expense_tracker import splits
 from expense_tracker.auth.passwords import hash_password
 from expense_tracker.database import utcnow
-from expense_tracker.fields import casefold_key
 from expense_tracker.models import (
     Expense,
     ExpensePayer,
@@ -37,6 +36,7 @@ from expense_tracker.models import (
 from expense_tracker.models.expense import PAYMENT_METHODS
 from expense_tracker.models.group import HUNDREDTHS, SPLIT_TYPES
 from expense_tracker.seeding.bulk import BulkLoader
+from expense_tracker.text import casefold_key
 
 BENCH_CATEGORIES = (
     "Groceries", "Rent", "Transport", "Eating out", "Utilities", "Health", "Entertainment",

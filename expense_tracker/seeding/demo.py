@@ -16,7 +16,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from expense_tracker.fields import utc_today
+from expense_tracker.database import utc_today
 from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
 from expense_tracker.ratelimit import INTERNAL_REQUEST_FLAG
 
