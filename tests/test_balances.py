@@ -30,6 +30,20 @@ def settle(client: FlaskClient, group_id: int, account: Account, **body: Any) ->
     return client.post(f"/groups/{group_id}/settlements", json=body, headers=account.headers)
 
 
+def record_plan(client: FlaskClient, group_id: int, owner: Account, plan: list[Any]) -> None:
+    """Record every transfer of a settle-up plan as a settlement (by an owner)."""
+    for transfer in plan:
+        response = settle(
+            client,
+            group_id,
+            owner,
+            from_user=transfer["from_user"],
+            to_user=transfer["to_user"],
+            amount=transfer["amount"],
+        )
+        assert response.status_code == 201
+
+
 # --------------------------------------------------------------------------- balances
 
 
@@ -131,16 +145,7 @@ def test_settle_up_plan_closes_every_balance(client, trio):
         {"from_user": a.id, "to_user": owner.id, "amount": "4.00", "currency": "USD"},
         {"from_user": b.id, "to_user": owner.id, "amount": "16.00", "currency": "USD"},
     ]
-    for transfer in plan:
-        response = settle(
-            client,
-            group_id,
-            owner,
-            from_user=transfer["from_user"],
-            to_user=transfer["to_user"],
-            amount=transfer["amount"],
-        )
-        assert response.status_code == 201
+    record_plan(client, group_id, owner, plan)
     assert set(nets(client, group_id, owner).values()) == {"0.00"}
     assert client.get(f"/groups/{group_id}/settle-up", headers=a.headers).get_json() == []
 
@@ -380,16 +385,7 @@ def run_random_group(client: FlaskClient, make_user: Any, *, seed: int, expenses
     plan = client.get(f"/groups/{group_id}/settle-up", headers=owner.headers).get_json()
     assert len(plan) <= max(0, sum(1 for net in reported.values() if net) - 1)
     assert plan == client.get(f"/groups/{group_id}/settle-up", headers=owner.headers).get_json()
-    for transfer in plan:
-        response = settle(
-            client,
-            group_id,
-            owner,
-            from_user=transfer["from_user"],
-            to_user=transfer["to_user"],
-            amount=transfer["amount"],
-        )
-        assert response.status_code == 201
+    record_plan(client, group_id, owner, plan)
     assert set(nets(client, group_id, owner).values()) == {"0.00"}
     assert client.get(f"/groups/{group_id}/settle-up", headers=owner.headers).get_json() == []
     mine = client.get("/users/me/balances", headers=owner.headers).get_json()
