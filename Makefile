@@ -1,5 +1,6 @@
 # One command to run the service, one to test it. Everything installs into .venv.
-PYTHON ?= python3
+# The newest Python 3.12+ found (threaded workers need it), else python3: scripts/find-python.
+PYTHON ?= $(shell scripts/find-python)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -5,7 +5,8 @@ Every setting can be changed through the environment (see deploy/README.md):
 - GUNICORN_BIND (default 127.0.0.1:8000; nginx proxies to it)
 - WEB_CONCURRENCY or GUNICORN_WORKERS: worker processes (default 2 x cores + 1, at most 12)
 - GUNICORN_THREADS: threads per worker (default 4; requests waiting on the database
-  overlap, bcrypt releases the GIL)
+  overlap, bcrypt releases the GIL). Python 3.12 or newer only: on 3.11 workers are
+  single-threaded `sync` workers (see `worker_class` below for why)
 - GUNICORN_TIMEOUT (30 s), GUNICORN_GRACEFUL_TIMEOUT (30 s), GUNICORN_KEEPALIVE (75 s:
   longer than nginx keeps idle upstream connections, so nginx always closes first)
 - GUNICORN_MAX_REQUESTS (1000) with jitter: workers are replaced one by one after that many
@@ -20,6 +21,7 @@ one by one; `kill -TERM` stops accepting connections and lets requests in flight
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -42,8 +44,19 @@ def _cores() -> int:
 
 bind = env_str("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 workers = env_int("WEB_CONCURRENCY", env_int("GUNICORN_WORKERS", min(2 * _cores() + 1, 12)))
-worker_class = "gthread"
-threads = env_int("GUNICORN_THREADS", 4)
+# CPython 3.11's cyclic garbage collector crashes workers with SIGSEGV under load: it runs at
+# whatever allocation crosses its threshold, and collecting while SQLAlchemy is building
+# objects inside nested generator frames corrupts memory. Reproduced with 3.11.2 and 3.11.7,
+# with sync and gthread workers alike, with SQLAlchemy and psycopg built without their C
+# extensions (so it is the interpreter); never with the same code on 3.12.1 or 3.13.0,
+# which only collect at the interpreter's safe points. So:
+# - Python 3.12+ (what `make venv` picks): gthread, GUNICORN_THREADS threads per worker.
+# - Python 3.11: one request at a time per worker (sync), automatic collection off, and the
+#   garbage collected between requests (post_request below), where no ORM frame is alive.
+GC_IS_SAFE_ANYWHERE = sys.version_info >= (3, 12)
+worker_class = "gthread" if GC_IS_SAFE_ANYWHERE else "sync"
+# gunicorn turns `sync` with more than one thread into gthread: keep 1 on 3.11.
+threads = env_int("GUNICORN_THREADS", 4) if GC_IS_SAFE_ANYWHERE else 1
 timeout = env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = env_int("GUNICORN_KEEPALIVE", 75)
@@ -100,7 +113,14 @@ if env_bool("METRICS_ENABLED", False) and not os.environ.get("PROMETHEUS_MULTIPR
 
 
 def on_starting(server: Any) -> None:
-    """Numbers left by a previous run would be added to this one's: start empty."""
+    """Say which worker model runs and why; start metrics empty."""
+    if not GC_IS_SAFE_ANYWHERE:
+        server.log.warning(
+            "Python %s: sync workers, garbage collected between requests (CPython 3.11's "
+            "collector crashes workers mid-request; Python 3.12+ serves with threads)",
+            sys.version.split()[0],
+        )
+    # Numbers left by a previous run would be added to this one's.
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         path = Path(directory)
@@ -120,3 +140,22 @@ def on_exit(server: Any) -> None:
     created = os.environ.get(_OWNED_METRICS_DIR)
     if created and created == os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         shutil.rmtree(created, ignore_errors=True)
+
+
+def post_worker_init(worker: Any) -> None:
+    if not GC_IS_SAFE_ANYWHERE:
+        gc.disable()  # collections happen in post_request instead
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """On Python 3.11, collect what the collector would have, now that no request runs."""
+    if GC_IS_SAFE_ANYWHERE:
+        return
+    counts, thresholds = gc.get_count(), gc.get_threshold()
+    generation = -1
+    # The collector's own rule: a generation is due when its count passed its threshold.
+    for candidate in range(3):
+        if thresholds[candidate] and counts[candidate] >= thresholds[candidate]:
+            generation = candidate
+    if generation >= 0:
+        gc.collect(generation)

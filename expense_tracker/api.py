@@ -32,6 +32,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 JSON_MIMETYPE = "application/json"
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
 MULTIPART_MIMETYPE = "multipart/form-data"
+# No request document nests beyond a few levels; far deeper ones are refused as malformed.
+MAX_JSON_DEPTH = 32
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -54,8 +56,26 @@ def _reject_lone_surrogates(value: Any) -> None:
             _reject_lone_surrogates(item)
 
 
+def _nesting_depth(document: Any) -> int:
+    """How deep arrays and objects nest (a scalar is 0), walked without recursion."""
+    deepest = 0
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            deepest = max(deepest, depth)
+            pending.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return deepest
+
+
 def parse_json_body(raw: bytes | str) -> Any:
-    """Parse JSON exactly: numbers with a fraction become Decimal, NaN/Infinity are refused."""
+    """Parse JSON exactly: numbers with a fraction become Decimal, NaN/Infinity are refused.
+
+    Documents nested deeper than MAX_JSON_DEPTH are refused as malformed on every Python
+    (3.11's parser gives up on deep nesting by itself, 3.12's and newer do not).
+    """
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
         document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
@@ -65,6 +85,8 @@ def parse_json_body(raw: bytes | str) -> Any:
         # Absurd nesting, or an integer beyond Python's 4300-digit limit: still a malformed
         # body (400), never an unexpected error.
         raise json.JSONDecodeError(f"unreadable JSON ({type(exc).__name__})", "<body>", 0) from None
+    if isinstance(document, dict | list) and _nesting_depth(document) > MAX_JSON_DEPTH:
+        raise json.JSONDecodeError(f"nested deeper than {MAX_JSON_DEPTH} levels", "<body>", 0)
     if "\\u" in text:  # only escapes can produce surrogates: skip the walk otherwise
         _reject_lone_surrogates(document)
     return document
@@ -107,14 +129,14 @@ class Api(flask_smorest.Api):
     def _register_responses(self) -> None:
         # Same as flask-smorest's, with problem+json instead of application/json.
         for status in HTTPStatus:
-            response: dict[str, Any] = {"description": status.phrase}
+            response: dict[str, Any] = {"description": openapi.status_phrase(status)}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 headers = openapi.problem_response_headers(status)
                 if headers:
                     response["headers"] = headers
             prepare_response(response, self.spec, PROBLEM_MIMETYPE)
-            self.spec.components.response(status.name, response, lazy=True)
+            self.spec.components.response(openapi.status_name(status), response, lazy=True)
         response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
@@ -133,7 +155,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         def decorator(func: F) -> F:
             for status in statuses:
-                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+                func = self.alt_response(status, response=openapi.status_name(status))(func)
             return func
 
         return decorator

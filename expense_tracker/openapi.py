@@ -9,6 +9,7 @@ fields that accept a JSON number as well as a string.
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import marshmallow as ma
@@ -25,6 +26,26 @@ NO_LOCATION_PATHS = frozenset({"/expenses/import"})
 # Response bodies of these schemas are versioned resources, sent with their ETag.
 VERSIONED_SCHEMAS = frozenset({"Expense", "Group", "GroupExpense", "Settlement", "InviteCode"})
 PAGINATION_PARAMETERS = frozenset({"skip", "limit"})
+
+# RFC 9110's names for the statuses Python renamed in 3.13: the document (and its
+# component names) is then the same on every supported Python.
+RFC_9110_STATUSES = {
+    413: ("CONTENT_TOO_LARGE", "Content Too Large"),
+    414: ("URI_TOO_LONG", "URI Too Long"),
+    416: ("RANGE_NOT_SATISFIABLE", "Range Not Satisfiable"),
+    422: ("UNPROCESSABLE_CONTENT", "Unprocessable Content"),
+}
+
+
+def status_name(status: int) -> str:
+    """The response component's name for a status, e.g. `NOT_FOUND`."""
+    return RFC_9110_STATUSES.get(status, (HTTPStatus(status).name, ""))[0]
+
+
+def status_phrase(status: int) -> str:
+    """The status's reason phrase, e.g. `Not Found`."""
+    return RFC_9110_STATUSES.get(status, ("", HTTPStatus(status).phrase))[1]
+
 
 HEADERS: dict[str, dict[str, Any]] = {
     "LOCATION": {"description": "The created resource's path.", "schema": {"type": "string"}},
@@ -138,11 +159,11 @@ class GeneralRulesPlugin(BasePlugin):
             responses.setdefault("401", "UNAUTHORIZED")
         if method in {"post", "put", "patch"} or "requestBody" in operation:
             responses.setdefault("400", "BAD_REQUEST")
-            responses.setdefault("413", "REQUEST_ENTITY_TOO_LARGE")
+            responses.setdefault("413", status_name(413))
             responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
         if method == "post" and path not in NOT_IDEMPOTENT_PATHS:
             responses.setdefault("409", "CONFLICT")  # a repeat while the first still runs
-            responses.setdefault("422", "UNPROCESSABLE_ENTITY")  # a reused key
+            responses.setdefault("422", status_name(422))  # a reused key
         responses.setdefault("429", "TOO_MANY_REQUESTS")  # the per-user limit applies anywhere
         responses.setdefault("500", "INTERNAL_SERVER_ERROR")
         responses.setdefault("503", "SERVICE_UNAVAILABLE")  # the database does not answer

@@ -16,7 +16,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.servers import free_port, stop
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,12 +38,6 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # the address in the app's log can only have come from X-Forwarded-For.
 CLIENT_ADDRESS = "127.0.0.2"
 PASSWORD = "journey password 1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def nginx_config(directory: Path, listen_port: int, upstream_port: int) -> str:
@@ -76,20 +71,6 @@ http {{
 {site}
 }}
 """
-
-
-def stop(process: subprocess.Popen[bytes], graceful: signal.Signals) -> None:
-    """Ask the process (a server master) to stop; kill its whole group if it will not."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(graceful)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 @dataclass

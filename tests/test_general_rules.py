@@ -203,8 +203,8 @@ def test_no_content_answers_carry_no_content_type(client, user):
 
 @pytest.mark.parametrize(
     "body",
-    ["[" * 5000 + "]" * 5000, '{"email": ' + "1" * 5000 + "}"],
-    ids=["deep-nesting", "huge-integer"],
+    ["[" * 5000 + "]" * 5000, "[" * 33 + "]" * 33, '{"email": ' + "1" * 5000 + "}"],
+    ids=["deep-nesting", "beyond-the-depth-limit", "huge-integer"],
 )
 def test_unreadable_json_is_400_even_with_an_idempotency_key(client, body):
     for headers in ({}, {"Idempotency-Key": "k1"}):
