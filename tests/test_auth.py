@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from flask_jwt_extended import create_access_token
 
 from tests.conftest import PASSWORD
@@ -293,3 +294,18 @@ def test_deleted_account_is_anonymised_and_its_email_freed(client, user):
     )
     assert again.status_code == 201
     assert again.get_json()["id"] != user.id
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"username": "", "password": ""},
+        {"username": "", "password": "x"},
+        {"email": "", "password": "x"},
+        {"username": "someone@example.com", "password": ""},
+    ],
+)
+def test_empty_sign_in_fields_are_a_validation_error(client, form):
+    response = client.post("/token", data=form)
+    assert response.status_code == 422, response.get_json()
+    assert response.mimetype == "application/problem+json"

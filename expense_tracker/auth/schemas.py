@@ -46,9 +46,9 @@ class AccountDeletionSchema(InputSchema):
 class TokenRequestSchema(InputSchema):
     """OAuth2 password grant, as a form or as JSON; the email may come as `username`."""
 
-    username = ma.fields.String(validate=ma.validate.Length(max=320))
-    email = ma.fields.String(validate=ma.validate.Length(max=320))
-    password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024))
+    username = ma.fields.String(validate=ma.validate.Length(min=1, max=320))
+    email = ma.fields.String(validate=ma.validate.Length(min=1, max=320))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1024))
     grant_type = ma.fields.String(validate=ma.validate.Equal("password"))
     scope = ma.fields.String()
     client_id = ma.fields.String()
@@ -62,7 +62,8 @@ class TokenRequestSchema(InputSchema):
     @ma.post_load
     def login_name(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         """The view gets one `login`, whichever of the two names the client used."""
-        return {"login": data.get("username") or data["email"], "password": data["password"]}
+        login = data["username"] if "username" in data else data["email"]
+        return {"login": login, "password": data["password"]}
 
 
 class TokenPairSchema(OutputSchema):
