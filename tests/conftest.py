@@ -23,7 +23,7 @@ from sqlalchemy import text
 from expense_tracker import create_app
 from expense_tracker.extensions import db
 from expense_tracker.money import format_amount
-from tests.databases import DatabaseUnavailable, provision_database
+from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
 
 PASSWORD = "correct horse battery staple"
 
@@ -47,7 +47,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -
         with provision_database(base_url, run_worker_id, tmp_dir) as url:
             yield url
     except DatabaseUnavailable as exc:
-        pytest.skip(f"SKIPPED POSTGRESQL: {exc}")
+        service_unavailable(f"SKIPPED POSTGRESQL: {exc}")
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 
 from expense_tracker import create_app
 from expense_tracker.extensions import db
-from tests.databases import DatabaseUnavailable, provision_database
+from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -44,4 +44,4 @@ def test_migrations_match_the_models(backend, tmp_path: Path, run_worker_id: str
             with app.app_context():
                 db.engine.dispose()
     except DatabaseUnavailable as exc:
-        pytest.skip(f"SKIPPED POSTGRESQL: {exc}")
+        service_unavailable(f"SKIPPED POSTGRESQL: {exc}")

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.databases import DatabaseUnavailable, provision_database
+from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
 from tests.servers import free_port, stop
 
 pytestmark = pytest.mark.slow
@@ -106,7 +106,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> Iter
         with provision_database(base_url, f"{run_worker_id}_prod", directory) as url:
             yield from start_server(directory, url)
     except DatabaseUnavailable as exc:
-        pytest.skip(f"SKIPPED POSTGRESQL: {exc}")
+        service_unavailable(f"SKIPPED POSTGRESQL: {exc}")
 
 
 def start_server(directory: Path, database_url: str) -> Iterator[Server]:

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from expense_tracker.extensions import db
 from tests.conftest import PASSWORD
+from tests.databases import service_unavailable
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WRONG_PASSWORD = "not the right password"
@@ -212,7 +213,7 @@ def redis_prefix() -> Iterator[str]:
         connection.ping()
     except redis.exceptions.RedisError as exc:
         connection.close()
-        pytest.skip(f"SKIPPED REDIS: no Redis at {REDIS_URL} ({exc})")
+        service_unavailable(f"SKIPPED REDIS: no Redis at {REDIS_URL} ({exc})")
     prefix = f"expense-tracker-test-{uuid.uuid4().hex}"
     try:
         yield prefix
