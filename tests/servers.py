@@ -7,6 +7,24 @@ import os
 import signal
 import socket
 import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_flask(env: dict[str, str], *args: str) -> str:
+    """Run a `flask` command of the project (e.g. `db upgrade`); its output, or fail."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
 
 
 def free_port() -> int:

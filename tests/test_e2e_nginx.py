@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.servers import free_port, stop
+from tests.servers import free_port, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
@@ -176,15 +176,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     }
     for name in ("WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR", "RATELIMIT_STORAGE_URI"):
         env.pop(name, None)
-    migrated = subprocess.run(
-        [sys.executable, "-m", "flask", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert migrated.returncode == 0, migrated.stderr.decode()
+    run_flask(env, "db", "upgrade")
     config = directory / "nginx.conf"
     config.write_text(nginx_config(directory, nginx_port, gunicorn_port))
     app_log = directory / "gunicorn.log"

@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, stop
+from tests.servers import free_port, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
@@ -53,19 +53,6 @@ class Server:
 
     def worker_deaths(self) -> list[str]:
         return [line for line in self.log.read_text().splitlines() if WORKER_DEATH.search(line)]
-
-
-def run_flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr.decode()
-    return done.stdout.decode()
 
 
 def sign_in(port: int, email: str, password: str) -> str:
