@@ -5,6 +5,9 @@
   it passes the real validation and split rules); running it again changes nothing.
 - `flask seed-bench`: a large synthetic data set, bulk-inserted with SQLAlchemy Core in
   batches (one password hash for every user), valid against every database constraint.
+- `flask verify-balances [--group ID ...] [--repair]`: compare every member's running
+  totals with a recomputation from the rows; exit status 1 names the groups that drifted,
+  `--repair` sets them to the recomputation.
 - `flask purge-idempotency-keys`: delete remembered Idempotency-Key answers older than
   24 h (run it daily, from cron or a systemd timer).
 
@@ -23,6 +26,8 @@ from flask.cli import with_appcontext
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
 from expense_tracker.errors import Conflict, flatten_messages
+from expense_tracker.extensions import db
+from expense_tracker.groups import balance_audit
 from expense_tracker.idempotency import purge_expired
 from expense_tracker.seeding.bench import load_bench_data
 from expense_tracker.seeding.demo import seed_demo_data
@@ -33,6 +38,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_bench)
     app.cli.add_command(purge_idempotency_keys)
+    app.cli.add_command(verify_balances)
 
 
 @click.command("purge-idempotency-keys")
@@ -40,6 +46,44 @@ def register_cli(app: Flask) -> None:
 def purge_idempotency_keys() -> None:
     """Delete Idempotency-Key records past their 24 hours."""
     click.echo(f"Deleted {purge_expired()} expired idempotency records.")
+
+
+@click.command("verify-balances")
+@click.option(
+    "--group",
+    "group_ids",
+    type=click.IntRange(min=1),
+    multiple=True,
+    help="Check this group only (repeatable); every group by default.",
+)
+@click.option("--repair", is_flag=True, help="Set drifted totals to the recomputation.")
+@with_appcontext
+def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
+    """Check members' running totals against the expenses and settlements themselves."""
+    drifts = list(balance_audit.find_drift(group_ids or None))
+    for drift in drifts:
+        click.echo(
+            f"group {drift.group_id}, user {drift.user_id}: "
+            f"stored {_totals_text(drift.stored)}, rows say {_totals_text(drift.recomputed)}"
+        )
+    drifted = sorted({drift.group_id for drift in drifts})
+    if not drifted:
+        click.echo("Every member's running totals match the rows.")
+        return
+    if not repair:
+        raise click.ClickException(
+            f"{len(drifted)} group(s) drifted: {', '.join(map(str, drifted))}. "
+            "Run again with --repair to set them to the recomputation."
+        )
+    fixed = balance_audit.repair(drifted)
+    db.session.commit()
+    click.echo(f"Repaired {fixed} member row(s) in group(s) {', '.join(map(str, drifted))}.")
+
+
+def _totals_text(totals: balance_audit.Totals | None) -> str:
+    if totals is None:
+        return "no membership row"
+    return " ".join(f"{name}={value}" for name, value in vars(totals).items())
 
 
 @click.command("create-user")

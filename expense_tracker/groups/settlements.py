@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
+from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -48,6 +49,9 @@ def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any])
         created_by=actor.user_id,
     )
     db.session.add(settlement)
+    running_totals.record_change(
+        group.id, running_totals.NOTHING, running_totals.of_settlement(settlement)
+    )
     db.session.commit()
     return settlement
 
@@ -68,5 +72,8 @@ def delete_settlement(group: Group, actor: GroupMember, settlement: Settlement) 
     members = current_member_ids(group.id)
     if not {settlement.from_user_id, settlement.to_user_id} <= members:
         raise FormerMemberInvolved()
+    running_totals.record_change(
+        group.id, running_totals.of_settlement(settlement), running_totals.NOTHING
+    )
     db.session.delete(settlement)
     db.session.commit()

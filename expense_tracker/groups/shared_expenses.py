@@ -12,6 +12,7 @@ from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
+from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -99,6 +100,9 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     )
     _sync_payers(expense, payers)
     _sync_splits(expense, amounts, {entry.user_id: entry for entry in request.entries})
+    running_totals.record_change(
+        group.id, running_totals.NOTHING, running_totals.of_expense(expense)
+    )
     db.session.commit()
     return expense
 
@@ -171,7 +175,9 @@ def update_expense(
     inputs = {entry.user_id: entry for entry in request.entries}
     _refuse_paid_share_changes(expense, payers, amounts)
     _refuse_former_member_changes(expense, members, payers, amounts, inputs)
+    before = running_totals.of_expense(expense)
     _apply_edit(expense, changes, total, split_type, payers, amounts, inputs)
+    running_totals.record_change(group.id, before, running_totals.of_expense(expense))
     db.session.commit()
     return expense
 
@@ -298,6 +304,9 @@ def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> N
         raise NotAllowedToDeleteExpense()
     if _involves_former_member(group, expense):
         raise FormerMemberInvolved()
+    running_totals.record_change(
+        group.id, running_totals.of_expense(expense), running_totals.NOTHING
+    )
     db.session.delete(expense)
     db.session.commit()
 
@@ -322,8 +331,10 @@ def set_split_paid(
     if _involves_former_member(group, expense):
         raise FormerMemberInvolved()
     if split.is_paid != is_paid:
+        before = running_totals.of_expense(expense)
         split.is_paid = is_paid
         split.paid_at = utcnow() if is_paid else None
         expense.updated_at = utcnow()
+        running_totals.record_change(group.id, before, running_totals.of_expense(expense))
     db.session.commit()
     return expense

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     and_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
@@ -31,6 +32,8 @@ from expense_tracker.models.user import User
 
 JOIN_POLICIES = ("invite", "open")
 ROLES = ("owner", "member")
+# A member's running totals in a group (GroupMember columns), in minor units.
+RUNNING_TOTALS = ("paid", "owed", "sent", "received")
 SPLIT_TYPES = ("equal", "exact", "percentage", "shares", "adjustment")
 
 GROUP_NAME_MAX_LENGTH = 100
@@ -105,7 +108,15 @@ class Group(VersionedMixin, Model):
 
 
 class GroupMember(Model):
-    """A user's membership of a group; one row per (group, user), reused on re-joining."""
+    """A user's membership of a group; one row per (group, user), reused on re-joining.
+
+    It also keeps the member's running totals in the group, in minor units: what they
+    `paid` towards expenses, what they `owed` (their splits), and what they `sent` and
+    `received` (settlements and shares marked paid). Every write that moves money adds its
+    difference in the same transaction (groups/running_totals.py), so a balance is one row
+    to read, whatever the size of the group's history; `flask verify-balances` checks them
+    against a recomputation from the rows.
+    """
 
     __tablename__ = "group_members"
 
@@ -116,11 +127,19 @@ class GroupMember(Model):
     role: Mapped[str] = mapped_column(String(10), default="member")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid: Mapped[int] = mapped_column(MinorUnits, default=0, server_default="0")
+    owed: Mapped[int] = mapped_column(MinorUnits, default=0, server_default="0")
+    sent: Mapped[int] = mapped_column(MinorUnits, default=0, server_default="0")
+    received: Mapped[int] = mapped_column(MinorUnits, default=0, server_default="0")
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
     __table_args__ = (
         CheckConstraint(_one_of("role", ROLES), name="role_known"),
+        *(
+            CheckConstraint(f"{total} >= 0", name=f"{total}_not_negative")
+            for total in RUNNING_TOTALS
+        ),
         # "The groups I belong to", and account deletion.
         Index("ix_group_members_user_id", "user_id", "left_at"),
     )
@@ -128,6 +147,11 @@ class GroupMember(Model):
     @property
     def is_current(self) -> bool:
         return self.left_at is None
+
+    @hybrid_property
+    def net(self) -> int:
+        """> 0: the group owes this member; < 0: the member owes the group (also in SQL)."""
+        return self.paid - self.owed + self.sent - self.received
 
     @property
     def is_owner(self) -> bool:

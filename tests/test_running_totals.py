@@ -1,0 +1,280 @@
+"""Members' running totals stay exactly equal to a recomputation from the rows.
+
+Random sequences of every write that moves money (expenses created, edited and deleted,
+payers and splits changed, shares marked paid and unpaid, settlements recorded and
+deleted, members leaving and joining again) go through the HTTP API; after each sequence
+the stored totals must equal `balance_audit.recompute` for every member, and the API's
+balances must be what the totals say. `flask verify-balances` finds and repairs drift.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import update
+
+from expense_tracker.extensions import db
+from expense_tracker.groups import balance_audit
+from expense_tracker.models import GroupMember
+from tests.conftest import Account, usd
+from tests.test_balances import cents, random_payers, random_split
+from tests.test_groups import group_with
+
+OPERATIONS = (
+    "create",
+    "create",
+    "edit_amount",
+    "edit_split",
+    "edit_payers",
+    "delete",
+    "mark_paid",
+    "mark_unpaid",
+    "settle",
+    "delete_settlement",
+    "leave_and_rejoin",
+)
+
+
+def assert_totals_match_the_rows(app: Flask, client: FlaskClient, group_id: int, viewer: Account):
+    with app.app_context():
+        assert list(balance_audit.find_drift([group_id])) == []
+        stored = balance_audit.stored([group_id])
+    rows = client.get(f"/groups/{group_id}/balances", headers=viewer.headers).get_json()
+    assert sum(cents(row["net"]) for row in rows) == 0
+    for row in rows:
+        totals = stored[(group_id, row["user_id"])]
+        assert [cents(row[name]) for name in ("paid", "owed", "sent", "received")] == [
+            totals.paid,
+            totals.owed,
+            totals.sent,
+            totals.received,
+        ]
+
+
+class GroupDriver:
+    """Random writes to one group through the API, as its members would make them."""
+
+    def __init__(self, client: FlaskClient, accounts: list[Account], rng: random.Random) -> None:
+        self.client = client
+        self.rng = rng
+        self.accounts = {account.id: account for account in accounts}
+        self.owner = accounts[0]
+        self.group_id = group_with(client, accounts[0], *accounts[1:])
+        self.expenses: dict[int, dict[str, Any]] = {}
+        self.settlements: list[int] = []
+
+    @property
+    def members(self) -> list[int]:
+        return sorted(self.accounts)
+
+    def url(self, path: str = "") -> str:
+        return f"/groups/{self.group_id}{path}"
+
+    def run(self, operation: str) -> None:
+        getattr(self, operation)()
+
+    def _expense(self) -> dict[str, Any] | None:
+        if not self.expenses:
+            return None
+        return self.expenses[self.rng.choice(sorted(self.expenses))]
+
+    def _patch_expense(self, expense: dict[str, Any], body: dict[str, Any]) -> None:
+        # The owner may change any expense; 409 (a paid share) and 422 must change nothing.
+        response = self.client.patch(
+            self.url(f"/expenses/{expense['id']}"), json=body, headers=self.owner.headers
+        )
+        assert response.status_code in (200, 409, 422), response.get_json()
+        if response.status_code == 200:
+            self.expenses[expense["id"]] = response.get_json()
+
+    def create(self) -> None:
+        total = self.rng.choice([1, 2, 3, 99, 1001, self.rng.randint(1, 5_000_000)])
+        body = {
+            "description": "Random",
+            "amount": usd(total),
+            **random_payers(self.rng, total, self.members),
+            **random_split(self.rng, total, self.members),
+        }
+        creator = self.accounts[self.rng.choice(self.members)]
+        response = self.client.post(self.url("/expenses"), json=body, headers=creator.headers)
+        assert response.status_code == 201, (body, response.get_json())
+        self.expenses[response.get_json()["id"]] = response.get_json()
+
+    def edit_amount(self) -> None:
+        if expense := self._expense():
+            self._patch_expense(expense, {"amount": usd(self.rng.randint(1, 5_000_000))})
+
+    def edit_split(self) -> None:
+        if expense := self._expense():
+            total = cents(expense["amount"])
+            self._patch_expense(expense, random_split(self.rng, total, self.members))
+
+    def edit_payers(self) -> None:
+        if expense := self._expense():
+            total = cents(expense["amount"])
+            self._patch_expense(expense, random_payers(self.rng, total, self.members))
+
+    def delete(self) -> None:
+        if expense := self._expense():
+            response = self.client.delete(
+                self.url(f"/expenses/{expense['id']}"), headers=self.owner.headers
+            )
+            assert response.status_code == 204, response.get_json()
+            del self.expenses[expense["id"]]
+
+    def _mark(self, is_paid: bool) -> None:
+        expense = self._expense()
+        if expense is None:
+            return
+        split = self.rng.choice(expense["splits"])
+        payer_ids = {payer["user_id"] for payer in expense["payers"]}
+        if payer_ids == {split["user_id"]}:
+            return  # the only payer's own share is no debt
+        response = self.client.patch(
+            self.url(f"/expenses/{expense['id']}/splits/{split['user_id']}"),
+            json={"is_paid": is_paid},
+            headers=self.accounts[split["user_id"]].headers,
+        )
+        assert response.status_code == 200, response.get_json()
+        self.expenses[expense["id"]] = response.get_json()
+
+    def mark_paid(self) -> None:
+        self._mark(True)
+
+    def mark_unpaid(self) -> None:
+        self._mark(False)
+
+    def settle(self) -> None:
+        sender, receiver = self.rng.sample(self.members, 2)
+        response = self.client.post(
+            self.url("/settlements"),
+            json={"to_user": receiver, "amount": usd(self.rng.randint(1, 100_000))},
+            headers=self.accounts[sender].headers,
+        )
+        assert response.status_code == 201, response.get_json()
+        self.settlements.append(response.get_json()["id"])
+
+    def delete_settlement(self) -> None:
+        if self.settlements:
+            settlement_id = self.settlements.pop(self.rng.randrange(len(self.settlements)))
+            response = self.client.delete(
+                self.url(f"/settlements/{settlement_id}"), headers=self.owner.headers
+            )
+            assert response.status_code == 204, response.get_json()
+
+    def leave_and_rejoin(self) -> None:
+        """A member with a zero net leaves and joins again: their totals stay theirs."""
+        nets = {
+            row["user_id"]: row["net"]
+            for row in self.client.get(self.url("/balances"), headers=self.owner.headers).json
+        }
+        settled = [uid for uid, net in nets.items() if cents(net) == 0 and uid != self.owner.id]
+        if not settled:
+            return
+        member = self.accounts[self.rng.choice(settled)]
+        left = self.client.delete(self.url(f"/members/{member.id}"), headers=member.headers)
+        assert left.status_code == 204, left.get_json()
+        code = self.client.get(self.url(), headers=self.owner.headers).json["invite_code"]
+        joined = self.client.post(
+            self.url("/join"), json={"invite_code": code}, headers=member.headers
+        )
+        assert joined.status_code == 201, joined.get_json()
+
+
+@settings(
+    max_examples=25,
+    deadline=None,  # each example makes dozens of HTTP requests: its time is not the point
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    operations=st.lists(st.sampled_from(OPERATIONS), min_size=1, max_size=30),
+)
+def test_running_totals_equal_a_recomputation_after_any_writes(
+    app: Flask, client: FlaskClient, make_user: Any, seed: int, operations: list[str]
+) -> None:
+    driver = GroupDriver(client, [make_user() for _ in range(4)], random.Random(seed))
+    for operation in operations:
+        driver.run(operation)
+    assert_totals_match_the_rows(app, client, driver.group_id, driver.owner)
+
+
+def test_concurrent_writers_keep_the_totals_exact(
+    app: Flask, make_user: Any, database_url: str
+) -> None:
+    """Writers in one group at once, on PostgreSQL: no increment is lost or doubled."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite runs one writer at a time: there is no concurrent write to race")
+    accounts = [make_user() for _ in range(4)]
+    driver = GroupDriver(app.test_client(), accounts, random.Random(1))
+    for _ in range(10):
+        driver.create()
+    failures: list[BaseException] = []
+
+    def writer(seed: int) -> None:
+        mine = GroupDriver.__new__(GroupDriver)
+        mine.__dict__.update(driver.__dict__)
+        mine.client = app.test_client()
+        mine.rng = random.Random(seed)
+        mine.expenses = dict(driver.expenses)
+        mine.settlements = []
+        try:
+            for _ in range(15):
+                mine.run(mine.rng.choice(("create", "settle", "edit_amount", "mark_paid")))
+        except BaseException as exc:  # reported below, from the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert_totals_match_the_rows(app, driver.client, driver.group_id, driver.owner)
+
+
+def test_verify_balances_names_the_drifted_group_and_repairs_it(
+    app: Flask, client: FlaskClient, runner: Any, make_user: Any
+) -> None:
+    driver = GroupDriver(client, [make_user() for _ in range(3)], random.Random(7))
+    other = GroupDriver(client, [make_user() for _ in range(3)], random.Random(8))
+    for _ in range(5):
+        driver.create()
+        other.create()
+    driver.mark_paid()
+    driver.settle()
+
+    clean = runner.invoke(args=["verify-balances"])
+    assert clean.exit_code == 0, clean.output
+    assert "match" in clean.output
+
+    victim = driver.owner.id
+    with app.app_context():
+        db.session.execute(
+            update(GroupMember)
+            .where(GroupMember.group_id == driver.group_id, GroupMember.user_id == victim)
+            .values(paid=GroupMember.paid + 1)
+        )
+        db.session.commit()
+
+    found = runner.invoke(args=["verify-balances"])
+    assert found.exit_code == 1
+    assert f"group {driver.group_id}, user {victim}:" in found.output
+    assert f"group {other.group_id}," not in found.output
+    assert "--repair" in found.output
+
+    only_other = runner.invoke(args=["verify-balances", "--group", str(other.group_id)])
+    assert only_other.exit_code == 0, only_other.output
+
+    repaired = runner.invoke(args=["verify-balances", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "Repaired 1 member row(s)" in repaired.output
+    assert runner.invoke(args=["verify-balances"]).exit_code == 0
+    assert_totals_match_the_rows(app, client, driver.group_id, driver.owner)
