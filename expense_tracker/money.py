@@ -234,8 +234,14 @@ def format_amount(minor: int, currency: str) -> str:
 
     1250 USD -> '12.50', 1000 JPY -> '1000', 1000 KWD -> '1.000', -5 USD -> '-0.05'.
     """
-    # The 'f' format never uses exponent notation and keeps the exact exponent.
-    return f"{to_decimal(minor, currency):f}"
+    # Integer arithmetic only: lists format thousands of amounts per request, and this is
+    # several times faster than formatting to_decimal()'s Decimal (tests compare the two).
+    places = currency_exponent(currency)
+    sign = "-" if minor < 0 else ""
+    if places == 0:
+        return f"{sign}{abs(minor)}"
+    units, cents = divmod(abs(minor), 10**places)
+    return f"{sign}{units}.{cents:0{places}d}"
 
 
 def format_decimal(value: Decimal, places: int) -> str:

@@ -358,3 +358,9 @@ def test_values_needing_more_places_are_rejected(
         parse_amount(value, currency)
     with pytest.raises(MoneyError, match="Too many decimal places"):
         parse_amount(f"{value:f}", currency)
+
+
+@given(currency_and_minor())
+def test_format_amount_is_the_exact_decimal_in_fixed_point(case: tuple[str, int, int]) -> None:
+    currency, _, minor = case
+    assert format_amount(minor, currency) == f"{to_decimal(minor, currency):f}"
