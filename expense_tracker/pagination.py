@@ -24,9 +24,17 @@ def paginate(statement: Select[Any], skip: int, limit: int) -> tuple[Sequence[An
 
     Two queries whatever the size of the data: the count and the page.
     """
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    total = count_rows(statement)
     items = db.session.scalars(statement.offset(skip).limit(limit)).unique().all()
-    return items, pagination_headers(total or 0, skip, limit)
+    return items, pagination_headers(total, skip, limit)
+
+
+def count_rows(statement: Select[Any]) -> int:
+    """How many rows `statement` selects, counted by the database."""
+    return (
+        db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+        or 0
+    )
 
 
 def pagination_headers(total: int, skip: int, limit: int) -> dict[str, str]:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, exists, or_
 
 from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
@@ -107,17 +106,17 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     return expense
 
 
-def group_expenses(group: Group, filters: Mapping[str, Any]) -> Select[GroupExpense]:
-    """The group's expenses matching `filters`, newest first, payers and splits loaded."""
-    statement = select(GroupExpense).where(GroupExpense.group_id == group.id)
+def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The conditions on GroupExpense that the list's query filters ask for."""
+    conditions: list[ColumnElement[bool]] = []
     if "date_from" in filters:
-        statement = statement.where(GroupExpense.date >= filters["date_from"])
+        conditions.append(GroupExpense.date >= filters["date_from"])
     if "date_to" in filters:
-        statement = statement.where(GroupExpense.date <= filters["date_to"])
+        conditions.append(GroupExpense.date <= filters["date_to"])
     if "category" in filters:
-        statement = statement.where(GroupExpense.category_key == casefold_key(filters["category"]))
+        conditions.append(GroupExpense.category_key == casefold_key(filters["category"]))
     if "paid_by" in filters:
-        statement = statement.where(
+        conditions.append(
             exists().where(
                 ExpensePayer.expense_id == GroupExpense.id,
                 ExpensePayer.user_id == filters["paid_by"],
@@ -125,7 +124,7 @@ def group_expenses(group: Group, filters: Mapping[str, Any]) -> Select[GroupExpe
         )
     if "involving" in filters:
         user_id = filters["involving"]
-        statement = statement.where(
+        conditions.append(
             or_(
                 exists().where(
                     ExpensePayer.expense_id == GroupExpense.id, ExpensePayer.user_id == user_id
@@ -135,9 +134,7 @@ def group_expenses(group: Group, filters: Mapping[str, Any]) -> Select[GroupExpe
                 ),
             )
         )
-    return statement.order_by(GroupExpense.date.desc(), GroupExpense.id.desc()).options(
-        selectinload(GroupExpense.payers), selectinload(GroupExpense.splits)
-    )
+    return conditions
 
 
 def _may_change_expense(actor: GroupMember, expense: GroupExpense) -> bool:
