@@ -1,4 +1,8 @@
-"""Production entry point: `gunicorn wsgi:app`."""
+"""Production entry point: `gunicorn wsgi:app`, and FLASK_APP for the `flask` commands.
+
+The settings are read and checked by create_app, not when a module is imported: every
+malformed one is a ConfigurationError, reported here in one line naming the variable.
+"""
 
 import sys
 

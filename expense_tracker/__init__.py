@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from limits.errors import ConfigurationError as LimitsConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import BASE_DIR, check_secrets, get_config
+from config import BASE_DIR, ConfigurationError, check_secrets, load_settings
 from expense_tracker import database
 from expense_tracker.api import DatabaseIdConverter
 from expense_tracker.auth.tokens import register_jwt_callbacks
@@ -23,9 +24,14 @@ EXPOSED_HEADERS = ["X-Total-Count", "Link", "Location", "ETag", "Retry-After", "
 
 
 def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: settings, extensions, blueprints, error handlers, commands."""
+    """Build the application: settings, extensions, blueprints, error handlers, commands.
+
+    The settings are read from the environment here, not when any module is imported, so
+    every malformed one is a ConfigurationError naming its variable (wsgi.py's one line).
+    `overrides` replace settings after they are read (the tests use it).
+    """
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_object(get_config(config_name))
+    app.config.update(load_settings(config_name))
     app.config.update(overrides or {})
     check_secrets(app.config)
     configure_logging(app)
@@ -42,7 +48,10 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     # two wrap the views, idempotency innermost, so it is registered first.
     register_hooks(app)
     register_idempotency(app)
-    init_rate_limits(app)
+    try:
+        init_rate_limits(app)
+    except LimitsConfigurationError as exc:  # e.g. the storage's client library is missing
+        raise ConfigurationError(f"RATELIMIT_STORAGE_URI cannot be used: {exc}") from exc
     register_commands(app)
     return app
 
