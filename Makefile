@@ -63,6 +63,7 @@ format: venv
 ## Snapshot the OpenAPI document into docs/openapi.json (a test checks it is current).
 openapi: venv
 	APP_ENV=development $(BIN)/flask openapi write docs/openapi.json
+	$(BIN)/python scripts/openapi-reference docs/openapi.json docs/api-reference.md
 
 ## Create a migration from model changes: make migrate m="what changed"
 migrate: venv

@@ -118,7 +118,7 @@ class Api(flask_smorest.Api):
         }
         super().init_app(app, spec_kwargs=spec_kwargs)
         self.spec.options.setdefault("info", {})["description"] = (
-            openapi.problem_types_description()
+            openapi.api_description()
         )
         openapi.register_components(self.spec)
         self.ma_plugin.converter.add_attribute_function(openapi.money_accepts_numbers)

@@ -210,3 +210,70 @@ def money_accepts_numbers(converter: Any, field: ma.fields.Field, **kwargs: Any)
         ret.pop("type", None)
         ret["oneOf"] = [as_string, {"type": "number"}]
     return {}
+
+
+# The written documentation, served beside the interactive docs (docs_assets.py).
+GUIDE_URL = "/docs/api-guide.md"
+REFERENCE_URL = "/docs/api-reference.md"
+
+
+def api_description() -> str:
+    """The document's `info.description`: the general rules in brief, where to read more,
+    and the problem types."""
+    rules = "\n".join(
+        f"- **{topic}**: {rule}"
+        for topic, rule in (
+            (
+                "Format",
+                "JSON in and out (`POST /token` also takes a form, `POST /expenses/import` "
+                "a multipart file); every path works with or without its trailing slash.",
+            ),
+            (
+                "Authentication",
+                "`POST /token` gives an access token, sent as `Authorization: Bearer ...`, and "
+                "a refresh token, exchanged once at `POST /token/refresh` for a new pair; "
+                "`POST /token/revoke` signs out.",
+            ),
+            (
+                "Money",
+                'decimal strings with the currency\'s ISO 4217 minor units ("12.50" USD, '
+                '"1800" JPY, "3.250" KWD); requests may send JSON numbers. Currency codes in '
+                "any case.",
+            ),
+            (
+                "Input",
+                "unknown and read-only fields answer 422; text is trimmed; errors name fields "
+                "with dotted paths (`splits.1.amount`).",
+            ),
+            (
+                "Visibility",
+                "what you may not see answers 404; 403 means you see it but may not change it.",
+            ),
+            (
+                "Lists",
+                "paginated ones take `skip` and `limit` (1-200) and answer `X-Total-Count` and "
+                "`Link`; every order is total.",
+            ),
+            (
+                "Concurrency",
+                "expenses, groups and settlements carry an `ETag`; `If-Match` on PATCH and "
+                "DELETE answers 412 when the resource changed.",
+            ),
+            (
+                "Retries",
+                "creating POSTs accept `Idempotency-Key`: a repeat within 24 h returns the "
+                "first answer and creates nothing.",
+            ),
+            (
+                "Limits and outages",
+                "429 with `Retry-After` when over a rate limit; 503 when the database does "
+                "not answer.",
+            ),
+        )
+    )
+    return (
+        "Personal expenses and group bill splitting. Read the "
+        f"[API guide]({GUIDE_URL}) first: it explains these rules and walks through every "
+        f"main flow with curl. The [API reference]({REFERENCE_URL}) lists every endpoint "
+        "field by field.\n\n" + rules + "\n\n" + problem_types_description()
+    )
