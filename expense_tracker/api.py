@@ -117,9 +117,7 @@ class Api(flask_smorest.Api):
             **(spec_kwargs or {}),
         }
         super().init_app(app, spec_kwargs=spec_kwargs)
-        self.spec.options.setdefault("info", {})["description"] = (
-            openapi.api_description()
-        )
+        self.spec.options.setdefault("info", {})["description"] = openapi.api_description()
         openapi.register_components(self.spec)
         self.ma_plugin.converter.add_attribute_function(openapi.money_accepts_numbers)
 
