@@ -66,9 +66,14 @@ def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
             f"group {drift.group_id}, user {drift.user_id}: "
             f"stored {_totals_text(drift.stored)}, rows say {_totals_text(drift.recomputed)}"
         )
-    drifted = sorted({drift.group_id for drift in drifts})
+    counts = list(balance_audit.find_count_drift(group_ids or None))
+    for count in counts:
+        click.echo(
+            f"group {count.group_id}: expense_count {count.stored}, rows say {count.counted}"
+        )
+    drifted = sorted({drift.group_id for drift in drifts} | {c.group_id for c in counts})
     if not drifted:
-        click.echo("Every member's running totals match the rows.")
+        click.echo("Every member's running totals and every expense count match the rows.")
         return
     if not repair:
         raise click.ClickException(

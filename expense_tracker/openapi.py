@@ -252,7 +252,8 @@ def api_description() -> str:
             (
                 "Lists",
                 "paginated ones take `skip` and `limit` (1-200) and answer `X-Total-Count` and "
-                "`Link`; every order is total.",
+                "`Link`; every order is total. Follow the `next` link: on the expense lists it "
+                "carries `after`, the last row's position, so deep pages stay fast.",
             ),
             (
                 "Concurrency",

@@ -29,3 +29,17 @@ class QuerySchema(ma.Schema):
 class PaginationQuerySchema(QuerySchema):
     skip = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_ID))
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+
+
+class KeysetPaginationQuerySchema(PaginationQuerySchema):
+    """The expense lists: `skip`/`limit`, and `after`, which their next links carry."""
+
+    after = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={
+            "description": 'Where the page starts, as the `Link: rel="next"` URL gives it '
+            "(the position of the previous page's last row). When present it, not `skip`, "
+            "decides the first row, so deep pages cost what the first one costs; `skip` "
+            "still numbers the page for `X-Total-Count` and the `prev` link."
+        },
+    )

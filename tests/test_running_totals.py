@@ -22,7 +22,7 @@ from sqlalchemy import update
 
 from expense_tracker.extensions import db
 from expense_tracker.groups import balance_audit
-from expense_tracker.models import GroupMember
+from expense_tracker.models import Group, GroupMember
 from tests.conftest import Account, usd
 from tests.test_balances import cents, random_payers, random_split
 from tests.test_groups import group_with
@@ -272,6 +272,19 @@ def test_verify_balances_names_the_drifted_group_and_repairs_it(
 
     only_other = runner.invoke(args=["verify-balances", "--group", str(other.group_id)])
     assert only_other.exit_code == 0, only_other.output
+    assert (
+        other.client.get(other.url("/expenses/"), headers=other.owner.headers).headers[
+            "X-Total-Count"
+        ]
+        == "5"
+    )
+
+    with app.app_context():
+        db.session.execute(update(Group).where(Group.id == other.group_id).values(expense_count=99))
+        db.session.commit()
+    counted = runner.invoke(args=["verify-balances", "--group", str(other.group_id)])
+    assert counted.exit_code == 1
+    assert f"group {other.group_id}: expense_count 99, rows say 5" in counted.output
 
     repaired = runner.invoke(args=["verify-balances", "--repair"])
     assert repaired.exit_code == 0, repaired.output

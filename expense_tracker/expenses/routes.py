@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, jsonify, stream_with_context
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from expense_tracker.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
 from expense_tracker.etag import check_if_match, etag_header
-from expense_tracker.expenses import csv_io, service
+from expense_tracker.expenses import csv_io, listing, service
 from expense_tracker.expenses.schemas import (
     CategoryCountSchema,
     CategoryQuerySchema,
@@ -26,7 +26,7 @@ from expense_tracker.expenses.schemas import (
     SummaryRowSchema,
 )
 from expense_tracker.models import Expense
-from expense_tracker.pagination import paginate
+from expense_tracker.pagination import pagination_headers
 from expense_tracker.ratelimit import import_limits
 
 blp = Blueprint("expenses", __name__, url_prefix="/expenses", description="Personal expenses")
@@ -40,10 +40,14 @@ class Expenses(MethodView):
     @blp.arguments(ExpenseListQuerySchema, location="query")
     @blp.response(200, ExpenseSchema(many=True))
     @blp.errors(422)
-    def get(self, args: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    def get(self, args: dict[str, Any]) -> Response:
         """List my expenses: filters, sort and pagination"""
-        statement = service.filtered_expenses(current_user, args)
-        return paginate(statement, args["skip"], args["limit"])
+        skip, limit = args["skip"], args["limit"]
+        # Built as ExpenseSchema documents by `listing`, which is faster at this.
+        documents, total, last = listing.expense_page(current_user, args, skip, limit)
+        response = jsonify(documents)
+        response.headers.update(pagination_headers(total, skip, limit, next_after=last))
+        return response
 
     @auth_required()
     @blp.arguments(ExpenseCreateSchema)

@@ -12,7 +12,12 @@ from expense_tracker.models.expense import (
     DESCRIPTION_MAX_LENGTH,
     PAYMENT_METHODS,
 )
-from expense_tracker.schemas import InputSchema, OutputSchema, PaginationQuerySchema, QuerySchema
+from expense_tracker.schemas import (
+    InputSchema,
+    KeysetPaginationQuerySchema,
+    OutputSchema,
+    QuerySchema,
+)
 
 SORTS = ("-date", "date", "-amount", "amount")
 GROUPINGS = ("category", "month", "payment_method")
@@ -77,7 +82,7 @@ class ExpenseExportQuerySchema(ExpenseFilterSchema):
     sort = ma.fields.String(load_default="-date", validate=ma.validate.OneOf(SORTS))
 
 
-class ExpenseListQuerySchema(ExpenseExportQuerySchema, PaginationQuerySchema):
+class ExpenseListQuerySchema(ExpenseExportQuerySchema, KeysetPaginationQuerySchema):
     pass
 
 

@@ -28,7 +28,7 @@ from expense_tracker.text import casefold_key, like_pattern
 COMMON_PLACES = MAX_CURRENCY_PLACES
 
 
-def _face_value() -> ColumnElement[int]:
+def face_value() -> ColumnElement[int]:
     """`amount` in 1/10,000 of a major unit, whatever the row's currency."""
     groups = sorted(money.currencies_by_exponent().items())
     return case(
@@ -44,8 +44,8 @@ def _face_value() -> ColumnElement[int]:
 SORT_ORDERS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "-date": (Expense.date.desc(), Expense.id.desc()),
     "date": (Expense.date.asc(), Expense.id.asc()),
-    "-amount": (_face_value().desc(), Expense.id.desc()),
-    "amount": (_face_value().asc(), Expense.id.asc()),
+    "-amount": (face_value().desc(), Expense.id.desc()),
+    "amount": (face_value().asc(), Expense.id.asc()),
 }
 
 
@@ -76,9 +76,9 @@ def filter_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         conditions.append(Expense.currency == currency)
     # Bounds have at most COMMON_PLACES decimals (the Amount field), so scaling is exact.
     if "min_amount" in filters:
-        conditions.append(_face_value() >= int(filters["min_amount"].scaleb(COMMON_PLACES)))
+        conditions.append(face_value() >= int(filters["min_amount"].scaleb(COMMON_PLACES)))
     if "max_amount" in filters:
-        conditions.append(_face_value() <= int(filters["max_amount"].scaleb(COMMON_PLACES)))
+        conditions.append(face_value() <= int(filters["max_amount"].scaleb(COMMON_PLACES)))
     if filters.get("q"):
         pattern = like_pattern(casefold_key(filters["q"]))
         conditions.append(

@@ -221,8 +221,41 @@ def find_drift(group_ids: Collection[int] | None = None) -> Iterator[Drift]:
         db.session.expunge_all()
 
 
+@dataclass(frozen=True)
+class CountDrift:
+    """A group whose kept `expense_count` differs from its number of expense rows."""
+
+    group_id: int
+    stored: int
+    counted: int
+
+
+def _count_drift_in(group_ids: Collection[int]) -> Iterator[CountDrift]:
+    counted = dict(
+        db.session.execute(
+            select(GroupExpense.group_id, func.count())
+            .where(GroupExpense.group_id.in_(group_ids))
+            .group_by(GroupExpense.group_id)
+        ).all()
+    )
+    kept = db.session.execute(
+        select(Group.id, Group.expense_count).where(Group.id.in_(group_ids)).order_by(Group.id)
+    )
+    for group_id, stored_count in kept:
+        if stored_count != counted.get(group_id, 0):
+            yield CountDrift(group_id, stored_count, counted.get(group_id, 0))
+
+
+def find_count_drift(group_ids: Collection[int] | None = None) -> Iterator[CountDrift]:
+    """Every group whose kept expense count is wrong (of these groups, or all)."""
+    for batch in _group_id_batches(group_ids):
+        yield from _count_drift_in(batch)
+
+
 def repair(group_ids: Collection[int]) -> int:
-    """Set the running totals of these groups to the recomputation; the number of rows set.
+    """Set the running totals (and expense counts) of these groups to the recomputation.
+
+    Returns the number of member rows set.
 
     Each batch locks its groups' rows first, as every write inside a group does, so no
     write can land between the recomputation and the fix. The caller commits.
@@ -230,6 +263,12 @@ def repair(group_ids: Collection[int]) -> int:
     fixed = 0
     for batch in _group_id_batches(group_ids):
         db.session.execute(select(Group.id).where(Group.id.in_(batch)).with_for_update())
+        for count in list(_count_drift_in(batch)):
+            db.session.execute(
+                Group.__table__.update()
+                .where(Group.id == count.group_id)
+                .values(expense_count=count.counted)
+            )
         for drift in list(_drift_in(batch)):
             if drift.stored is None:
                 continue  # a user with rows but no membership: reported, nothing to set

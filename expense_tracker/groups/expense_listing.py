@@ -13,17 +13,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from expense_tracker.extensions import db
+from expense_tracker.fields import timestamp_text
 from expense_tracker.groups.shared_expenses import expense_filters
 from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense
 from expense_tracker.models.group import from_hundredths
 from expense_tracker.money import format_amount, format_decimal
-from expense_tracker.pagination import count_rows
+from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
 
 _EXPENSE_COLUMNS = (
     GroupExpense.id,
@@ -41,11 +42,6 @@ _EXPENSE_COLUMNS = (
 _NEWEST_FIRST = (GroupExpense.date.desc(), GroupExpense.id.desc())
 
 
-def _timestamp(value: datetime | None) -> str | None:
-    """As `fields.Timestamp` renders it."""
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _split_document(row: Any, currency: str) -> dict[str, Any]:
     _, user_id, amount, percentage, shares, adjustment, is_paid, paid_at = row
     document: dict[str, Any] = {"user_id": user_id, "amount": format_amount(amount, currency)}
@@ -57,7 +53,7 @@ def _split_document(row: Any, currency: str) -> dict[str, Any]:
     if adjustment is not None:
         document["adjustment"] = format_amount(adjustment, currency)
     document["is_paid"] = is_paid
-    document["paid_at"] = _timestamp(paid_at)
+    document["paid_at"] = timestamp_text(paid_at)
     return document
 
 
@@ -93,8 +89,8 @@ def expense_document(expense: Any, payers: Sequence[Any], splits: Sequence[Any])
         "created_by": created_by,
         "split_type": split_type,
         "splits": [_split_document(split, currency) for split in splits],
-        "created_at": _timestamp(created_at),
-        "updated_at": _timestamp(updated_at),
+        "created_at": timestamp_text(created_at),
+        "updated_at": timestamp_text(updated_at),
     }
 
 
@@ -110,7 +106,7 @@ def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
             .order_by(ExpensePayer.expense_id, ExpensePayer.user_id)
         ):
             payers[row[0]].append(row)
-        for row in db.session.execute(
+        for split in db.session.execute(
             select(
                 ExpenseSplit.expense_id,
                 ExpenseSplit.user_id,
@@ -124,29 +120,37 @@ def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
             .where(ExpenseSplit.expense_id.in_(ids))
             .order_by(ExpenseSplit.expense_id, ExpenseSplit.user_id)
         ):
-            splits[row[0]].append(row)
+            splits[split[0]].append(split)
     return [expense_document(row, payers[row[0]], splits[row[0]]) for row in expense_rows]
 
 
 def expense_page(
     group: Group, filters: Mapping[str, Any], skip: int, limit: int
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of the group's expenses matching `filters`, newest first, and their total.
+) -> tuple[list[dict[str, Any]], int, str | None]:
+    """One page of the group's expenses matching `filters`, newest first; their total; and
+    the position of its last row, for the next page's `after` (None on a short page).
 
-    The page's ids are chosen by an inner query which, without filters, reads only the
-    (group_id, date, id) index: a deep `skip` walks index entries rather than whole rows.
+    The page's ids come from an inner query which, without filters, reads only the
+    (group_id, date, id) index; from an `after` position it starts at that row.
     """
     conditions = [GroupExpense.group_id == group.id, *expense_filters(filters)]
-    page_ids = (
-        select(GroupExpense.id)
-        .where(*conditions)
-        .order_by(*_NEWEST_FIRST)
-        .offset(skip)
-        .limit(limit)
-        .scalar_subquery()
-    )
+    # Without filters the total is kept on the group: no count over the whole history.
+    if len(conditions) == 1:
+        total = group.expense_count
+    else:
+        total = count_rows(select(GroupExpense.id).where(*conditions))
+    page_ids = select(GroupExpense.id).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
+    if "after" in filters:
+        position = parse_position(filters["after"], date)
+        page_ids = page_ids.where(
+            after_position(GroupExpense.date, GroupExpense.id, position, desc=True)
+        )
+    else:
+        page_ids = page_ids.offset(skip)
     rows = db.session.execute(
-        select(*_EXPENSE_COLUMNS).where(GroupExpense.id.in_(page_ids)).order_by(*_NEWEST_FIRST)
+        select(*_EXPENSE_COLUMNS)
+        .where(GroupExpense.id.in_(page_ids.scalar_subquery()))
+        .order_by(*_NEWEST_FIRST)
     ).all()
-    total = count_rows(select(GroupExpense.id).where(*conditions))
-    return expense_documents(rows), total
+    last = position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
+    return expense_documents(rows), total, last

@@ -252,9 +252,9 @@ def list_expenses(query: dict[str, Any], group_id: int) -> Response:
     group, _ = access.member_group(group_id, current_user)
     skip, limit = query["skip"], query["limit"]
     # Built as GroupExpenseSchema documents by expense_listing, which is faster at this.
-    documents, total = expense_listing.expense_page(group, query, skip, limit)
+    documents, total, last = expense_listing.expense_page(group, query, skip, limit)
     response = jsonify(documents)
-    response.headers.update(pagination_headers(total, skip, limit))
+    response.headers.update(pagination_headers(total, skip, limit, next_after=last))
     return response
 
 

@@ -24,7 +24,13 @@ from expense_tracker.models.group import (
     ROLES,
     SPLIT_TYPES,
 )
-from expense_tracker.schemas import InputSchema, OutputSchema, PaginationQuerySchema, QuerySchema
+from expense_tracker.schemas import (
+    InputSchema,
+    KeysetPaginationQuerySchema,
+    OutputSchema,
+    PaginationQuerySchema,
+    QuerySchema,
+)
 
 MAX_PERCENTAGE = Decimal(100)
 MAX_SHARES = Decimal(1_000_000)
@@ -245,7 +251,7 @@ class GroupExpenseSchema(OutputSchema):
     updated_at = Timestamp()
 
 
-class GroupExpenseQuerySchema(PaginationQuerySchema):
+class GroupExpenseQuerySchema(KeysetPaginationQuerySchema):
     date_from = CalendarDate(bounded=False)
     date_to = CalendarDate(bounded=False)
     category = Text(max_length=CATEGORY_MAX_LENGTH)

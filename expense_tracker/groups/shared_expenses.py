@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy import ColumnElement, exists, or_, update
 
 from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
@@ -102,8 +102,19 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     running_totals.record_change(
         group.id, running_totals.NOTHING, running_totals.of_expense(expense)
     )
+    _add_to_expense_count(group, 1)
     db.session.commit()
     return expense
+
+
+def _add_to_expense_count(group: Group, change: int) -> None:
+    """Keep `Group.expense_count` (a Core UPDATE: the group's version and ETag stay)."""
+    groups = Group.__table__
+    db.session.execute(
+        update(groups)
+        .where(groups.c.id == group.id)
+        .values(expense_count=groups.c.expense_count + change)
+    )
 
 
 def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
@@ -304,6 +315,7 @@ def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> N
     running_totals.record_change(
         group.id, running_totals.of_expense(expense), running_totals.NOTHING
     )
+    _add_to_expense_count(group, -1)
     db.session.delete(expense)
     db.session.commit()
 

@@ -73,6 +73,9 @@ class Group(VersionedMixin, Model):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # How many expenses the group has, kept by the writes that add and delete them (under
+    # the group's row lock): the list's X-Total-Count without counting 100,000 rows.
+    expense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Only the current members, in the contract's order; former ones are in `memberships`.
     current_members: Mapped[list[GroupMember]] = relationship(
@@ -85,6 +88,7 @@ class Group(VersionedMixin, Model):
         CheckConstraint(_one_of("join_policy", JOIN_POLICIES), name="join_policy_known"),
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint("length(name) >= 1", name="name_not_empty"),
+        CheckConstraint("expense_count >= 0", name="expense_count_not_negative"),
         Index("ix_groups_name_key", "name_key", "id"),
     )
 

@@ -1,0 +1,93 @@
+"""The personal expense list, read as plain rows and written straight to JSON-ready dicts.
+
+As for the group list (groups/expense_listing.py): loading ORM objects and dumping them
+with marshmallow cost more than the query. `expense_document` builds exactly what
+`ExpenseSchema` dumps (tests/test_expense_listing.py compares them on random expenses);
+the schema stays the documented shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from expense_tracker.expenses.service import (
+    COMMON_PLACES,
+    SORT_ORDERS,
+    face_value,
+    filter_conditions,
+)
+from expense_tracker.extensions import db
+from expense_tracker.fields import timestamp_text
+from expense_tracker.models import Expense, User
+from expense_tracker.money import currency_exponent, format_amount
+from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
+
+_COLUMNS = (
+    Expense.id,
+    Expense.date,
+    Expense.category,
+    Expense.amount,
+    Expense.currency,
+    Expense.description,
+    Expense.payment_method,
+    Expense.created_at,
+    Expense.updated_at,
+)
+
+
+def expense_document(row: Any) -> dict[str, Any]:
+    """One expense as `ExpenseSchema` dumps it, from a row of `_COLUMNS`."""
+    expense_id, day, category, amount, currency, description, method, created, updated = row
+    return {
+        "id": expense_id,
+        "date": day.isoformat(),
+        "category": category,
+        "amount": format_amount(amount, currency),
+        "currency": currency,
+        "description": description,
+        "payment_method": method,
+        "created_at": timestamp_text(created),
+        "updated_at": timestamp_text(updated),
+    }
+
+
+def expense_page(
+    user: User, filters: Mapping[str, Any], skip: int, limit: int
+) -> tuple[list[dict[str, Any]], int, str | None]:
+    """One page of the user's expenses matching `filters`, in their order; the total; and
+    the position of its last row, for the next page's `after` (None on a short page).
+
+    The page's ids come from an inner query: a deep `skip` walks the (owner_id, date, id)
+    index rather than whole rows, and an `after` position starts at that row.
+    """
+    conditions = [Expense.owner_id == user.id, *filter_conditions(filters)]
+    sort = filters.get("sort", "-date")
+    order = SORT_ORDERS[sort]
+    page_ids = select(Expense.id).where(*conditions).order_by(*order).limit(limit)
+    if "after" in filters:
+        by_date = sort.endswith("date")
+        position = parse_position(filters["after"], date if by_date else int)
+        key = Expense.date if by_date else face_value()
+        page_ids = page_ids.where(
+            after_position(key, Expense.id, position, desc=sort.startswith("-"))
+        )
+    else:
+        page_ids = page_ids.offset(skip)
+    rows = db.session.execute(
+        select(*_COLUMNS).where(Expense.id.in_(page_ids.scalar_subquery())).order_by(*order)
+    ).all()
+    total = count_rows(select(Expense.id).where(*conditions))
+    last = _position(rows[-1], sort) if len(rows) == limit else None
+    return [expense_document(row) for row in rows], total, last
+
+
+def _position(row: Any, sort: str) -> str:
+    """The `after` value of a row in the order `sort`."""
+    if sort.endswith("date"):
+        return position_text(row.date, row.id)
+    places = currency_exponent(row.currency)
+    return position_text(row.amount * 10 ** (COMMON_PLACES - places), row.id)
