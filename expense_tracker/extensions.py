@@ -3,12 +3,12 @@
 from typing import TYPE_CHECKING
 
 from flask_cors import CORS
-from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
 from expense_tracker.api import Api
+from expense_tracker.auth.jwt_manager import DecodeOnceJWTManager
 from expense_tracker.database import Base, never_reuse_ids_on_sqlite
 
 db = SQLAlchemy(model_class=Base)
@@ -23,6 +23,6 @@ else:
     Model = db.Model
 
 migrate = Migrate()
-jwt = JWTManager()
+jwt = DecodeOnceJWTManager()
 api = Api()
 cors = CORS()

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from flask_jwt_extended import create_access_token
+from sqlalchemy import update
 
+from expense_tracker.database import utcnow
+from expense_tracker.extensions import db
+from expense_tracker.models import AuthSession
 from tests.conftest import PASSWORD
 
 
@@ -193,17 +198,53 @@ def test_refresh_token_is_refused_where_access_is_expected_and_vice_versa(client
     assert client.post("/token/refresh", headers=user.headers).status_code == 401
 
 
-def test_refresh_rotates_and_the_old_refresh_token_stops_working(client, user):
+def make_refreshes_old(app):
+    """Move every session's last refresh back beyond the race window, as time would."""
+    from expense_tracker.auth.authentication import REFRESH_RACE_WINDOW
+
+    with app.app_context():
+        db.session.execute(
+            update(AuthSession).values(
+                refreshed_at=utcnow() - REFRESH_RACE_WINDOW - timedelta(seconds=1)
+            )
+        )
+        db.session.commit()
+
+
+def test_refresh_rotates_and_the_old_refresh_token_stops_working(app, client, user):
     first = client.post("/token/refresh", headers=bearer(user.refresh_token))
     assert first.status_code == 200
     pair = first.get_json()
     assert pair["refresh_token"] != user.refresh_token
     assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 200
+    make_refreshes_old(app)
     reused = client.post("/token/refresh", headers=bearer(user.refresh_token))
     assert reused.status_code == 401
+    assert reused.get_json()["detail"] == "The token has been revoked."
     # Reuse of a rotated token ends the whole session: the successor is dead too.
     assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 401
     assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 401
+
+
+def test_the_refresh_token_just_replaced_is_refused_and_the_session_goes_on(client, user):
+    """Two tabs refreshing together: the one that lost is told so, and nobody signs out."""
+    pair = client.post("/token/refresh", headers=bearer(user.refresh_token)).get_json()
+    late = client.post("/token/refresh", headers=bearer(user.refresh_token))
+    assert late.status_code == 401
+    assert late.headers["WWW-Authenticate"] == "Bearer"
+    assert late.get_json()["type"] == "/problems/unauthorized"
+    assert "another request of the same session" in late.get_json()["detail"]
+    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 200
+    assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 200
+
+
+def test_an_older_refresh_token_ends_the_session_even_within_the_race_window(client, user):
+    second = client.post("/token/refresh", headers=bearer(user.refresh_token)).get_json()
+    third = client.post("/token/refresh", headers=bearer(second["refresh_token"])).get_json()
+    reused = client.post("/token/refresh", headers=bearer(user.refresh_token))
+    assert reused.status_code == 401
+    assert reused.get_json()["detail"] == "The token has been revoked."
+    assert client.get("/users/me", headers=bearer(third["access_token"])).status_code == 401
 
 
 def test_revoke_ends_the_whole_session(client, user):
@@ -309,3 +350,114 @@ def test_empty_sign_in_fields_are_a_validation_error(client, form):
     response = client.post("/token", data=form)
     assert response.status_code == 422, response.get_json()
     assert response.mimetype == "application/problem+json"
+
+
+# -- one authentication per request ----------------------------------------------------------
+
+
+@pytest.fixture
+def decoded_tokens(monkeypatch):
+    """Every token Flask-JWT-Extended verifies (signature and claims), in order."""
+    from flask_jwt_extended import jwt_manager
+
+    decoded = []
+    original = jwt_manager._decode_jwt
+
+    def counting(**kwargs):
+        decoded.append(kwargs["encoded_token"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(jwt_manager, "_decode_jwt", counting)
+    return decoded
+
+
+def sql_statements(app, action):
+    from sqlalchemy import event
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return statements
+
+
+def test_every_check_of_a_request_shares_one_decode_and_one_session_query(
+    app_factory, user, decoded_tokens
+):
+    limited = app_factory(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", RATELIMIT_DEFAULT="1000/minute"
+    )
+    client = limited.test_client()
+
+    def create_expense():
+        # Asked about the token: the rate limit key, the body checks, the idempotency scope
+        # and the view itself.
+        response = client.post(
+            "/expenses/",
+            json={"amount": "3.20", "category": "Coffee", "payment_method": "cash"},
+            headers={**user.headers, "Idempotency-Key": "one-coffee"},
+        )
+        assert response.status_code == 201
+
+    statements = sql_statements(limited, create_expense)
+    assert len(decoded_tokens) == 1, f"decoded {len(decoded_tokens)} times"
+    assert sum("auth_sessions" in statement for statement in statements) == 1
+
+    decoded_tokens.clear()
+    me = sql_statements(limited, lambda: client.get("/users/me", headers=user.headers))
+    assert len(decoded_tokens) == 1, f"decoded {len(decoded_tokens)} times"
+    assert len(me) == 1
+
+
+# -- interleavings of concurrent requests, step by step -------------------------------------
+# tests/test_auth_races.py runs the same races with real concurrent requests.
+
+
+def test_a_sign_in_that_checked_the_old_password_before_a_change_gets_no_working_token(
+    app_factory, client, user
+):
+    from expense_tracker.auth import service
+
+    signing_in = app_factory()
+    with signing_in.test_request_context():
+        checked = service.authenticate(user.email, PASSWORD)
+        # Meanwhile the password changes, ending every session that exists so far.
+        changed = client.patch(
+            "/users/me",
+            json={"password": "a brand new password", "current_password": PASSWORD},
+            headers=user.headers,
+        )
+        assert changed.status_code == 200
+        pair = service.start_session(checked)
+    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 401
+    assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 401
+
+
+def test_a_refresh_that_loses_the_rotation_to_a_concurrent_one_leaves_the_session(
+    app_factory, client, user
+):
+    from flask_jwt_extended import verify_jwt_in_request
+
+    from expense_tracker.auth import authentication, service
+    from expense_tracker.errors import Unauthorized
+
+    other_tab = app_factory()
+    with other_tab.test_request_context(headers=bearer(user.refresh_token)):
+        verify_jwt_in_request(refresh=True)
+        caller = authentication.current()  # still the session's current refresh token
+        won = client.post("/token/refresh", headers=bearer(user.refresh_token))
+        assert won.status_code == 200
+        with pytest.raises(Unauthorized) as lost:
+            service.refresh_session(caller.session, caller.token_id)
+    assert lost.value.detail == authentication.LOST_REFRESH_RACE
+    pair = won.get_json()
+    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 200
+    assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 200

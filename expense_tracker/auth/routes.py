@@ -14,7 +14,7 @@ from expense_tracker.api import (
     auth_required,
     body_limit,
 )
-from expense_tracker.auth import service
+from expense_tracker.auth import authentication, service
 from expense_tracker.auth.schemas import (
     AccountDeletionSchema,
     ProfileUpdateSchema,
@@ -59,7 +59,8 @@ def login(data: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200, TokenPairSchema)
 def refresh() -> dict[str, Any]:
     """Exchange the refresh token for a new pair; the one sent stops working"""
-    return service.refresh_session(current_user)
+    caller = authentication.current()
+    return service.refresh_session(caller.session, caller.token_id)
 
 
 @blp.post("/token/revoke")
@@ -67,7 +68,7 @@ def refresh() -> dict[str, Any]:
 @blp.response(204)
 def revoke() -> None:
     """End the session of this token (access or refresh): every token of it stops working"""
-    service.end_current_session()
+    service.end_session(authentication.current().session)
 
 
 @blp.get("/users/me")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from expense_tracker.auth import passwords, tokens
+from expense_tracker.auth import authentication, passwords, tokens
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, Forbidden, Unauthorized
 from expense_tracker.extensions import db
@@ -51,7 +51,10 @@ def authenticate(login: str, password: str) -> User:
     key = email_key(login)
     user = None
     if key is not None:
-        user = db.session.scalar(select(User).where(User.email_key == key))
+        # Fresh from this one row, hash and credential generation alike (start_session).
+        user = db.session.scalar(
+            select(User).where(User.email_key == key).execution_options(populate_existing=True)
+        )
     password_hash = user.password_hash if user is not None else None
     if not passwords.check_password(password, password_hash, _rounds()) or user is None:
         raise Unauthorized("Incorrect email or password.")
@@ -59,27 +62,87 @@ def authenticate(login: str, password: str) -> User:
 
 
 def start_session(user: User) -> dict[str, Any]:
-    session = AuthSession(user_id=user.id, refresh_jti="", expires_at=utcnow())
+    """Open a sign-in session for `user`, whose password `authenticate` has just checked.
+
+    The session keeps the user's credential generation as `authenticate` read it, in the
+    same row as the password hash it checked. A password change commits a new generation
+    with the new hash, so a sign-in that raced it (checked the old password, then created
+    its session after the change had ended the others) gets a session whose every token is
+    refused, on PostgreSQL and SQLite alike, without any lock.
+    """
+    refresh_token_id = tokens.new_token_id()
+    session = AuthSession(
+        user_id=user.id,
+        refresh_jti=refresh_token_id,
+        credential_generation=user.credential_generation,
+        expires_at=utcnow() + tokens.lifetime("JWT_REFRESH_TOKEN_EXPIRES"),
+    )
     db.session.add(session)
     db.session.flush()
-    pair = tokens.issue_token_pair(user, session)
+    pair = tokens.token_pair(user.id, session.id, refresh_token_id)
     db.session.commit()
     return pair
 
 
-def refresh_session(user: User) -> dict[str, Any]:
-    """Rotate: a new pair, and the refresh token just used stops working."""
-    pair = tokens.issue_token_pair(user, tokens.current_session())
+def refresh_session(session: AuthSession, refresh_token_id: str | None) -> dict[str, Any]:
+    """Rotate: a new pair, and the refresh token `refresh_token_id` stops working.
+
+    The UPDATE replaces the session's refresh token only if it still is `refresh_token_id`
+    (and the session has not ended), so of several refreshes with one token at once exactly
+    one succeeds: PostgreSQL makes a second UPDATE of the row wait for the first to commit,
+    then re-checks its condition against the new row; SQLite runs one writer at a time.
+    The others get 401 and the session goes on (authentication.py says why that is safe).
+    """
+    session_id, user_id = session.id, session.user_id
+    new_id = tokens.new_token_id()
+    now = utcnow()
+    rotation = db.session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            AuthSession.refresh_jti == refresh_token_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(
+            refresh_jti=new_id,
+            previous_refresh_jti=refresh_token_id,
+            refreshed_at=now,
+            expires_at=now + tokens.lifetime("JWT_REFRESH_TOKEN_EXPIRES"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    # An UPDATE's result is a CursorResult, with its rowcount; SQLAlchemy types
+    # Session.execute as returning any Result.
+    if cast(CursorResult[Any], rotation).rowcount != 1:
+        db.session.rollback()
+        ended = session.revoked_at is not None  # reloaded: the rollback expired it
+        raise Unauthorized(authentication.REVOKED if ended else authentication.LOST_REFRESH_RACE)
+    pair = tokens.token_pair(user_id, session_id, new_id)
     db.session.commit()
     return pair
 
 
-def end_current_session() -> None:
-    tokens.revoke_session(tokens.current_session())
+def end_session(session: AuthSession) -> None:
+    """Sign out: every token of `session` stops working."""
+    session.end()
     db.session.commit()
 
 
-def _end_all_sessions(user: User) -> None:
+def _replace_password(user: User, password_hash: str | None) -> None:
+    """Set the password hash (None: no password at all) and end every session of `user`.
+
+    The credential generation goes up in the same UPDATE as the hash: sessions created by
+    sign-ins still checking the old password, which the UPDATE of auth_sessions below
+    cannot see yet, are refused by it (start_session).
+    """
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(
+            password_hash=password_hash,
+            credential_generation=User.credential_generation + 1,
+        )
+    )
     db.session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
@@ -98,8 +161,7 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
     current_password = changes.pop("current_password", None)
     if new_password is not None:
         _require_password(user, current_password)
-        user.password_hash = passwords.hash_password(new_password, _rounds())
-        _end_all_sessions(user)
+        _replace_password(user, passwords.hash_password(new_password, _rounds()))
     for name, value in changes.items():
         setattr(user, name, value)
     db.session.commit()
@@ -115,10 +177,9 @@ def delete_account(user: User, current_password: str) -> None:
     _require_password(user, current_password)
     leave_all_groups(user)
     db.session.execute(delete(Expense).where(Expense.owner_id == user.id))
-    _end_all_sessions(user)
+    _replace_password(user, None)
     user.email = None
     user.email_key = None
     user.full_name = DELETED_USER_NAME
-    user.password_hash = None
     user.deleted_at = utcnow()
     db.session.commit()

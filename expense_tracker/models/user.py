@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expense_tracker.database import BigId, UTCDateTime, utcnow
@@ -24,6 +24,11 @@ class User(Model):
     default_currency: Mapped[str] = mapped_column(String(3), default="USD")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised in the same UPDATE that replaces the password hash (a new password, deletion).
+    # A session keeps the value read together with the hash its sign-in checked, and is
+    # refused once they differ: even a sign-in that raced the change, checked the old
+    # password and created its session after the change revoked the others.
+    credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("length(default_currency) = 3", name="currency_code"),
@@ -45,7 +50,10 @@ class AuthSession(Model):
 
     Revocation is stored here rather than in process memory, so it survives restarts and
     holds across gunicorn workers. `refresh_jti` is the only refresh token of the session
-    that still works; presenting an older one means it leaked, and ends the session.
+    that still works; presenting an older one means it leaked, and ends the session, except
+    for the one it replaced (`previous_refresh_jti`) presented within moments of the
+    replacement (`refreshed_at`): that is a concurrent refresh that lost the race (see
+    expense_tracker/auth/authentication.py).
     """
 
     __tablename__ = "auth_sessions"
@@ -56,9 +64,18 @@ class AuthSession(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_refresh_jti: Mapped[str | None] = mapped_column(String(36))
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The user's credential_generation when this session signed in.
+    credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_auth_sessions_user_id", "user_id"),)
 
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > utcnow()
+
+    def end(self) -> None:
+        """Stop every token of this session (a session already ended keeps its time)."""
+        if self.revoked_at is None:
+            self.revoked_at = utcnow()
