@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from expense_tracker.expenses.schemas import ExpenseSchema
 from expense_tracker.expenses.service import SORT_ORDERS
 from expense_tracker.extensions import db
-from expense_tracker.groups.schemas import GroupExpenseSchema
+from expense_tracker.groups.schemas.expenses import GroupExpenseSchema
 from expense_tracker.models import Expense, GroupExpense
 from expense_tracker.money import currency_exponent, format_amount
 from tests.test_running_totals import GroupDriver

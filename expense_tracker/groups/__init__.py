@@ -8,7 +8,12 @@ construction, not by a flag: a write view loads its group through a locking help
 `access` (`member_group_for_update`, `managed_group`, `joinable_group`, `invited_group`),
 a read view through `member_group` or `visible_group`.
 
-Modules, lowest first: `errors`; `access` (the scoping helpers every load goes through);
-`split_requests` (a body's money as split-engine input); `balances`; `membership`,
-`shared_expenses` and `settlements` (the rules); `routes` (thin views).
+Reading order for a newcomer: `routes/` (the views, one module per resource) call
+`access` (every load is scoped there), then the rules: `membership` (groups and their
+members), `shared_expenses` and `expense_edits` (recording, changing, deleting expenses,
+paid shares), `settlements`, and `balances` (what the balance views show). Money moves
+through `running_totals` (members' kept totals) and is checked by `balance_audit`;
+`split_requests` turns a body's splits into input for the pure `expense_tracker.splits`;
+`expense_listing` is the fast read of the expense list; `schemas/` and `errors` are the
+request, response and problem shapes.
 """

@@ -1,8 +1,12 @@
-"""Shared expenses of a group: record, list, change and delete them; mark shares paid."""
+"""Shared expenses of a group: record, filter and delete them; mark shares paid.
+
+Changing one is `expense_edits`; both keep the members' running totals and the group's
+expense count in the same transaction.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, update
@@ -15,10 +19,8 @@ from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
-    NotAllowedToChangeExpense,
     NotAllowedToDeleteExpense,
     NotAllowedToMarkShare,
-    PaidShareInvolved,
     ShareNotFound,
 )
 from expense_tracker.groups.split_requests import (
@@ -33,7 +35,7 @@ from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpen
 from expense_tracker.text import casefold_key
 
 
-def _sync_payers(expense: GroupExpense, payers: Mapping[int, int]) -> None:
+def sync_payers(expense: GroupExpense, payers: Mapping[int, int]) -> None:
     """Make the payer rows say `payers`, updating rows in place where the payer stays."""
     existing = {payer.user_id: payer for payer in expense.payers}
     for user_id, payer in existing.items():
@@ -46,7 +48,7 @@ def _sync_payers(expense: GroupExpense, payers: Mapping[int, int]) -> None:
             expense.payers.append(ExpensePayer(user_id=user_id, amount=amount))
 
 
-def _sync_splits(
+def sync_splits(
     expense: GroupExpense, amounts: Mapping[int, int], inputs: Mapping[int, ShareInput]
 ) -> None:
     """Make the split rows say `amounts`, keeping the paid flag of members who stay."""
@@ -97,8 +99,8 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     amounts = compute_split(
         split_type, total, request, members=members, rotation_key=expense.id, currency=currency
     )
-    _sync_payers(expense, payers)
-    _sync_splits(expense, amounts, {entry.user_id: entry for entry in request.entries})
+    sync_payers(expense, payers)
+    sync_splits(expense, amounts, {entry.user_id: entry for entry in request.entries})
     running_totals.record_change(
         group.id, running_totals.NOTHING, running_totals.of_expense(expense)
     )
@@ -148,158 +150,12 @@ def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _may_change_expense(actor: GroupMember, expense: GroupExpense) -> bool:
+def may_change_expense(actor: GroupMember, expense: GroupExpense) -> bool:
     return (
         actor.is_owner
         or expense.created_by == actor.user_id
         or any(payer.user_id == actor.user_id for payer in expense.payers)
     )
-
-
-def update_expense(
-    group: Group, actor: GroupMember, expense: GroupExpense, changes: Mapping[str, Any]
-) -> GroupExpense:
-    """Edit an expense (its creator, a payer or an owner); splits are recomputed.
-
-    The split is recomputed from what is sent and what is kept. 409 where that would change
-    a split marked paid, or touch a former member's payer or split row.
-    """
-    if not _may_change_expense(actor, expense):
-        raise NotAllowedToChangeExpense()
-    members = current_member_ids(group.id)
-    currency = group_currency(group, changes)
-    # Former members still in this expense may stay in it (unchanged: checked below).
-    allowed = members | expense.user_ids
-    total = expense.amount
-    if "amount" in changes:
-        total = minor_units(changes["amount"], currency, "amount")
-
-    payers = _payers_after_edit(expense, changes, total, currency, allowed)
-    split_type = changes.get("split_type", expense.split_type)
-    request = _split_request_after_edit(expense, changes, split_type, total, currency)
-    amounts = compute_split(
-        split_type, total, request, members=allowed, rotation_key=expense.id, currency=currency
-    )
-    inputs = {entry.user_id: entry for entry in request.entries}
-    _refuse_paid_share_changes(expense, payers, amounts)
-    _refuse_former_member_changes(expense, members, payers, amounts, inputs)
-    before = running_totals.of_expense(expense)
-    _apply_edit(expense, changes, total, split_type, payers, amounts, inputs)
-    running_totals.record_change(group.id, before, running_totals.of_expense(expense))
-    db.session.commit()
-    return expense
-
-
-def _payers_after_edit(
-    expense: GroupExpense,
-    changes: Mapping[str, Any],
-    total: int,
-    currency: str,
-    allowed: Collection[int],
-) -> dict[int, int]:
-    """The payers the edit sends, or the kept ones (one payer follows a new amount)."""
-    payers = resolve_payers(changes, total, currency, allowed)
-    if payers is not None:
-        return payers
-    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
-    if total == expense.amount:
-        return old_payers
-    if len(old_payers) > 1:
-        raise ValidationFailed.field(
-            "payers", "Send the payers again when changing the amount of this expense."
-        )
-    return dict.fromkeys(old_payers, total)
-
-
-def _split_request_after_edit(
-    expense: GroupExpense,
-    changes: Mapping[str, Any],
-    split_type: str,
-    total: int,
-    currency: str,
-) -> SplitRequest:
-    """The split the edit sends, else the kept one: same inputs, or (to equal) same people."""
-    request = parse_split_request(
-        split_type, changes.get("participants"), changes.get("splits"), currency
-    )
-    if request is not None:
-        return request
-    if split_type != expense.split_type and split_type != "equal":
-        raise ValidationFailed.field("splits", f"Required to change to {split_type} splits.")
-    if split_type == "exact" and total != expense.amount:
-        raise ValidationFailed.field(
-            "splits", "Send the splits again when changing the amount of an exact split."
-        )
-    if split_type == expense.split_type:
-        kept = [ShareInput.kept(split) for split in expense.splits]
-    else:  # to equal, among the same people
-        kept = [ShareInput(user_id) for user_id in sorted(s.user_id for s in expense.splits)]
-    return SplitRequest(kept, "splits")
-
-
-def _refuse_paid_share_changes(
-    expense: GroupExpense, payers: Mapping[int, int], amounts: Mapping[int, int]
-) -> None:
-    """409 where the edit would move a share marked paid, or make its member the only payer."""
-    for split in expense.splits:
-        if not split.is_paid:
-            continue
-        if amounts.get(split.user_id) != split.amount:
-            raise PaidShareInvolved.would_change(split.user_id)
-        if set(payers) == {split.user_id}:
-            raise PaidShareInvolved.would_become_only_payer(split.user_id)
-
-
-def _refuse_former_member_changes(
-    expense: GroupExpense,
-    members: set[int],
-    payers: Mapping[int, int],
-    amounts: Mapping[int, int],
-    inputs: Mapping[int, ShareInput],
-) -> None:
-    """409 where the edit would touch a former member's payer or split row."""
-    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
-    old_splits = {split.user_id: split for split in expense.splits}
-    for user_id in expense.user_ids - members:
-        old = old_splits.get(user_id)
-        before = None if old is None else (old.amount, ShareInput.kept(old).stored())
-        after = None if user_id not in amounts else (amounts[user_id], inputs[user_id].stored())
-        if old_payers.get(user_id) != payers.get(user_id) or before != after:
-            raise FormerMemberInvolved(
-                "This change would touch a former member's part of the expense."
-            )
-
-
-def _apply_edit(
-    expense: GroupExpense,
-    changes: Mapping[str, Any],
-    total: int,
-    split_type: str,
-    payers: Mapping[int, int],
-    amounts: Mapping[int, int],
-    inputs: Mapping[int, ShareInput],
-) -> None:
-    """Write the edit to the expense and its rows; its version moves only if something did."""
-    for name in ("description", "date"):
-        if name in changes:
-            setattr(expense, name, changes[name])
-    if "category" in changes:
-        expense.category = changes["category"]
-        expense.category_key = casefold_key(changes["category"])
-    expense.amount = total
-    expense.split_type = split_type
-    _sync_payers(expense, payers)
-    _sync_splits(expense, amounts, inputs)
-    # Payer and split rows are the expense too: its version (the ETag) must move with them,
-    # and only then, so that an edit that changes nothing does not outdate others' ETags.
-    if _changed(expense):
-        expense.updated_at = utcnow()
-
-
-def _changed(expense: GroupExpense) -> bool:
-    session = db.session
-    rows = [expense, *expense.payers, *expense.splits]
-    return any(row in session.new or session.is_modified(row) for row in rows)
 
 
 def _involves_former_member(group: Group, expense: GroupExpense) -> bool:
@@ -308,7 +164,7 @@ def _involves_former_member(group: Group, expense: GroupExpense) -> bool:
 
 def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> None:
     """Delete an expense (its creator, a payer or an owner) unless a former member is in it."""
-    if not _may_change_expense(actor, expense):
+    if not may_change_expense(actor, expense):
         raise NotAllowedToDeleteExpense()
     if _involves_former_member(group, expense):
         raise FormerMemberInvolved()

@@ -1,0 +1,64 @@
+"""Settlements: payments between two members, recorded, listed, read and deleted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask_jwt_extended import current_user
+
+from expense_tracker.api import auth_required
+from expense_tracker.etag import check_if_match, etag_header
+from expense_tracker.groups import access, settlements
+from expense_tracker.groups.routes.blueprint import Headers, blp
+from expense_tracker.groups.schemas.balances import SettlementCreateSchema, SettlementSchema
+from expense_tracker.models import Settlement
+from expense_tracker.pagination import paginate
+from expense_tracker.schemas import PaginationQuerySchema
+
+
+@blp.post("/groups/<int:group_id>/settlements")
+@auth_required()
+@blp.arguments(SettlementCreateSchema)
+@blp.response(201, SettlementSchema)
+@blp.errors(403, 404, 422)
+def create_settlement(data: dict[str, Any], group_id: int) -> tuple[Settlement, Headers]:
+    """Record a payment between two members (one of them you, unless you are an owner)"""
+    group, actor = access.member_group_for_update(group_id, current_user)
+    settlement = settlements.create_settlement(group, actor, data)
+    location = f"/groups/{group_id}/settlements/{settlement.id}"
+    return settlement, {"Location": location, **etag_header(settlement)}
+
+
+@blp.get("/groups/<int:group_id>/settlements")
+@auth_required()
+@blp.arguments(PaginationQuerySchema, location="query")
+@blp.response(200, SettlementSchema(many=True))
+@blp.errors(404, 422)
+def list_settlements(query: dict[str, Any], group_id: int) -> tuple[Sequence[Settlement], Headers]:
+    """The group's settlements, newest first"""
+    group, _ = access.member_group(group_id, current_user)
+    return paginate(settlements.group_settlements(group), query["skip"], query["limit"])
+
+
+@blp.get("/groups/<int:group_id>/settlements/<int:settlement_id>")
+@auth_required()
+@blp.response(200, SettlementSchema)
+@blp.errors(404)
+def get_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Headers]:
+    """One settlement"""
+    group, _ = access.member_group(group_id, current_user)
+    settlement = access.group_settlement(group, settlement_id)
+    return settlement, etag_header(settlement)
+
+
+@blp.delete("/groups/<int:group_id>/settlements/<int:settlement_id>")
+@auth_required()
+@blp.response(204)
+@blp.errors(403, 404, 409, 412)
+def delete_settlement(group_id: int, settlement_id: int) -> None:
+    """Delete a settlement (its creator or an owner)"""
+    group, actor = access.member_group_for_update(group_id, current_user)
+    settlement = access.group_settlement(group, settlement_id)
+    check_if_match(settlement)
+    settlements.delete_settlement(group, actor, settlement)

@@ -1,0 +1,1 @@
+"""The groups blueprint's marshmallow schemas, one module per resource."""
