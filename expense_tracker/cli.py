@@ -26,6 +26,7 @@ from flask.cli import with_appcontext
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
 from expense_tracker.errors import Conflict, flatten_messages
+from expense_tracker.expenses import service as expense_service
 from expense_tracker.extensions import db
 from expense_tracker.groups import balance_audit
 from expense_tracker.idempotency import purge_expired
@@ -59,7 +60,8 @@ def purge_idempotency_keys() -> None:
 @click.option("--repair", is_flag=True, help="Set drifted totals to the recomputation.")
 @with_appcontext
 def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
-    """Check members' running totals against the expenses and settlements themselves."""
+    """Check kept totals and counts (members' balances, groups' and users' expense counts)
+    against the rows themselves."""
     drifts = list(balance_audit.find_drift(group_ids or None))
     for drift in drifts:
         click.echo(
@@ -72,17 +74,26 @@ def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
             f"group {count.group_id}: expense_count {count.stored}, rows say {count.counted}"
         )
     drifted = sorted({drift.group_id for drift in drifts} | {c.group_id for c in counts})
-    if not drifted:
+    # Personal expense counts belong to no group: checked when every group is.
+    users = [] if group_ids else expense_service.expense_count_drift()
+    for user_id, kept, rows in users:
+        click.echo(f"user {user_id}: expense_count {kept}, rows say {rows}")
+    if not drifted and not users:
         click.echo("Every member's running totals and every expense count match the rows.")
         return
     if not repair:
         raise click.ClickException(
-            f"{len(drifted)} group(s) drifted: {', '.join(map(str, drifted))}. "
-            "Run again with --repair to set them to the recomputation."
+            f"{len(drifted)} group(s) and {len(users)} user(s) drifted"
+            + (f" (groups {', '.join(map(str, drifted))})" if drifted else "")
+            + ". Run again with --repair to set them to the recomputation."
         )
     fixed = balance_audit.repair(drifted)
+    recounted = expense_service.recount_expenses([user_id for user_id, _, _ in users])
     db.session.commit()
-    click.echo(f"Repaired {fixed} member row(s) in group(s) {', '.join(map(str, drifted))}.")
+    click.echo(
+        f"Repaired {fixed} member row(s) in group(s) {', '.join(map(str, drifted)) or '-'}"
+        f" and {recounted} user expense count(s)."
+    )
 
 
 def _totals_text(totals: balance_audit.Totals | None) -> str:

@@ -177,6 +177,7 @@ def delete_account(user: User, current_password: str) -> None:
     _require_password(user, current_password)
     leave_all_groups(user)
     db.session.execute(delete(Expense).where(Expense.owner_id == user.id))
+    user.expense_count = 0
     _replace_password(user, None)
     user.email = None
     user.email_key = None

@@ -80,7 +80,11 @@ def expense_page(
     rows = db.session.execute(
         select(*_COLUMNS).where(Expense.id.in_(page_ids.scalar_subquery())).order_by(*order)
     ).all()
-    total = count_rows(select(Expense.id).where(*conditions))
+    # Without filters the total is kept on the user: no count over every row they have.
+    if len(conditions) == 1:
+        total = user.expense_count
+    else:
+        total = count_rows(select(Expense.id).where(*conditions))
     last = _position(rows[-1], sort) if len(rows) == limit else None
     return [expense_document(row) for row in rows], total, last
 

@@ -7,11 +7,11 @@ user's expense is simply not found (404), whichever path asks for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, select, update
 from sqlalchemy.orm import aliased
 
 from expense_tracker import money
@@ -120,8 +120,48 @@ def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     values.setdefault("description_key", "")
     expense = Expense(owner_id=user.id, **values)
     db.session.add(expense)
+    add_to_expense_count(user.id, 1)
     db.session.commit()
     return expense
+
+
+def add_to_expense_count(user_id: int, change: int) -> None:
+    """Keep `User.expense_count` in the write's transaction (atomic under the row lock)."""
+    users = User.__table__
+    db.session.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(expense_count=users.c.expense_count + change)
+    )
+
+
+def _counted_expenses() -> Any:
+    users = User.__table__
+    return select(func.count()).where(Expense.owner_id == users.c.id).scalar_subquery()
+
+
+def expense_count_drift() -> list[tuple[int, int, int]]:
+    """(user id, kept count, rows) of every user whose kept expense count is wrong."""
+    users = User.__table__
+    counted = _counted_expenses()
+    statement = (
+        select(users.c.id, users.c.expense_count, counted)
+        .where(users.c.expense_count != counted)
+        .order_by(users.c.id)
+    )
+    return [(user_id, kept, rows) for user_id, kept, rows in db.session.execute(statement)]
+
+
+def recount_expenses(user_ids: Collection[int] | None = None) -> int:
+    """Set the kept expense count of these users (or all) from their rows; how many were
+    wrong. For bulk loads that insert around the services, and `flask verify-balances`."""
+    users = User.__table__
+    counted = _counted_expenses()
+    statement = update(users).where(users.c.expense_count != counted)
+    if user_ids is not None:
+        statement = statement.where(users.c.id.in_(user_ids))
+    result = db.session.execute(statement.values(expense_count=counted))
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
@@ -138,6 +178,7 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
 
 def delete_expense(expense: Expense) -> None:
     db.session.delete(expense)
+    add_to_expense_count(expense.owner_id, -1)
     db.session.commit()
 
 
@@ -239,5 +280,6 @@ def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[s
                 for row in rows
             ],
         )
+        add_to_expense_count(user.id, len(rows))
     db.session.commit()
     return {"imported": len(rows), "skipped_duplicates": skipped}

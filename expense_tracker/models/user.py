@@ -29,9 +29,13 @@ class User(Model):
     # refused once they differ: even a sign-in that raced the change, checked the old
     # password and created its session after the change revoked the others.
     credential_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many personal expenses the user has, kept by every write that adds or deletes
+    # them (expenses/service.py): the list's X-Total-Count without counting a million rows.
+    expense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint("length(default_currency) = 3", name="currency_code"),
+        CheckConstraint("expense_count >= 0", name="expense_count_not_negative"),
         CheckConstraint(
             "(deleted_at IS NULL) = (email_key IS NOT NULL)", name="deleted_frees_email"
         ),
