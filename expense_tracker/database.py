@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask import Flask
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Dialect, Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -125,6 +125,20 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         for pragma in SQLITE_FILE_PRAGMAS:
             cursor.execute(pragma)
     cursor.close()
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring the objects the session holds.
+
+    For a write whose response shows exactly the rows it has just written (every value
+    known in Python: ids from the inserts, defaults set by the models, not the
+    database), reading them back after the commit would be round trips for nothing.
+    """
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 class VersionedMixin:

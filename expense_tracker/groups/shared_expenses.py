@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, update
 
-from expense_tracker.database import utcnow
+from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
@@ -105,7 +105,10 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
         group.id, running_totals.NOTHING, running_totals.of_expense(expense)
     )
     _add_to_expense_count(group, 1)
-    db.session.commit()
+    # The response shows these rows as written, in the collections' user_id order.
+    expense.payers.sort(key=lambda payer: payer.user_id)
+    expense.splits.sort(key=lambda split: split.user_id)
+    commit_keeping_loaded(db.session())
     return expense
 
 
