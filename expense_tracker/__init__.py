@@ -16,7 +16,6 @@ from expense_tracker.auth.tokens import register_jwt_callbacks
 from expense_tracker.errors import register_error_handlers
 from expense_tracker.extensions import api, cors, db, jwt, migrate
 from expense_tracker.hooks import register_hooks
-from expense_tracker.idempotency import register_idempotency
 from expense_tracker.observability import configure_logging, register_observability
 from expense_tracker.ratelimit import init_rate_limits
 
@@ -40,15 +39,15 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     # carries its X-Request-ID.
     register_observability(app)
     register_extensions(app)
+    # Each view runs inside the request pipeline its blueprint put it in when it was
+    # registered (api.request_pipeline: body rules, rate limits, idempotency, the view);
+    # nothing here changes a view.
     register_blueprints(app)
     register_error_handlers(app)
-    # Request checks run in this order: body rules (401, 413, 415), then rate limits (the
-    # limiter may read a sign-in body for the account's email), then idempotency (a replay
-    # counts against the limits, and nothing is written for a refused request). The last
-    # two wrap the views, idempotency innermost, so it is registered first.
+    # What every response gets: security headers; then the rate limits' X-RateLimit-*.
     register_hooks(app)
-    register_idempotency(app)
     try:
+        # The limiter the pipeline's rate-limit step counts with, one per application.
         init_rate_limits(app)
     except LimitsConfigurationError as exc:  # e.g. the storage's client library is missing
         raise ConfigurationError(f"RATELIMIT_STORAGE_URI cannot be used: {exc}") from exc

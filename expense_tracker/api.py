@@ -1,5 +1,7 @@
 """flask-smorest, extended (by subclassing) where it meets our contract.
 
+- Every view runs inside the request pipeline (`request_pipeline`: the checks around it,
+  in the order they run), put around it by `Blueprint` when the view is registered.
 - Request bodies are parsed with `Decimal` for numbers, so money never passes through a
   binary float, and NaN / Infinity literals are malformed JSON.
 - Every documented error is `application/problem+json` with the Problem schema.
@@ -16,7 +18,8 @@ from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, request
+from flask import Flask
+from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from flask_smorest.utils import prepare_response
 from webargs import core as webargs_core
@@ -140,13 +143,79 @@ class Api(flask_smorest.Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+Step = Callable[[Callable[..., Any]], Callable[..., Any]]
+_IN_PIPELINE = "_in_request_pipeline"
+
+
+def request_pipeline() -> tuple[Step, ...]:
+    """The request pipeline: the steps around every view, in the order they run.
+
+    1. `hooks.check_body`: a request with a body is judged before anything reads it: the
+       caller first (401, for a view behind `auth_required`: nothing is said about a
+       stranger's body), then its size (413, `body_limit`), then its content type (415,
+       `accepts`).
+    2. `ratelimit.check_limits`: the limits the view declares (`sign_in_limits`, ...), else
+       the general one (429). After the body rules, so that a refused body costs nothing
+       and a sign-in limit may read the (small, accepted) body for the account's email.
+    3. `idempotency.replay_or_reserve`: for a view declared `idempotent()`, a repeat gets
+       the first answer and a new key is reserved. After the limits, so that a replay
+       counts against them and a request they refuse writes nothing.
+    4. The view with its own decorators: `auth_required`'s token check (the 401 of a request
+       without a body, which the limits have counted), flask-smorest's arguments (400, 422)
+       and response.
+
+    Each step reads what the view's decorators declare once, when `Blueprint` registers the
+    view, and wraps it (or leaves it as it is, when it has nothing to do for it).
+    """
+    # Imported when views are registered rather than with this module: they build on it.
+    from expense_tracker import hooks, idempotency, ratelimit
+
+    return (hooks.check_body, ratelimit.check_limits, idempotency.replay_or_reserve)
+
+
+def in_request_pipeline(view: Callable[..., Any]) -> Callable[..., Any]:
+    """`view` inside every step of the request pipeline, the first to run outermost."""
+    if getattr(view, _IN_PIPELINE, False):
+        return view  # a MethodView registered again: its methods are wrapped already
+    for step in reversed(request_pipeline()):
+        view = step(view)
+    setattr(view, _IN_PIPELINE, True)
+    return view
+
+
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint; every view registered on it runs inside the request
+    pipeline (`request_pipeline` above says what runs around a view, in which order).
+
+    The view is wrapped here, once, as it is registered, from what its decorators declare
+    (`auth_required`, `body_limit`, `accepts`, `sign_in_limits` and the other limits,
+    `idempotent`): every application then serves that same function, and nothing rewrites
+    it afterwards.
+    """
+
     ARGUMENTS_PARSER = ExactJSONParser()
     # `json_or_form` bodies (/token) are documented as the form OAuth2 clients send.
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": FORM_MIMETYPE,
     }
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Any = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register a view function, or each method of a MethodView, inside the pipeline."""
+        if isinstance(view_func, type) and issubclass(view_func, MethodView):
+            for method in sorted(view_func.methods or ()):
+                name = method.lower()
+                setattr(view_func, name, in_request_pipeline(getattr(view_func, name)))
+        elif view_func is not None:
+            view_func = in_request_pipeline(view_func)
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
 
     def errors(self, *statuses: int) -> Callable[[F], F]:
         """Document the problem responses an operation can answer with."""
@@ -160,7 +229,8 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def accepts(*mimetypes: str) -> Callable[[F], F]:
-    """Declare the request body content types a view accepts (JSON when not declared)."""
+    """Declare the request body content types a view accepts (JSON when not declared);
+    the pipeline's body rules (`hooks.check_body`) answer any other a 415."""
 
     def decorator(func: F) -> F:
         func.accepted_mimetypes = frozenset(mimetypes)  # type: ignore[attr-defined]
@@ -170,7 +240,8 @@ def accepts(*mimetypes: str) -> Callable[[F], F]:
 
 
 def body_limit(setting: str) -> Callable[[F], F]:
-    """Give a view its own request body limit: the name of a config key in bytes."""
+    """Give a view its own request body limit, the name of a config key in bytes (else
+    MAX_CONTENT_LENGTH); the pipeline's body rules (`hooks.check_body`) answer more a 413."""
 
     def decorator(func: F) -> F:
         func.max_body_setting = setting  # type: ignore[attr-defined]
@@ -180,21 +251,17 @@ def body_limit(setting: str) -> Callable[[F], F]:
 
 
 def auth_required(*, refresh: bool = False, verify_type: bool = True) -> Callable[[F], F]:
-    """Require a bearer token and document the security requirement."""
+    """Require a bearer token and document the security requirement.
+
+    The token is checked here, in the view, after the rate limits (they count requests
+    without a valid token too); for a request with a body, the pipeline's body rules check
+    it first (`hooks.check_body`: a stranger's body is not judged).
+    """
 
     def decorator(func: F) -> F:
         protected = jwt_required(refresh=refresh, verify_type=verify_type)(func)
         documented = flask_smorest.Blueprint.doc(security=[{"bearerAuth": []}])(protected)
-        # Read by the request hooks, which authenticate before judging the body.
         documented.auth_options = {"refresh": refresh, "verify_type": verify_type}
         return documented
 
     return decorator
-
-
-def view_setting(view: Callable[..., Any] | None, name: str, default: Any) -> Any:
-    """A setting that a decorator above left on the view (or on a MethodView's method)."""
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        view = getattr(view_class, request.method.lower(), None)
-    return getattr(view, name, default)

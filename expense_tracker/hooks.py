@@ -1,14 +1,22 @@
-"""Request and response rules every endpoint gets: content types, body limits, headers."""
+"""Request and response rules every endpoint gets: content types, body limits, headers.
+
+The body rules are the first step of the request pipeline (api.request_pipeline) around
+each view; the response rules are application hooks, for every response.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
 from flask_jwt_extended import verify_jwt_in_request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
-from expense_tracker.api import JSON_MIMETYPE, view_setting
+from expense_tracker.api import JSON_MIMETYPE
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -30,25 +38,33 @@ def has_body() -> bool:
     return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
-def check_request_body() -> None:
-    """Judge a request body before the view reads it.
+def check_body(view: F) -> F:
+    """The body rules, the pipeline's first step: judge a request body before anything
+    reads it.
 
     In this order: the caller (401 comes before anything said about the body), the size
-    (refused before it is read), the content type (415).
+    (refused before it is read), the content type (415). What the view declares is read
+    once, here: `auth_required`, `body_limit` (else MAX_CONTENT_LENGTH), `accepts` (else
+    JSON).
     """
-    if request.method not in BODY_METHODS or request.endpoint is None or not has_body():
-        return
-    view = current_app.view_functions.get(request.endpoint)
-    auth_options = view_setting(view, "auth_options", None)
-    if auth_options is not None:
-        verify_jwt_in_request(**auth_options)
-    setting = view_setting(view, "max_body_setting", "MAX_CONTENT_LENGTH")
-    limit = int(current_app.config[setting])
-    request.max_content_length = limit
-    if request.content_length is not None and request.content_length > limit:
-        raise RequestEntityTooLarge()
-    if request.mimetype not in view_setting(view, "accepted_mimetypes", (JSON_MIMETYPE,)):
-        raise UnsupportedMediaType()
+    auth_options = getattr(view, "auth_options", None)
+    setting = getattr(view, "max_body_setting", "MAX_CONTENT_LENGTH")
+    mimetypes = getattr(view, "accepted_mimetypes", frozenset({JSON_MIMETYPE}))
+
+    @wraps(view)
+    def judged(*args: Any, **kwargs: Any) -> Any:
+        if request.method in BODY_METHODS and has_body():
+            if auth_options is not None:
+                verify_jwt_in_request(**auth_options)
+            limit = int(current_app.config[setting])
+            request.max_content_length = limit
+            if request.content_length is not None and request.content_length > limit:
+                raise RequestEntityTooLarge()
+            if request.mimetype not in mimetypes:
+                raise UnsupportedMediaType()
+        return view(*args, **kwargs)
+
+    return judged  # type: ignore[return-value]
 
 
 def drop_empty_content_type(response: Response) -> Response:
@@ -84,7 +100,7 @@ def add_security_headers(response: Response) -> Response:
 
 
 def register_hooks(app: Flask) -> None:
-    app.before_request(check_request_body)
+    """The response rules (the body rules run in each view's pipeline, `check_body`)."""
     app.after_request(add_security_headers)
     app.after_request(drop_empty_content_type)
     app.wsgi_app = BearerSchemeCaseInsensitive(app.wsgi_app)  # type: ignore[method-assign]

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for every POST that creates something.
+"""`Idempotency-Key` for every POST that creates something (declared `@idempotent()`).
 
 A client that did not see the answer to a POST (a timeout, a dropped connection) may send
 it again with the same key and get the first answer instead of a second resource:
@@ -8,9 +8,11 @@ it again with the same key and get the first answer instead of a second resource
 - the same key while the first request still runs: 409;
 - failures are not remembered, so a corrected retry may reuse its key.
 
-Keys are scoped to the caller (`POST /users/`, which has none, to its path) and kept 24 h.
-The pending record is committed before the view runs, so the unique (scope, key) index
-decides between concurrent requests on every worker.
+Keys are scoped to the caller (`POST /users/`, which has none, to its path:
+`idempotent(keys_per="path")`) and kept 24 h. The pending record is committed before the
+view runs, so the unique (scope, key) index decides between concurrent requests on every
+worker. This is the third step of the request pipeline (api.request_pipeline): after the
+rate limits, so that a replay counts against them and a refused request writes nothing.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from functools import wraps
-from typing import Any, cast
+from typing import Any, Literal, TypeVar, cast
 
-from flask import Flask, Response, current_app, g, request
+from flask import Response, current_app, g, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -41,9 +43,9 @@ RETENTION = timedelta(hours=24)
 # A pending record older than this belongs to a request that died without cleaning up.
 ABANDONED_AFTER = timedelta(minutes=5)
 REPLAYED_HEADERS = ("Content-Type", "Location", "ETag", "X-Total-Count", "Link")
-# POSTs that create nothing, or whose answer must never be replayed (fresh credentials).
-EXEMPT_ENDPOINTS = frozenset({"auth.login", "auth.refresh", "auth.revoke"})
-ANONYMOUS_ENDPOINTS = frozenset({"auth.register"})
+
+F = TypeVar("F", bound=Callable[..., Any])
+KeysPer = Literal["caller", "path"]
 
 
 def _canonical_decimal(value: Decimal) -> str:
@@ -72,8 +74,8 @@ def _document_digest() -> str:
     return digest.hexdigest()
 
 
-def _scope() -> str | None:
-    if request.endpoint in ANONYMOUS_ENDPOINTS:
+def _scope(keys_per: KeysPer) -> str | None:
+    if keys_per == "path":
         return f"path:{request.path.rstrip('/')}/"
     verify_jwt_in_request(optional=True)
     identity = get_jwt_identity()
@@ -112,14 +114,14 @@ def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Respons
     return _replay(record)
 
 
-def _begin() -> Response | None:
+def _begin(keys_per: KeysPer) -> Response | None:
     """Replay, refuse, or reserve the key for this request (whose id goes on `g`)."""
     key = request.headers.get(HEADER)
-    if key is None or request.method != "POST" or request.endpoint in EXEMPT_ENDPOINTS:
+    if key is None or request.method != "POST":
         return None
     if not KEY_PATTERN.fullmatch(key):
         raise ValidationFailed.field(HEADER, "Must be 1 to 255 printable ASCII characters.")
-    scope = _scope()
+    scope = _scope(keys_per)
     if scope is None:
         return None  # unauthenticated: the view answers 401
     fingerprint = _document_digest()
@@ -168,17 +170,31 @@ def _forget(record_id: int) -> None:
     db.session.commit()
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a view so that its POSTs honour `Idempotency-Key`.
+def idempotent(*, keys_per: KeysPer = "caller") -> Callable[[F], F]:
+    """Declare that a POST creates something, so that it honours `Idempotency-Key`.
 
-    A view wrapper rather than request hooks, so that the rate limits Flask-Limiter puts
-    around views come first: a replay counts against them, and a refused request writes
-    nothing.
+    Keys are the signed-in caller's, or with `keys_per="path"` (a POST without a caller,
+    `POST /users/`) the path's. POSTs that create nothing, or whose answer must never be
+    replayed (fresh credentials: /token...), do not declare it.
     """
+
+    def decorator(view: F) -> F:
+        view.idempotency_keys = keys_per  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def replay_or_reserve(view: F) -> F:
+    """The pipeline's idempotency step, around a view declared `idempotent()` (others are
+    left as they are): answer a repeat, or reserve the key and keep the first answer."""
+    keys_per: KeysPer | None = getattr(view, "idempotency_keys", None)
+    if keys_per is None:
+        return view
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        replay = _begin()
+        replay = _begin(keys_per)
         if replay is not None:
             return replay
         try:
@@ -191,7 +207,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             raise
         return _remember(response)
 
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
 def purge_expired() -> int:
@@ -206,9 +222,3 @@ def purge_expired() -> int:
     )
     db.session.commit()
     return result.rowcount or 0
-
-
-def register_idempotency(app: Flask) -> None:
-    """Wrap every view (only POSTs are affected). Call before the rate limits wrap views."""
-    for endpoint, view in list(app.view_functions.items()):
-        app.view_functions[endpoint] = idempotent(view)

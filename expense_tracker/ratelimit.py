@@ -1,31 +1,57 @@
 """Rate limits, with Flask-Limiter configured through its own `RATELIMIT_*` settings.
 
-- Sign-in (`POST /token`) and sign-up (`POST /users/`) have strict limits both per client
-  IP and per account (the email in the body): guessing one account's password from many
-  addresses is stopped as well as guessing many accounts' from one. Only failed sign-ins
-  count against an account, so its owner signing in is never what locks it.
-- Every other request counts against a general limit (`RATELIMIT_DEFAULT`) per signed-in
-  user, keyed by the user id in the bearer token, or per client IP without a valid token.
+- A view counts against the limits it declares (`rate_limits(...)`: `sign_in_limits`,
+  `current_password_limits`, `sign_up_limits`, `import_limits`, `not_rate_limited`), else
+  against the general limit (`RATELIMIT_DEFAULT`) per signed-in user, keyed by the user id
+  in the bearer token, or per client IP without a valid token.
+- Every password check, `POST /token` and the `current_password` of `PATCH` / `DELETE
+  /users/me` alike, counts against the sign-in limits: per client IP on every attempt, per
+  account on failures (below). Sign-up (`POST /users/`) is limited per IP and per email.
 - A refusal is a 429 problem (`/problems/rate-limited`) with `Retry-After`.
 - `RATELIMIT_ENABLED=false` turns every limit off; counts live in memory by default (per
   gunicorn worker), in Redis with `RATELIMIT_STORAGE_URI=redis://host:6379/0`.
 
-Views declare their limits with `sign_in_limits` / `sign_up_limits`; the limiter, one per
-application (so that differently configured apps can share a process), wraps those views
-when the application is built.
+`check_limits` is the second step of the request pipeline (api.request_pipeline): after
+the body rules, before idempotency. The limiter is one per application (so that differently
+configured apps can share a process); the step asks the current application's.
+
+Failed password checks are counted per account twice, with the same limit
+(`RATELIMIT_LOGIN_PER_ACCOUNT`):
+
+1. per account and client address: every address gets that many failures for an account,
+   whether or not the account has signed in from it;
+2. per account over all addresses, except those the account has signed in from (with its
+   password, in the last 30 days: `SIGNED_IN_FROM`). Once this count is full, any other
+   address is refused before its password is checked, whatever the password.
+
+A stranger cannot lock the owner out: the owner's address (one they signed in from) is
+judged by count 1 alone, which only requests from that very address fill, and an address
+becomes known only through a successful sign-in, that is by knowing the password. The
+stranger's failures fill count 2, which known addresses ignore. (What remains: the owner at
+an address they have never signed in from, while strangers keep count 2 full, waits like a
+guesser, since an address alone cannot tell the two apart; their signed-in sessions go on.)
+
+Guessing is still stopped: every address that has not signed in is under count 2, so a
+guesser spread over any number of addresses gets that many failures per account in all, and
+learns nothing from the refused attempts (the right password is refused the same way). A
+known address proves the password was typed there once, and still has only count 1. The
+per-IP limit caps every address over all accounts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
-from flask_jwt_extended import decode_token
+from flask_jwt_extended import decode_token, get_current_user
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse
 
 from expense_tracker.api import FORM_MIMETYPE, parse_json_body
 from expense_tracker.errors import problem_response
@@ -36,8 +62,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Set by the operator commands (seed-demo) on their in-process requests: an HTTP client
 # cannot put it in the WSGI environ.
 INTERNAL_REQUEST_FLAG = "expense_tracker.internal_request"
-EXEMPT_ENDPOINT_PREFIXES = ("health.", "api-docs.", "docs_assets.")
-EXEMPT_ENDPOINTS = frozenset({"metrics", "static"})
+# The count every password check shares, whichever view makes it.
+SIGN_IN_SCOPE = "sign-in"
+# A successful sign-in makes its address known to the account for this long: one hit of
+# this item in the limiter's storage, under SIGNED_IN_FROM_SCOPE.
+SIGNED_IN_FROM = parse("1 per 30 days")
+SIGNED_IN_FROM_SCOPE = "signed-in-from"
 
 
 # -- whom a request counts against ---------------------------------------------------------
@@ -48,20 +78,24 @@ def client_ip() -> str:
     return f"ip:{request.remote_addr or 'unknown'}"
 
 
-def _body_field(*names: str) -> str | None:
-    """A text field of the body. Sign-in and sign-up bodies are small by rule (their own
-    AUTH_MAX_CONTENT_LENGTH, enforced before this runs), so reading one is cheap."""
-    values: Any
+def _body() -> Mapping[str, Any] | None:
+    """The body's fields (a form or a JSON object). The body rules have accepted its size
+    already (sign-in and sign-up bodies have their own small AUTH_MAX_CONTENT_LENGTH)."""
     if request.mimetype == FORM_MIMETYPE:
-        values = request.form
-    elif request.is_json:
-        try:
-            values = parse_json_body(request.get_data(cache=True))
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if not isinstance(values, dict):
-            return None
-    else:
+        return request.form
+    if not request.is_json:
+        return None
+    try:
+        values = parse_json_body(request.get_data(cache=True))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def _body_field(*names: str) -> str | None:
+    """The first of these text fields the body has (not blank)."""
+    values = _body()
+    if values is None:
         return None
     for name in names:
         value = values.get(name)
@@ -81,9 +115,35 @@ def account_key(*field_names: str) -> Callable[[], str]:
         email = _body_field(*field_names)
         if email is None:
             return f"account-unknown:{client_ip()}"
-        account = email_key(email) or casefold_key(email.strip())
-        digest = hashlib.sha256(account.encode("utf-8")).hexdigest()
-        return f"account:{digest[:32]}"
+        return _account(email_key(email) or casefold_key(email.strip()))
+
+    return key
+
+
+def _account(account_email_key: str) -> str:
+    digest = hashlib.sha256(account_email_key.encode("utf-8")).hexdigest()
+    return f"account:{digest[:32]}"
+
+
+def own_account() -> str:
+    """Key by the signed-in caller's own account, as a sign-in naming its email is keyed
+    (so both share one count). The body rules have checked the token: a password check
+    has a body."""
+    try:
+        user = get_current_user()
+    except RuntimeError:  # no token was checked (nor will a password be)
+        user = None
+    account_email_key = getattr(user, "email_key", None)
+    if not account_email_key:
+        return f"account-unknown:{client_ip()}"
+    return _account(account_email_key)
+
+
+def at_address(account: Callable[[], str]) -> Callable[[], str]:
+    """Key by an account and the client address together."""
+
+    def key() -> str:
+        return f"{account()}@{client_ip()}"
 
     return key
 
@@ -109,50 +169,198 @@ def _failed_sign_in(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _wrong_current_password(response: Response) -> bool:
+    return response.status_code == 403
+
+
+def _without_current_password() -> bool:
+    """No password to check in this request (a name change, say): no sign-in limit."""
+    values = _body()
+    return values is None or not isinstance(values.get("current_password"), str)
+
+
+# -- addresses an account has signed in from ------------------------------------------------
+
+
+def _signed_in_from_key(account: Callable[[], str]) -> list[str]:
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+    return [*([prefix] if prefix else []), at_address(account)(), SIGNED_IN_FROM_SCOPE]
+
+
+def known_address(account: Callable[[], str]) -> bool:
+    """The account has signed in from the client's address (in the last 30 days)."""
+    limiter = current_limiter()
+    if limiter is None:
+        return False
+    # The one hit SIGNED_IN_FROM allows is used up: a sign-in was remembered.
+    return not limiter.limiter.test(SIGNED_IN_FROM, *_signed_in_from_key(account))
+
+
+def remember_address(limiter: Limiter, account: Callable[[], str]) -> None:
+    """After a successful sign-in: the account has now signed in from this address."""
+    try:
+        limiter.limiter.hit(SIGNED_IN_FROM, *_signed_in_from_key(account))
+    except Exception:  # the storage is down: the sign-in itself has succeeded
+        if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
+            raise
+        current_app.logger.exception("could not remember the address of a sign-in")
+
+
 # -- declaring limits on views -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ViewLimit:
     """A limit on one view: its setting (a Flask-Limiter limit string), how requests are
-    keyed, and which responses count (all when `counts` is None)."""
+    keyed, which responses count (all when `counts` is None), when it does not apply
+    (`skip_when`), and the name of the count it shares with other views' (`shared`; None:
+    a count of the view's own)."""
 
     setting: str
     key: Callable[[], str]
     counts: Callable[[Response], bool] | None = None
+    skip_when: Callable[[], bool] | None = None
+    shared: str | None = None
 
 
-def _declare(*limits: ViewLimit) -> Callable[[F], F]:
+@dataclass(frozen=True)
+class ViewLimits:
+    """The limits a view counts against. `signs_in`: the account whose password a success
+    (2xx) has proven, and whose address it makes known (POST /token)."""
+
+    limits: tuple[ViewLimit, ...]
+    signs_in: Callable[[], str] | None = None
+
+
+def rate_limits(*limits: ViewLimit, signs_in: Callable[[], str] | None = None) -> Callable[[F], F]:
+    """Declare the limits a view counts against (instead of the general one, GENERAL)."""
+    declared = ViewLimits(limits, signs_in)
+
     def decorator(view: F) -> F:
-        view.rate_limits = limits  # type: ignore[attr-defined]
+        view.rate_limits = declared  # type: ignore[attr-defined]
         return view
 
     return decorator
 
 
-sign_in_limits = _declare(
-    ViewLimit("RATELIMIT_LOGIN_PER_IP", client_ip),
-    ViewLimit("RATELIMIT_LOGIN_PER_ACCOUNT", account_key("username", "email"), _failed_sign_in),
+def password_check_limits(
+    account: Callable[[], str],
+    failed: Callable[[Response], bool],
+    skip_when: Callable[[], bool] | None = None,
+) -> tuple[ViewLimit, ...]:
+    """The sign-in limits, for a view that checks an account's password: every check per
+    client address; failures per account and address, and per account from the addresses
+    it has not signed in from (the module's docstring says why). One count for all such
+    views (SIGN_IN_SCOPE): guessing through several of them gives no more guesses."""
+
+    def skip_known_addresses() -> bool:
+        return (skip_when is not None and skip_when()) or known_address(account)
+
+    per_account = "RATELIMIT_LOGIN_PER_ACCOUNT"
+    return (
+        ViewLimit("RATELIMIT_LOGIN_PER_IP", client_ip, None, skip_when, SIGN_IN_SCOPE),
+        ViewLimit(per_account, at_address(account), failed, skip_when, SIGN_IN_SCOPE),
+        ViewLimit(per_account, account, failed, skip_known_addresses, SIGN_IN_SCOPE),
+    )
+
+
+GENERAL = ViewLimit("RATELIMIT_DEFAULT", user_or_ip)
+GENERAL_LIMITS = ViewLimits((GENERAL,))
+
+_signing_in = account_key("username", "email")
+sign_in_limits = rate_limits(
+    *password_check_limits(_signing_in, _failed_sign_in), signs_in=_signing_in
+)
+# PATCH / DELETE /users/me: the general limit, and the sign-in limits for a current_password.
+current_password_limits = rate_limits(
+    GENERAL,
+    *password_check_limits(own_account, _wrong_current_password, _without_current_password),
 )
 # An import parses and validates up to 50,000 rows: seconds of work each, so few per user.
-import_limits = _declare(ViewLimit("RATELIMIT_IMPORT", user_or_ip))
-sign_up_limits = _declare(
+import_limits = rate_limits(ViewLimit("RATELIMIT_IMPORT", user_or_ip))
+sign_up_limits = rate_limits(
     ViewLimit("RATELIMIT_SIGNUP_PER_IP", client_ip),
     ViewLimit("RATELIMIT_SIGNUP_PER_ACCOUNT", account_key("email")),
 )
+# Health checks: load balancers ask often, and must never be told to wait.
+not_rate_limited = rate_limits()
+
+
+# -- the pipeline's step -------------------------------------------------------------------
+
+_making = threading.Lock()
+
+
+def check_limits(view: F) -> F:
+    """The pipeline's rate-limit step: count the request against the limits `view`
+    declares (GENERAL when it declares none), with the current application's limiter."""
+    declared: ViewLimits = getattr(view, "rate_limits", GENERAL_LIMITS)
+    if not declared.limits:
+        return view
+
+    @wraps(view)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        limiter = current_limiter()
+        if limiter is None or not limiter.enabled:
+            return view(*args, **kwargs)
+        response = _counted(limiter, view, declared)(*args, **kwargs)
+        if declared.signs_in is not None:
+            response = current_app.make_response(response)
+            if 200 <= response.status_code < 300:
+                remember_address(limiter, declared.signs_in)
+        return response
+
+    return limited  # type: ignore[return-value]
+
+
+def _counted(limiter: Limiter, view: Callable[..., Any], declared: ViewLimits) -> Any:
+    """`view` inside Flask-Limiter's own decorators for its limits: they check them before
+    the view runs (429), and Flask-Limiter counts the conditional ones (`counts`) once the
+    response is made. Made once per application (limits are its settings), when it first
+    serves the view."""
+    made: dict[Callable[..., Any], Any] = current_app.extensions["rate_limited_views"]
+    counted = made.get(view)
+    if counted is None:
+        with _making:
+            counted = made.get(view)
+            if counted is None:
+                counted = view
+                for view_limit in declared.limits:
+                    counted = _flask_limiter_decorator(limiter, view_limit)(counted)
+                made[view] = counted
+    return counted
+
+
+def _flask_limiter_decorator(limiter: Limiter, view_limit: ViewLimit) -> Any:
+    value = str(current_app.config[view_limit.setting])
+    if view_limit.shared is not None:
+        return limiter.shared_limit(
+            value,
+            view_limit.shared,
+            key_func=view_limit.key,
+            deduct_when=view_limit.counts,
+            exempt_when=view_limit.skip_when,
+        )
+    return limiter.limit(
+        value,
+        key_func=view_limit.key,
+        deduct_when=view_limit.counts,
+        exempt_when=view_limit.skip_when,
+    )
 
 
 # -- wiring --------------------------------------------------------------------------------
 
 
 def _exempt() -> bool:
-    endpoint = request.endpoint or ""
-    return (
-        request.method == "OPTIONS"
-        or endpoint in EXEMPT_ENDPOINTS
-        or endpoint.startswith(EXEMPT_ENDPOINT_PREFIXES)
-        or bool(request.environ.get(INTERNAL_REQUEST_FLAG))
-    )
+    return request.method == "OPTIONS" or bool(request.environ.get(INTERNAL_REQUEST_FLAG))
+
+
+def _counted_by_the_pipeline() -> bool:
+    """Flask-Limiter would count RATELIMIT_DEFAULT (its own setting) in a request hook
+    before any view runs, so before the body rules: the pipeline counts it instead
+    (GENERAL, in `check_limits`), and the limiter's own copy is always exempt."""
+    return True
 
 
 def current_limiter() -> Limiter | None:
@@ -181,16 +389,14 @@ def _retry_after_only_when_refused(response: Response) -> Response:
 
 
 def init_rate_limits(app: Flask) -> Limiter:
-    """Build this app's limiter from its settings and apply the limits views declared.
-
-    Call after the blueprints are registered and after the request hooks that refuse
-    oversized bodies, so that a refused body is never read here.
-    """
-    limiter = Limiter(user_or_ip)
+    """Build this app's limiter from its settings: the limiter the pipeline's rate-limit
+    step (`check_limits`) counts with, the 429 answer, and the X-RateLimit-* headers."""
+    limiter = Limiter(user_or_ip, default_limits_exempt_when=_counted_by_the_pipeline)
     # Registered before the limiter's own hook, so it runs after it.
     app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
     app.extensions["rate_limiter"] = limiter
+    app.extensions["rate_limited_views"] = {}
     app.register_error_handler(RateLimitExceeded, rate_limited)
     if not limiter.enabled:
         return limiter
@@ -201,16 +407,4 @@ def init_rate_limits(app: Flask) -> Limiter:
             "limits are multiplied by the worker count; use redis:// in production"
         )
     limiter.request_filter(_exempt)
-    for endpoint, view in list(app.view_functions.items()):
-        # Any callable: Flask types views as a union (sync or async), which the limiter's
-        # decorator typing cannot carry through.
-        limited: Callable[..., Any] = view
-        for view_limit in getattr(view, "rate_limits", ()):
-            # Flask-Limiter checks a route's own limits in the wrapper it returns.
-            limited = limiter.limit(
-                app.config[view_limit.setting],
-                key_func=view_limit.key,
-                deduct_when=view_limit.counts,
-            )(limited)
-        app.view_functions[endpoint] = limited
     return limiter

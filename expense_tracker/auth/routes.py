@@ -23,15 +23,17 @@ from expense_tracker.auth.schemas import (
     TokenRequestSchema,
     UserSchema,
 )
+from expense_tracker.idempotency import idempotent
 from expense_tracker.models import User
-from expense_tracker.ratelimit import sign_in_limits, sign_up_limits
+from expense_tracker.ratelimit import current_password_limits, sign_in_limits, sign_up_limits
 
 blp = Blueprint("auth", __name__, description="Accounts and tokens")
 
 
 @blp.post("/users/")
-@sign_up_limits
 @body_limit("AUTH_MAX_CONTENT_LENGTH")
+@sign_up_limits
+@idempotent(keys_per="path")
 @blp.arguments(RegistrationSchema)
 @blp.response(201, UserSchema)
 @blp.errors(409, 422)
@@ -42,9 +44,9 @@ def register(data: dict[str, Any]) -> tuple[User, dict[str, str]]:
 
 
 @blp.post("/token")
-@sign_in_limits
 @body_limit("AUTH_MAX_CONTENT_LENGTH")
 @accepts(FORM_MIMETYPE, JSON_MIMETYPE)
+@sign_in_limits
 @blp.arguments(TokenRequestSchema, location="json_or_form")
 @blp.response(200, TokenPairSchema)
 @blp.errors(401, 422)
@@ -81,6 +83,7 @@ def get_me() -> User:
 
 @blp.patch("/users/me")
 @auth_required()
+@current_password_limits
 @blp.arguments(ProfileUpdateSchema)
 @blp.response(200, UserSchema)
 @blp.errors(403, 422)
@@ -91,6 +94,7 @@ def update_me(changes: dict[str, Any]) -> User:
 
 @blp.delete("/users/me")
 @auth_required()
+@current_password_limits
 @blp.arguments(AccountDeletionSchema)
 @blp.response(204)
 @blp.errors(403, 409, 422)

@@ -25,6 +25,7 @@ from expense_tracker.expenses.schemas import (
     SummaryQuerySchema,
     SummaryRowSchema,
 )
+from expense_tracker.idempotency import idempotent
 from expense_tracker.models import Expense
 from expense_tracker.pagination import pagination_headers
 from expense_tracker.ratelimit import import_limits
@@ -50,6 +51,7 @@ class Expenses(MethodView):
         return response
 
     @auth_required()
+    @idempotent()
     @blp.arguments(ExpenseCreateSchema)
     @blp.response(201, ExpenseSchema)
     @blp.errors(422)
@@ -75,7 +77,7 @@ class ExpenseById(MethodView):
     @blp.errors(404, 412, 422)
     def patch(self, changes: dict[str, Any], expense_id: int) -> ExpenseWithHeaders:
         """Change some fields of an expense (If-Match: its ETag, to refuse lost updates)"""
-        expense = service.get_owned_expense(current_user, expense_id)
+        expense = service.get_owned_expense(current_user, expense_id, for_update=True)
         check_if_match(expense)
         expense = service.update_expense(expense, changes)
         return expense, etag_header(expense)
@@ -85,7 +87,7 @@ class ExpenseById(MethodView):
     @blp.errors(404, 412)
     def delete(self, expense_id: int) -> None:
         """Delete an expense"""
-        expense = service.get_owned_expense(current_user, expense_id)
+        expense = service.get_owned_expense(current_user, expense_id, for_update=True)
         check_if_match(expense)
         service.delete_expense(expense)
 
@@ -116,19 +118,24 @@ def categories(args: dict[str, Any]) -> list[dict[str, Any]]:
 @blp.errors(422)
 def export_csv(args: dict[str, Any]) -> Response:
     """Every matching expense as CSV (same filters and order as the list, no pagination)"""
+    # The query runs here, before the response starts: see csv_io.export_stream.
     rows = service.iter_filtered(current_user, args)
-    return Response(
-        stream_with_context(csv_io.export_lines(rows)),
+    response = Response(
+        stream_with_context(csv_io.export_stream(rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="expenses.csv"'},
     )
+    # The server closes the response however sending ends; so is the rows' session.
+    response.call_on_close(rows.close)
+    return response
 
 
 @blp.post("/import")
-@import_limits
 @auth_required()
-@accepts(MULTIPART_MIMETYPE)
 @body_limit("IMPORT_MAX_CONTENT_LENGTH")
+@accepts(MULTIPART_MIMETYPE)
+@import_limits
+@idempotent()
 @blp.arguments(ImportQuerySchema, location="query")
 @blp.arguments(ImportFileSchema, location="files")
 @blp.response(201, ImportResultSchema)

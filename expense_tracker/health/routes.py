@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from expense_tracker.api import Blueprint
 from expense_tracker.errors import ServiceUnavailable
 from expense_tracker.extensions import db
+from expense_tracker.ratelimit import not_rate_limited
 from expense_tracker.schemas import OutputSchema
 
 blp = Blueprint("health", __name__, description="Service health")
@@ -22,6 +23,7 @@ class HealthSchema(OutputSchema):
 
 
 @blp.get("/healthz")
+@not_rate_limited
 @blp.response(200, HealthSchema)
 def liveness() -> dict[str, str]:
     """The process is up"""
@@ -29,6 +31,7 @@ def liveness() -> dict[str, str]:
 
 
 @blp.get("/readyz")
+@not_rate_limited
 @blp.response(200, HealthSchema)
 @blp.errors(503)
 def readiness() -> dict[str, str]:

@@ -18,12 +18,14 @@ from expense_tracker.groups.schemas.expenses import (
     GroupExpenseUpdateSchema,
     SplitPaidSchema,
 )
+from expense_tracker.idempotency import idempotent
 from expense_tracker.models import GroupExpense
 from expense_tracker.pagination import pagination_headers
 
 
 @blp.post("/groups/<int:group_id>/expenses/")
 @auth_required()
+@idempotent()
 @blp.arguments(GroupExpenseCreateSchema)
 @blp.response(201, GroupExpenseSchema)
 @blp.errors(404, 422)

@@ -20,6 +20,7 @@ from expense_tracker.groups.schemas.groups import (
     GroupUpdateSchema,
     InviteCodeSchema,
 )
+from expense_tracker.idempotency import idempotent
 from expense_tracker.models import Group
 from expense_tracker.pagination import paginate
 from expense_tracker.schemas import PaginationQuerySchema
@@ -27,6 +28,7 @@ from expense_tracker.schemas import PaginationQuerySchema
 
 @blp.post("/groups/")
 @auth_required()
+@idempotent()
 @blp.arguments(GroupCreateSchema)
 @blp.response(201, GroupSchema)
 @blp.errors(422)
@@ -100,6 +102,7 @@ def delete_group(group_id: int) -> None:
 
 @blp.post("/groups/<int:group_id>/invite-code")
 @auth_required()
+@idempotent()
 @blp.response(200, InviteCodeSchema)
 @blp.errors(403, 404)
 def rotate_invite_code(group_id: int) -> tuple[Group, Headers]:

@@ -19,6 +19,7 @@ from expense_tracker.groups.schemas.groups import (
     MembersQuerySchema,
     RoleUpdateSchema,
 )
+from expense_tracker.idempotency import idempotent
 from expense_tracker.models import GroupMember
 
 
@@ -45,6 +46,7 @@ def get_member(group_id: int, user_id: int) -> GroupMember:
 
 @blp.post("/groups/<int:group_id>/join")
 @auth_required()
+@idempotent()
 @blp.arguments(JoinByIdSchema)
 @blp.response(201, MembershipSchema)
 @blp.errors(404, 409, 422)
@@ -56,6 +58,7 @@ def join_group(data: dict[str, Any], group_id: int) -> tuple[GroupMember, Header
 
 @blp.post("/groups/join")
 @auth_required()
+@idempotent()
 @blp.arguments(JoinByCodeSchema)
 @blp.response(201, MembershipSchema)
 @blp.errors(404, 409, 422)

@@ -12,6 +12,7 @@ from expense_tracker.etag import check_if_match, etag_header
 from expense_tracker.groups import access, settlements
 from expense_tracker.groups.routes.blueprint import Headers, blp
 from expense_tracker.groups.schemas.balances import SettlementCreateSchema, SettlementSchema
+from expense_tracker.idempotency import idempotent
 from expense_tracker.models import Settlement
 from expense_tracker.pagination import paginate
 from expense_tracker.schemas import PaginationQuerySchema
@@ -19,6 +20,7 @@ from expense_tracker.schemas import PaginationQuerySchema
 
 @blp.post("/groups/<int:group_id>/settlements")
 @auth_required()
+@idempotent()
 @blp.arguments(SettlementCreateSchema)
 @blp.response(201, SettlementSchema)
 @blp.errors(403, 404, 422)
