@@ -13,7 +13,9 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -209,18 +211,61 @@ DEFAULT_DETAILS = {
 }
 
 
+@event.listens_for(Engine, "handle_error")
+def _connection_ended_by_the_server(context: ExceptionContext) -> None:
+    """A connection the server ended is gone: say so, so that SQLAlchemy throws it away.
+
+    When PostgreSQL ends a connection (`pg_terminate_backend`, a restart or failover:
+    SQLSTATE 57P01-57P05, or a connection exception, class 08) under a statement, the
+    driver does not always mark it broken yet, so SQLAlchemy would later try to roll it
+    back, fail again, and turn the clean 503 (or a streamed export's clean cut) into the
+    server's own error page. Marked as a disconnect, it is invalidated at once instead.
+    """
+    sqlstate = getattr(context.original_exception, "sqlstate", None) or ""
+    if sqlstate.startswith(("57P", "08")):
+        context.is_disconnect = True
+
+
+def close_database_session(_error: BaseException | None) -> None:
+    """End the request's database session (before Flask-SQLAlchemy's own teardown does).
+
+    That teardown rolls the session back; when the server has ended the connection since
+    the last statement (a failover, `pg_terminate_backend`), the rollback fails after the
+    answer was decided, and the WSGI server would send its own error page instead of it.
+    The transaction is gone either way: the connection is thrown away, the answer stands.
+    """
+    session = current_app.extensions["sqlalchemy"].session()  # this context's Session
+    try:
+        session.close()
+    except DBAPIError:
+        log.warning("database connection lost before the end of the request", exc_info=True)
+        session.invalidate()
+
+
 def handle_database_unavailable(error: Exception) -> Response:
     log.error("database unavailable: %s", type(error).__name__, exc_info=error)
     return problem_response(503, "The database is not answering; try again shortly.")
 
 
 def handle_concurrent_update(error: StaleDataError) -> Response:
-    """Another request updated the row between our read and our write."""
+    """Another request changed the row between our read and our write (the ORM's version
+    check found it gone or moved on).
+
+    Writes load their rows locked (`member_group_for_update`, `get_owned_expense(...,
+    for_update=True)`), so on PostgreSQL this does not happen: without If-Match the last
+    writer wins, with it a stale version is a 412 before anything is written. What is left
+    (SQLite, which has no row locks, or a write path that forgot its lock) is answered as
+    documented: 412 to a conditional request, else a 503 to retry, never a 409 the
+    operation does not document.
+    """
     if "If-Match" in request.headers:
         return PreconditionFailed().to_response()
-    return Conflict(
-        "The resource was changed by another request; fetch it and retry."
-    ).to_response()
+    log.warning("concurrent write to one row without its row lock", exc_info=error)
+    return problem_response(
+        503,
+        "Another request changed this resource at the same moment; try again.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -235,3 +280,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
     app.register_error_handler(StaleDataError, handle_concurrent_update)
     app.register_error_handler(Exception, handle_unexpected)
+    # Registered after the extensions, so it runs before Flask-SQLAlchemy's teardown.
+    app.teardown_appcontext(close_database_session)

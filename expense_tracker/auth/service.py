@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from expense_tracker.auth import authentication, passwords, tokens
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, Forbidden, Unauthorized
 from expense_tracker.extensions import db
+from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
 from expense_tracker.models import AuthSession, Expense, User
 from expense_tracker.text import email_key
@@ -128,6 +130,27 @@ def end_session(session: AuthSession) -> None:
     db.session.commit()
 
 
+def purge_sessions(kept_for: timedelta) -> int:
+    """Delete the sessions that expired or were ended more than `kept_for` ago; how many.
+
+    Ended sessions are kept a while rather than deleted at once, for reuse detection: when
+    a copied refresh token is presented its session ends (authentication.py), and the row
+    is the record of it (whose session, when it signed in, was last refreshed and ended)
+    for the user and an operator to look into. Tokens of the session are refused with or
+    without the row; keeping rows at least REFRESH_TOKEN_LIFETIME means none of its tokens
+    can even be presented any more once the row goes. Active sessions are never touched.
+    """
+    cutoff = utcnow() - kept_for
+    result = db.session.execute(
+        delete(AuthSession).where(
+            or_(AuthSession.expires_at <= cutoff, AuthSession.revoked_at <= cutoff)
+        )
+    )
+    db.session.commit()
+    # A DELETE's result is a CursorResult, with its rowcount (see refresh_session).
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
 def _replace_password(user: User, password_hash: str | None) -> None:
     """Set the password hash (None: no password at all) and end every session of `user`.
 
@@ -175,8 +198,13 @@ def delete_account(user: User, current_password: str) -> None:
     with other members. Their group memberships end; group history keeps their user_id.
     """
     _require_password(user, current_password)
-    leave_all_groups(user)
+    # Locks in the order other writes take them. The expenses first: deleting one locks
+    # it, then the account's row (its kept count). Then the account's row, before any
+    # group's, as a join does: a join racing this deletion either lands before the
+    # memberships are read, and is ended with them, or finds the account deleted.
     db.session.execute(delete(Expense).where(Expense.owner_id == user.id))
+    lock_account(user)
+    leave_all_groups(user)
     user.expense_count = 0
     _replace_password(user, None)
     user.email = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -31,6 +32,8 @@ EXPORT_BATCH = 500
 FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 QUOTED_FORMULA_START = re.compile(r"'+[=+\-@\t\r]")
 TEXT_COLUMNS = ("category", "description")
+
+log = logging.getLogger(__name__)
 
 
 class ImportRowSchema(ma.Schema):
@@ -71,6 +74,38 @@ def export_lines(expenses: Iterable[Expense]) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def export_stream(expenses: Iterable[Expense]) -> Iterator[str]:
+    """`export_lines`, with its first chunk made now and a failure after it made visible.
+
+    The first chunk runs the query, so calling this in the view turns a database that
+    fails before the first byte into an error answer like any other (a 503 problem for an
+    outage, errors.py) instead of the WSGI server's own error page. Once bytes are sent
+    the status cannot change: a failure then is logged (with the request id, like every
+    line written during a request) and raised on to the server, which closes the
+    connection without the terminating chunk, so the client sees an incomplete transfer,
+    never a 200 that looks complete.
+    """
+    chunks = export_lines(expenses)
+    first = next(chunks)
+    return _cut_short_on_failure(first, chunks)
+
+
+def _cut_short_on_failure(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    sent = len(first)
+    try:
+        for chunk in rest:
+            yield chunk
+            sent += len(chunk)
+    except Exception:
+        log.error(
+            "CSV export cut short after %d characters: the response ends unfinished",
+            sent,
+            exc_info=True,
+        )
+        raise
 
 
 def _file_problem(message: str) -> ValidationFailed:

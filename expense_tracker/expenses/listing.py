@@ -2,7 +2,7 @@
 
 As for the group list (groups/expense_listing.py): loading ORM objects and dumping them
 with marshmallow cost more than the query. `expense_document` builds exactly what
-`ExpenseSchema` dumps (tests/test_expense_listing.py compares them on random expenses);
+`ExpenseSchema` dumps (tests/expenses/test_listing.py compares them on random expenses);
 the schema stays the documented shape.
 """
 

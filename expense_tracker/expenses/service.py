@@ -7,7 +7,7 @@ user's expense is simply not found (404), whichever path asks for it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Generator, Mapping
 from datetime import date
 from typing import Any
 
@@ -53,9 +53,19 @@ def owned_expenses(user: User) -> Select[Expense]:
     return select(Expense).where(Expense.owner_id == user.id)
 
 
-def get_owned_expense(user: User, expense_id: int) -> Expense:
-    """The user's expense with this id; 404 when it does not exist or is someone else's."""
-    expense = db.session.scalar(owned_expenses(user).where(Expense.id == expense_id))
+def get_owned_expense(user: User, expense_id: int, *, for_update: bool = False) -> Expense:
+    """The user's expense with this id; 404 when it does not exist or is someone else's.
+
+    `for_update` (a PATCH or DELETE loads it so, before checking If-Match): the row is
+    locked until the write commits (PostgreSQL) and read afresh, so writes to one expense
+    take turns. Each sees the one before it: If-Match is checked against the version it
+    will change (412 when stale), without If-Match the last writer wins, and a write after
+    a deletion finds nothing (404); never the ORM's version check failing half-way.
+    """
+    statement = owned_expenses(user).where(Expense.id == expense_id)
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    expense = db.session.scalar(statement)
     if expense is None:
         raise NotFound("No such expense.")
     return expense
@@ -118,9 +128,11 @@ def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     values.setdefault("date", utc_today())
     values.setdefault("description", "")
     values.setdefault("description_key", "")
+    # The count first: its UPDATE locks the user's row before the insert's foreign key
+    # check shares it, in the order account deletion takes them (no deadlock).
+    add_to_expense_count(user.id, 1)
     expense = Expense(owner_id=user.id, **values)
     db.session.add(expense)
-    add_to_expense_count(user.id, 1)
     db.session.commit()
     return expense
 
@@ -172,6 +184,10 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
         changes["amount"] = money.to_decimal(expense.amount, expense.currency)
     for name, value in _fields_in_currency(changes, currency).items():
         setattr(expense, name, value)
+    db.session.flush()
+    # The answer is what this write wrote, kept in memory rather than read again after the
+    # commit: a DELETE waiting for the row's lock may have removed it by then.
+    db.session.expunge(expense)
     db.session.commit()
     return expense
 
@@ -243,10 +259,22 @@ def category_counts(user: User, prefix: str | None) -> list[dict[str, Any]]:
     return rows
 
 
-def iter_filtered(user: User, filters: Mapping[str, Any], batch: int = 1000) -> Iterator[Expense]:
-    """Stream matching expenses from the database in batches (for the CSV export)."""
+def iter_filtered(
+    user: User, filters: Mapping[str, Any], batch: int = 1000
+) -> Generator[Expense, None, None]:
+    """Stream matching expenses from the database in batches (for the CSV export).
+
+    In a database session of its own, closed when the rows run out or the generator is
+    closed: the export reads its first rows in the view, before the response starts, and
+    the rest while the body is sent, when Flask has already closed the request's session.
+    """
     statement = filtered_expenses(user, filters).execution_options(yield_per=batch)
-    yield from db.session.scalars(statement)
+    with db.session.session_factory() as session:
+        rows = session.scalars(statement)
+        try:
+            yield from rows
+        finally:
+            rows.close()  # the server-side cursor (PostgreSQL), before its connection goes
 
 
 def existing_rows(user: User, first: date, last: date) -> list[tuple[Any, ...]]:
@@ -260,8 +288,16 @@ def existing_rows(user: User, first: date, last: date) -> list[tuple[Any, ...]]:
 
 
 def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[str, int]:
-    """Import a CSV file whole, or nothing of it (see csv_io for the file rules)."""
+    """Import a CSV file whole, or nothing of it (see csv_io for the file rules).
+
+    Imports of one user take turns (PostgreSQL): the user's row is locked before the
+    duplicates are looked for, so the same file sent twice at once is imported once, the
+    second import finding the first's rows as duplicates once the first has committed.
+    FOR NO KEY UPDATE, as the UPDATE of the kept count takes anyway: expenses being
+    created meanwhile (KEY SHARE on the row, for their foreign key) are not held up.
+    """
     rows = csv_io.parse_import(raw, user.default_currency)
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     skipped = 0
     if not allow_duplicates:
         dates = [row["date"] for row in rows]

@@ -5,7 +5,8 @@ Each helper (`member_group`, `visible_group`, `managed_group`, `group_expense`,
 person's ids cannot leak through a forgotten check. The helpers for writes
 (`member_group_for_update`, `managed_group`, `joinable_group`, `invited_group`) take the
 group's row lock (PostgreSQL), so that concurrent writes to one group take turns; read
-views use the others.
+views use the others. Joining and account deletion take the account's own row first
+(`lock_account`), before any group's.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import hmac
 from sqlalchemy import Select, SQLColumnExpression, select
 from sqlalchemy.orm import selectinload
 
+from expense_tracker.auth.authentication import REVOKED
+from expense_tracker.errors import Unauthorized
 from expense_tracker.extensions import db
 from expense_tracker.groups.errors import (
     GroupExpenseNotFound,
@@ -25,6 +28,27 @@ from expense_tracker.groups.errors import (
     UnknownInviteCode,
 )
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
+
+
+def lock_account(user: User) -> None:
+    """Lock the caller's own row until the write commits, and read it afresh; 401 if the
+    account has been deleted meanwhile.
+
+    Joining a group and deleting the account both take it first, before any group's lock,
+    so they take turns: a join either commits before the deletion reads the memberships it
+    ends, or finds the account deleted. FOR NO KEY UPDATE rather than FOR UPDATE: a write
+    in a group that adds rows naming this user (their split of a new expense) holds that
+    group's lock and takes KEY SHARE on this row, and must not wait for a deletion that is
+    waiting for that group.
+    """
+    locked = db.session.scalar(
+        select(User)
+        .where(User.id == user.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    if locked is None or locked.is_deleted:
+        raise Unauthorized(REVOKED)
 
 
 def _load_group(group_id: int, *, lock: bool) -> Group | None:

@@ -1,9 +1,9 @@
 """Changing a shared expense: recompute its split from what is sent and what is kept.
 
 An edit may change any field; the split is recomputed from the new and the kept inputs.
-It is refused (409) where it would move a share already marked paid, or touch a former
-member's part; the members' running totals move by the difference, in the same
-transaction.
+It is refused (409) where it would move a share already marked paid or change whom it
+paid, or touch a former member's part; the members' running totals move by the
+difference, in the same transaction.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from expense_tracker.groups.split_requests import (
     parse_split_request,
     resolve_payers,
 )
-from expense_tracker.models import Group, GroupExpense, GroupMember
+from expense_tracker.models import ExpenseSplit, Group, GroupExpense, GroupMember
 from expense_tracker.text import casefold_key
 
 
@@ -41,7 +41,7 @@ def update_expense(
     """Edit an expense (its creator, a payer or an owner); splits are recomputed.
 
     The split is recomputed from what is sent and what is kept. 409 where that would change
-    a split marked paid, or touch a former member's payer or split row.
+    a split marked paid or whom it paid, or touch a former member's payer or split row.
     """
     if not may_change_expense(actor, expense):
         raise NotAllowedToChangeExpense()
@@ -119,7 +119,14 @@ def _split_request_after_edit(
 def _refuse_paid_share_changes(
     expense: GroupExpense, payers: Mapping[int, int], amounts: Mapping[int, int]
 ) -> None:
-    """409 where the edit would move a share marked paid, or make its member the only payer."""
+    """409 where the edit would move a share marked paid, make its member the only payer,
+    or change whom it paid.
+
+    A share marked paid is a settlement to the expense's payers, divided as they paid
+    (running_totals): new payers, or new parts of the bill for several, would turn it
+    into a payment to someone who never received it.
+    """
+    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
     for split in expense.splits:
         if not split.is_paid:
             continue
@@ -127,6 +134,23 @@ def _refuse_paid_share_changes(
             raise PaidShareInvolved.would_change(split.user_id)
         if set(payers) == {split.user_id}:
             raise PaidShareInvolved.would_become_only_payer(split.user_id)
+        if _paid_to(split, payers) != _paid_to(split, old_payers):
+            raise PaidShareInvolved(
+                f"The share of user {split.user_id} is marked paid to the payers as they are, "
+                "so who paid (and how much each) cannot change; unmark it first."
+            )
+
+
+def _paid_to(split: ExpenseSplit, payers: Mapping[int, int]) -> dict[int, tuple[int, int]]:
+    """Who sent and received what when this share, marked paid, settles with `payers`."""
+    contribution = running_totals.expense_contribution(
+        payers, [running_totals.Share(split.user_id, split.amount, True)]
+    )
+    return {
+        user_id: (totals.sent, totals.received)
+        for user_id, totals in contribution.items()
+        if totals.sent or totals.received
+    }
 
 
 def _refuse_former_member_changes(

@@ -5,7 +5,7 @@ per page). Built the general way (ORM objects for every payer and split row, the
 marshmallow's `GroupExpenseSchema(many=True)`), two thirds of a request went to creating
 and serialising those objects. Here three statements read the page, its payers and its
 splits as tuples, and `expense_document` builds exactly what `GroupExpenseSchema` would
-dump (tests/test_expense_listing.py proves it on random expenses). The schema stays the
+dump (tests/groups/test_expense_listing.py proves it on random expenses). The schema stays the
 documented shape in the OpenAPI document; it is just not what produces these bytes.
 """
 

@@ -147,13 +147,17 @@ def join_group(group_id: int, user: User, invite_code: str | None) -> GroupMembe
     """Join by id: open groups admit anyone; invite-only ones need their current code.
 
     An invite-only group with a missing or wrong code answers 404, as if it did not exist,
-    unless the caller is already a member (409).
+    unless the caller is already a member (409). The account's row is locked first
+    (`access.lock_account`), so a join and the account's deletion take turns.
     """
+    access.lock_account(user)
     return _admit(access.joinable_group(group_id, user, invite_code), user)
 
 
 def join_by_code(user: User, invite_code: str) -> GroupMember:
-    """Join whichever group has this invite code; 404 when none has."""
+    """Join whichever group has this invite code; 404 when none has (the account's row
+    locked first, as for `join_group`)."""
+    access.lock_account(user)
     return _admit(access.invited_group(invite_code), user)
 
 
@@ -230,8 +234,13 @@ def remove_member(group: Group, actor: GroupMember, target: GroupMember) -> None
 
     409 while the member's balance is not zero, or when the last owner would leave
     others behind. The last member to leave takes the group with them.
+
+    Removing someone else also replaces the invite code, as `rotate_invite_code` does:
+    the removed member knows the old one and could otherwise join again at once. Leaving
+    by oneself keeps it.
     """
-    if target.user_id != actor.user_id:
+    removing_another = target.user_id != actor.user_id
+    if removing_another:
         if not actor.is_owner:
             raise NotOwner("Only an owner may remove other members.")
         if target.role == "owner":
@@ -239,11 +248,14 @@ def remove_member(group: Group, actor: GroupMember, target: GroupMember) -> None
     if balances.group_nets(group).get(target.user_id, 0):
         raise UnsettledBalance("This member's balance is not zero; settle up first.")
     _leave(group, target, _others_in(group.id, target.user_id), utcnow())
+    if removing_another:  # the actor stays, so the group does
+        group.invite_code = _new_invite_code()
     db.session.commit()
 
 
 def leave_all_groups(user: User) -> None:
-    """End every membership of an account being deleted (the caller commits).
+    """End every membership of an account being deleted (the caller holds the account's
+    lock, `access.lock_account`, so no join can add one meanwhile, and commits).
 
     409 while the user has a non-zero balance in a group, or is the only owner of a group
     with other members. Groups where they are the last member are deleted, as when the
