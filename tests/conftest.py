@@ -2,15 +2,15 @@
 
 The database comes from TEST_DATABASE_URL (SQLite when unset). Its schema is built by the
 real migrations, once per run. Tests talk to the application through the Flask test
-client, with real bcrypt (at its lowest cost) and real tokens.
+client, with real bcrypt (at its lowest cost) and real tokens. Users are made by the
+service layer (make_user; tests/factories.py holds the helpers), except in tests/auth/,
+where signing up and signing in are what is tested.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +22,12 @@ from sqlalchemy import text
 
 from expense_tracker import create_app
 from expense_tracker.extensions import db
-from expense_tracker.money import format_amount
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
 
-PASSWORD = "correct horse battery staple"
-
-
-def usd(cents: int) -> str:
-    """Minor units as the API's USD money string (exact: no float on the way)."""
-    return format_amount(cents, "USD")
+# Helpers live in tests/factories.py; these names are still importable from here.
+from tests.factories import PASSWORD as PASSWORD
+from tests.factories import Account, create_account, group_with, sign_up_and_sign_in
+from tests.factories import usd as usd
 
 
 @pytest.fixture(scope="session")
@@ -111,56 +108,28 @@ def runner(app: Flask) -> Any:
     return app.test_cli_runner()
 
 
-@dataclass
-class Account:
-    """A registered, signed-in user, as a client holds one."""
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., Account]:
+    """Make a new signed-in user: `make_user(default_currency="EUR")`.
 
-    id: int
-    email: str
-    password: str
-    full_name: str
-    access_token: str
-    refresh_token: str
+    Made by the service layer (tests/factories.py: create_account), without HTTP, with
+    real tokens the API accepts. Keyword arguments: email, password, full_name,
+    default_currency. In tests/auth/, which is about signing up and signing in, this
+    fixture makes users through the API instead (make_user_via_api).
+    """
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
+    def make(**fields: Any) -> Account:
+        return create_account(app, **fields)
 
-
-_emails = itertools.count(1)
+    return make
 
 
 @pytest.fixture
-def make_user(client: FlaskClient) -> Any:
-    """Register and sign in a new user through the API."""
+def make_user_via_api(client: FlaskClient) -> Callable[..., Account]:
+    """Make a new user through `POST /users/` and sign in through `POST /token`."""
 
-    def make(
-        *,
-        email: str | None = None,
-        password: str = PASSWORD,
-        full_name: str | None = None,
-        default_currency: str = "USD",
-    ) -> Account:
-        number = next(_emails)
-        email = email or f"user{number}@example.com"
-        full_name = full_name or f"User {number}"
-        response = client.post(
-            "/users/",
-            json={
-                "email": email,
-                "password": password,
-                "full_name": full_name,
-                "default_currency": default_currency,
-            },
-        )
-        assert response.status_code == 201, response.get_json()
-        user_id = response.get_json()["id"]
-        tokens = client.post("/token", data={"username": email, "password": password})
-        assert tokens.status_code == 200, tokens.get_json()
-        body = tokens.get_json()
-        return Account(
-            user_id, email, password, full_name, body["access_token"], body["refresh_token"]
-        )
+    def make(**fields: Any) -> Account:
+        return sign_up_and_sign_in(client, **fields)
 
     return make
 
@@ -173,3 +142,12 @@ def user(make_user: Any) -> Account:
 @pytest.fixture
 def other_user(make_user: Any) -> Account:
     return make_user()
+
+
+@pytest.fixture
+def trio(
+    client: FlaskClient, make_user: Callable[..., Account]
+) -> tuple[int, Account, Account, Account]:
+    """A group of three: an owner and two members, ids ascending."""
+    owner, a, b = make_user(), make_user(), make_user()
+    return group_with(client, owner, a, b), owner, a, b

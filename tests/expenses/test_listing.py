@@ -1,4 +1,5 @@
-"""The group expense list, built from plain rows, is exactly what GroupExpenseSchema dumps."""
+"""The personal expense list, built from plain rows, is exactly what ExpenseSchema dumps;
+its next links walk it in every order."""
 
 from __future__ import annotations
 
@@ -12,74 +13,13 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from expense_tracker.expenses.schemas import ExpenseSchema
 from expense_tracker.expenses.service import SORT_ORDERS
 from expense_tracker.extensions import db
-from expense_tracker.groups.schemas.expenses import GroupExpenseSchema
-from expense_tracker.models import Expense, GroupExpense
+from expense_tracker.models import Expense
 from expense_tracker.money import currency_exponent, format_amount
-from tests.test_running_totals import GroupDriver
-
-
-@settings(
-    max_examples=15,
-    deadline=None,  # each example makes dozens of HTTP requests: its time is not the point
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    seed=st.integers(min_value=0, max_value=2**32 - 1),
-    operations=st.lists(
-        st.sampled_from(["create", "create", "edit_split", "edit_payers", "mark_paid", "delete"]),
-        min_size=1,
-        max_size=12,
-    ),
-)
-def test_the_list_shows_each_expense_as_its_schema_dumps_it(
-    app: Flask, client: FlaskClient, make_user: Any, seed: int, operations: list[str]
-) -> None:
-    driver = GroupDriver(client, [make_user() for _ in range(4)], random.Random(seed))
-    driver.create()
-    for operation in operations:
-        driver.run(operation)
-    listed = client.get(driver.url("/expenses/?limit=200"), headers=driver.owner.headers)
-    assert listed.status_code == 200
-    with app.app_context():
-        expenses = db.session.scalars(
-            select(GroupExpense)
-            .where(GroupExpense.group_id == driver.group_id)
-            .order_by(GroupExpense.date.desc(), GroupExpense.id.desc())
-            .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
-        ).all()
-        dumped = GroupExpenseSchema(many=True).dump(expenses)
-    assert listed.get_json() == dumped
-    assert listed.headers["X-Total-Count"] == str(len(expenses))
-
-
-def test_a_deep_page_and_filters_keep_the_order_and_the_total(
-    client: FlaskClient, make_user: Any
-) -> None:
-    driver = GroupDriver(client, [make_user() for _ in range(3)], random.Random(3))
-    for _ in range(12):
-        driver.create()
-    everything = client.get(driver.url("/expenses/?limit=200"), headers=driver.owner.headers)
-    ids = [expense["id"] for expense in everything.get_json()]
-    page = client.get(driver.url("/expenses/?skip=5&limit=4"), headers=driver.owner.headers)
-    assert [expense["id"] for expense in page.get_json()] == ids[5:9]
-    assert page.headers["X-Total-Count"] == "12"
-    assert 'rel="next"' in page.headers["Link"]
-    assert 'rel="prev"' in page.headers["Link"]
-    member = driver.members[1]
-    involving = client.get(
-        driver.url(f"/expenses/?involving={member}&limit=200"), headers=driver.owner.headers
-    ).get_json()
-    expected = [
-        expense["id"]
-        for expense in everything.get_json()
-        if member in {row["user_id"] for row in expense["payers"] + expense["splits"]}
-    ]
-    assert [expense["id"] for expense in involving] == expected
+from tests.factories import walk
 
 
 @settings(
@@ -137,36 +77,6 @@ def test_the_personal_list_shows_each_expense_as_its_schema_dumps_it(
         ).all()
         assert listed.get_json() == ExpenseSchema(many=True).dump(rows)
     assert listed.headers["X-Total-Count"] == str(len(expenses))
-
-
-def next_link(response: Any) -> str | None:
-    for part in response.headers.get("Link", "").split(", "):
-        if part.endswith('rel="next"'):
-            return part[1 : part.index(">")]
-    return None
-
-
-def walk(client: FlaskClient, url: str, account: Any) -> list[int]:
-    """Every id of a list, following its next links from `url`."""
-    ids: list[int] = []
-    while url:
-        response = client.get(url, headers=account.headers)
-        assert response.status_code == 200, response.get_json()
-        ids += [row["id"] for row in response.get_json()]
-        url = next_link(response)
-    return ids
-
-
-def test_next_links_walk_the_group_list_by_position(client: FlaskClient, make_user: Any) -> None:
-    driver = GroupDriver(client, [make_user() for _ in range(3)], random.Random(5))
-    for _ in range(11):
-        driver.create()
-    everything = client.get(driver.url("/expenses/?limit=200"), headers=driver.owner.headers)
-    first = client.get(driver.url("/expenses/?limit=3"), headers=driver.owner.headers)
-    assert "after=" in next_link(first)
-    assert walk(client, driver.url("/expenses/?limit=3"), driver.owner) == [
-        row["id"] for row in everything.get_json()
-    ]
 
 
 @pytest.mark.parametrize("sort", ["-date", "date", "-amount", "amount"])

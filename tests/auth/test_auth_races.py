@@ -5,7 +5,8 @@ test client, on the test database: every request has its own database connection
 transaction, as in a server with several workers or threads. On PostgreSQL the
 transactions truly overlap; on SQLite (one writer at a time) they interleave between
 statements, which is enough for both races: the development server runs requests in
-threads too. test_auth.py replays the same interleavings step by step, in the fast suite.
+threads too. tests/auth/test_auth.py replays the same interleavings step by step, in the
+fast suite.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, bearer
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +33,6 @@ PASSWORD_CHANGES = 10
 SIGN_INS = 8
 STAGGER = 0.004
 REFRESH_ROUNDS = 20
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Groups and membership, as clients see them; helpers shared by the other group tests."""
+"""Groups and membership, as clients see them."""
 
 from __future__ import annotations
 
@@ -8,48 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, Account
-
-
-def new_group(client: FlaskClient, owner: Account, **fields: Any) -> dict[str, Any]:
-    """Create a group as `owner` and return its full view."""
-    response = client.post("/groups/", json={"name": "Trip", **fields}, headers=owner.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def join(client: FlaskClient, group: dict[str, Any], *accounts: Account) -> None:
-    """Bring accounts into the group with its invite code."""
-    for account in accounts:
-        response = client.post(
-            f"/groups/{group['id']}/join",
-            json={"invite_code": group["invite_code"]},
-            headers=account.headers,
-        )
-        assert response.status_code == 201, response.get_json()
-
-
-def group_with(client: FlaskClient, owner: Account, *members: Account, **fields: Any) -> int:
-    """A group owned by `owner` with `members` in it; returns its id."""
-    group = new_group(client, owner, **fields)
-    join(client, group, *members)
-    return group["id"]
-
-
-def add_expense(
-    client: FlaskClient, group_id: int, account: Account, **body: Any
-) -> dict[str, Any]:
-    body = {"description": "Dinner", "amount": "30.00", "split_type": "equal", **body}
-    response = client.post(f"/groups/{group_id}/expenses", json=body, headers=account.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def nets(client: FlaskClient, group_id: int, account: Account) -> dict[int, str]:
-    response = client.get(f"/groups/{group_id}/balances", headers=account.headers)
-    assert response.status_code == 200, response.get_json()
-    return {row["user_id"]: row["net"] for row in response.get_json()}
-
+from tests.factories import PASSWORD, Account, add_expense, group_with, join, nets, new_group
 
 # --------------------------------------------------------------------------- creating
 

@@ -32,7 +32,7 @@ from tests.servers import free_port, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # The client connects from another loopback address than nginx uses towards gunicorn, so
 # the address in the app's log can only have come from X-Forwarded-For.

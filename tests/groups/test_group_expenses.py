@@ -9,15 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from expense_tracker.extensions import db
-from tests.conftest import Account, usd
-from tests.test_groups import add_expense, group_with, join, nets, new_group
-
-
-@pytest.fixture
-def trio(client, make_user) -> tuple[int, Account, Account, Account]:
-    """A group of three: an owner and two members, ids ascending."""
-    owner, a, b = make_user(), make_user(), make_user()
-    return group_with(client, owner, a, b), owner, a, b
+from tests.factories import Account, add_expense, group_with, join, nets, new_group, usd
 
 
 def post_expense(client: FlaskClient, group_id: int, account: Account, **body: Any) -> Any:

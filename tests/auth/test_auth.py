@@ -12,15 +12,11 @@ from sqlalchemy import update
 from expense_tracker.database import utcnow
 from expense_tracker.extensions import db
 from expense_tracker.models import AuthSession
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, bearer
 
 
 def login(client, email, password=PASSWORD, **extra):
     return client.post("/token", data={"username": email, "password": password, **extra})
-
-
-def bearer(token):
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_registration_returns_the_user_without_the_hash(client):
@@ -418,7 +414,7 @@ def test_every_check_of_a_request_shares_one_decode_and_one_session_query(
 
 
 # -- interleavings of concurrent requests, step by step -------------------------------------
-# tests/test_auth_races.py runs the same races with real concurrent requests.
+# tests/auth/test_auth_races.py runs the same races with real concurrent requests.
 
 
 def test_a_sign_in_that_checked_the_old_password_before_a_change_gets_no_working_token(

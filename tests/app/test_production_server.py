@@ -35,7 +35,7 @@ from tests.servers import free_port, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONNECTIONS = 12
 ROUNDS = 3
 ROUND_SECONDS = 5.0

@@ -24,7 +24,7 @@ from config import ConfigurationError, load_settings
 from expense_tracker import create_app
 from tests.servers import free_port, stop
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CANNOT_START = "expense_tracker: cannot start: "
 
 # One or more malformed values of every setting that is parsed or checked.

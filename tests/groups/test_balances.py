@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from expense_tracker.money import format_decimal
-from tests.conftest import Account, usd
-from tests.test_groups import add_expense, group_with, nets
-
-
-@pytest.fixture
-def trio(client, make_user) -> tuple[int, Account, Account, Account]:
-    owner, a, b = make_user(), make_user(), make_user()
-    return group_with(client, owner, a, b), owner, a, b
-
-
-def cents(text: str) -> int:
-    return int(Decimal(text).scaleb(2))
+from tests.factories import Account, add_expense, cents, group_with, nets, usd
+from tests.groups.random_writes import random_payers, random_split
 
 
 def settle(client: FlaskClient, group_id: int, account: Account, **body: Any) -> Any:
@@ -280,56 +268,6 @@ def expected_nets(
         net[settlement["from_user"]] += cents(settlement["amount"])
         net[settlement["to_user"]] -= cents(settlement["amount"])
     return net
-
-
-def random_split(rng: random.Random, total: int, members: list[int]) -> dict[str, Any]:
-    """A random create body for any of the five split types (amounts in cents)."""
-    people = rng.sample(members, rng.randint(1, len(members)))
-    split_type = rng.choice(["equal", "exact", "percentage", "shares", "adjustment"])
-    body: dict[str, Any] = {"split_type": split_type}
-    if split_type == "equal":
-        if rng.random() < 0.8:
-            body["participants"] = people
-    elif split_type == "exact":
-        cuts = sorted(rng.randint(0, total) for _ in people[1:])
-        amounts = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
-        body["splits"] = [
-            {"user_id": uid, "amount": usd(amount)}
-            for uid, amount in zip(people, amounts, strict=True)
-        ]
-    elif split_type == "percentage":
-        cuts = sorted(rng.sample(range(1, 10000), len(people) - 1))
-        parts = [b - a for a, b in zip([0, *cuts], [*cuts, 10000], strict=True)]
-        body["splits"] = [
-            {"user_id": uid, "percentage": format_decimal(Decimal(part).scaleb(-2), 2)}
-            for uid, part in zip(people, parts, strict=True)
-        ]
-    elif split_type == "shares":
-        body["splits"] = [
-            {"user_id": uid, "shares": str(rng.choice([1, 2, 3, "0.5", "1.25", 7]))}
-            for uid in people
-        ]
-    else:
-        # Adjustments within what an equal part can absorb keep every share >= 0.
-        bound = total // (2 * len(people))
-        body["splits"] = [
-            {"user_id": uid, "adjustment": usd(rng.randint(-bound, bound))} for uid in people
-        ]
-    return body
-
-
-def random_payers(rng: random.Random, total: int, members: list[int]) -> dict[str, Any]:
-    if rng.random() < 0.6 or total < 3:
-        return {"paid_by": rng.choice(members)}
-    payers = rng.sample(members, rng.randint(2, min(3, len(members))))
-    cuts = sorted(rng.sample(range(1, total), len(payers) - 1))
-    amounts = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
-    return {
-        "payers": [
-            {"user_id": uid, "amount": usd(amount)}
-            for uid, amount in zip(payers, amounts, strict=True)
-        ]
-    }
 
 
 def run_random_group(client: FlaskClient, make_user: Any, *, seed: int, expenses: int) -> None:
