@@ -51,6 +51,12 @@ test-slow: venv
 test-all: venv
 	$(BIN)/pytest -n $(WORKERS)
 
+## The production stack under load on a large data set, next to a bare Flask app: prints
+## req/s, latency, SQL per request, memory (bench/README.md; BENCH_DB=sqlite, BENCH_SCALE=0.1).
+.PHONY: bench
+bench: venv
+	$(BIN)/python bench/stack.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -10,12 +10,15 @@
   `--repair` sets them to the recomputation.
 - `flask purge-idempotency-keys`: delete remembered Idempotency-Key answers older than
   24 h (run it daily, from cron or a systemd timer).
+- `flask purge-sessions [--days N]`: delete sign-in sessions that expired or were ended
+  more than N days ago (30 by default; daily too).
 
 The commands parse, prompt and report; the data sets live in `expense_tracker.seeding`.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -39,6 +42,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_bench)
     app.cli.add_command(purge_idempotency_keys)
+    app.cli.add_command(purge_sessions)
     app.cli.add_command(verify_balances)
 
 
@@ -47,6 +51,27 @@ def register_cli(app: Flask) -> None:
 def purge_idempotency_keys() -> None:
     """Delete Idempotency-Key records past their 24 hours."""
     click.echo(f"Deleted {purge_expired()} expired idempotency records.")
+
+
+@click.command("purge-sessions")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Keep sessions this many days after they expired or were ended.",
+)
+@with_appcontext
+def purge_sessions(days: int) -> None:
+    """Delete sign-in sessions that expired or were ended more than --days ago.
+
+    Ended (revoked) sessions are kept a while for reuse detection: the row records a
+    session ended because a copied refresh token was presented (auth/service.py). The
+    default is the default refresh token lifetime (30 days): by then no token of the
+    session can be presented any more. Active sessions are never deleted.
+    """
+    deleted = service.purge_sessions(timedelta(days=days))
+    click.echo(f"Deleted {deleted} sessions expired or ended more than {days} days ago.")
 
 
 @click.command("verify-balances")
@@ -145,6 +170,17 @@ def seed_demo() -> None:
     click.echo(seed_demo_data(current_app._get_current_object()))  # type: ignore[attr-defined]
 
 
+def _expense_counts(context: click.Context, parameter: click.Parameter, value: str) -> list[int]:
+    """seed-bench --sized-groups: comma-separated numbers of shared expenses, each 1 or more."""
+    try:
+        counts = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter("give whole numbers separated by commas") from None
+    if any(count < 1 for count in counts):
+        raise click.BadParameter("every group needs at least one expense")
+    return counts
+
+
 @click.command("seed-bench")
 @click.option("--users", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option(
@@ -168,6 +204,22 @@ def seed_demo() -> None:
     default=5,
     show_default=True,
     help="Members per group (no more than --users).",
+)
+@click.option(
+    "--sized-groups",
+    callback=_expense_counts,
+    default="",
+    metavar="N,N,...",
+    help="Extra groups (of --members) with exactly these numbers of shared expenses, created "
+    "first in this order: 100000,10000,1000 gives the lowest new group id 100,000.",
+)
+@click.option(
+    "--top-user-expenses",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Personal expenses (of --expenses) that belong to the first user created (the "
+    "lowest new id); the rest are spread at random over the other users. 0: over everyone.",
 )
 @click.option("--password", default="bench-password", show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")

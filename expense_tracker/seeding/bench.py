@@ -12,9 +12,8 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import click
@@ -65,10 +64,24 @@ def load_bench_data(
     seed: int,
     batch_size: int,
     progress: Callable[[str], None],
+    sized_groups: Sequence[int] = (),
+    top_user_expenses: int = 0,
 ) -> str:
-    """Load the data set; `progress` hears about each table, the result sums it all up."""
-    if groups and members > users:
+    """Load the data set; `progress` hears about each table, the result sums it all up.
+
+    `groups` groups get `group_expenses` shared expenses each. `sized_groups` adds one group
+    per number, with exactly that many shared expenses, created first in that order (so
+    they have the lowest new group ids). `top_user_expenses` of the `expenses` personal
+    expenses belong to the first user; the rest are spread at random over the others.
+    """
+    if (groups or sized_groups) and members > users:
         raise click.BadParameter(f"groups of {members} need at least {members} users")
+    if top_user_expenses > expenses:
+        raise click.BadParameter(
+            f"the first user cannot have {top_user_expenses:,} of {expenses:,} expenses"
+        )
+    if top_user_expenses and users == 1 and top_user_expenses < expenses:
+        raise click.BadParameter("the expenses beyond --top-user-expenses need a second user")
     started = time.perf_counter()
     loader = BulkLoader(batch_size, progress)
     data = BenchData(random.Random(seed), utcnow())
@@ -76,24 +89,28 @@ def load_bench_data(
     password_hash = hash_password(password, int(current_app.config["BCRYPT_LOG_ROUNDS"]))
 
     user_ids = data.draw_users(loader.next_id(User.__table__), users)
-    progress(f"Loading {users:,} users, {expenses:,} expenses, {groups:,} groups ...")
+    all_groups = groups + len(sized_groups)
+    progress(f"Loading {users:,} users, {expenses:,} expenses, {all_groups:,} groups ...")
     loader.insert(User.__table__, data.user_rows(password_hash))
-    loader.insert(Expense.__table__, data.expense_rows(loader.next_id(Expense.__table__), expenses))
+    loader.insert(
+        Expense.__table__,
+        data.expense_rows(loader.next_id(Expense.__table__), expenses, top_user_expenses),
+    )
 
-    data.draw_groups(loader.next_id(Group.__table__), groups, members)
+    data.draw_groups(loader.next_id(Group.__table__), groups, members, group_expenses, sized_groups)
     loader.insert(Group.__table__, data.group_rows())
     loader.insert(GroupMember.__table__, data.member_rows())
 
-    # The payers and splits of each shared expense are drawn with it, and inserted after.
+    # The payers and splits of each shared expense are drawn with it, and inserted after
+    # each batch of expenses.
     payer_rows: list[dict[str, Any]] = []
     split_rows: list[dict[str, Any]] = []
     first_group_expense = loader.next_id(GroupExpense.__table__)
     loader.insert(
         GroupExpense.__table__,
-        data.group_expense_rows(first_group_expense, group_expenses, payer_rows, split_rows),
+        data.group_expense_rows(first_group_expense, payer_rows, split_rows),
+        children=[(ExpensePayer.__table__, payer_rows), (ExpenseSplit.__table__, split_rows)],
     )
-    loader.insert(ExpensePayer.__table__, payer_rows)
-    loader.insert(ExpenseSplit.__table__, split_rows)
 
     loader.insert(Settlement.__table__, data.settlement_rows(loader.next_id(Settlement.__table__)))
     loader.advance_sequences()
@@ -102,7 +119,7 @@ def load_bench_data(
     balance_audit.repair(list(data.group_members))
     expense_service.recount_expenses(user_ids)
     db.session.commit()
-    progress(f"  running totals of {groups:,} groups in {time.perf_counter() - filled:.1f} s")
+    progress(f"  running totals of {all_groups:,} groups in {time.perf_counter() - filled:.1f} s")
     loader.analyse()
     elapsed = time.perf_counter() - started
     total = sum(loader.counts.values())
@@ -125,12 +142,14 @@ class BenchData:
         self.now = now
         self.largest = {name: top for name, _, top in BENCH_CURRENCIES}
         self.categories = [(name, casefold_key(name)) for name in BENCH_CATEGORIES]
+        self.description_keys = {text: casefold_key(text) for text in BENCH_DESCRIPTIONS}
         self.founded = now - timedelta(days=BENCH_HISTORY_DAYS)
         self.user_ids: list[int] = []
         self.user_currency: dict[int, str] = {}
         self.group_members: dict[int, list[int]] = {}
         self.group_owner: dict[int, int] = {}
         self.group_currency: dict[int, str] = {}
+        self.group_expense_counts: dict[int, int] = {}
 
     def draw_users(self, first_id: int, count: int) -> list[int]:
         """Ids from `first_id` on, each with a default currency; returns the ids."""
@@ -142,11 +161,22 @@ class BenchData:
         )
         return self.user_ids
 
-    def draw_groups(self, first_id: int, count: int, size: int) -> None:
-        """`count` groups of `size` users each; a group's owner sets its currency."""
+    def draw_groups(
+        self,
+        first_id: int,
+        count: int,
+        size: int,
+        per_group: int,
+        sized: Sequence[int] = (),
+    ) -> None:
+        """Groups of `size` users each, numbered from `first_id`: one per number of shared
+        expenses in `sized` (in that order), then `count` with `per_group` each. A group's
+        owner sets its currency."""
+        expense_counts = [*sized, *([per_group] * count)]
+        self.group_expense_counts = dict(enumerate(expense_counts, start=first_id))
         self.group_members = {
             group_id: sorted(self.rng.sample(self.user_ids, size))
-            for group_id in range(first_id, first_id + count)
+            for group_id in self.group_expense_counts
         }
         self.group_owner = {
             group_id: self.rng.choice(ids) for group_id, ids in self.group_members.items()
@@ -174,24 +204,36 @@ class BenchData:
                 "deleted_at": None,
             }
 
-    def expense_rows(self, first_id: int, count: int) -> Iterator[dict[str, Any]]:
-        """`count` personal expenses, each of a random user in that user's currency."""
+    def expense_rows(
+        self, first_id: int, count: int, top_user_count: int = 0
+    ) -> Iterator[dict[str, Any]]:
+        """`count` personal expenses in their owner's currency: the first `top_user_count`
+        belong to the first user, each of the others to a random user (but the first one
+        when `top_user_count` is set)."""
         randrange, choice = self.rng.randrange, self.rng.choice
-        user_ids, user_currency, users = self.user_ids, self.user_currency, len(self.user_ids)
+        user_ids, user_currency = self.user_ids, self.user_currency
+        top_user = user_ids[0] if user_ids else 0
+        # Without a top user, everyone draws alike (the data of a seed stays the same).
+        others = user_ids[1:] if top_user_count else user_ids
+        users = len(others)
         for offset in range(count):
-            owner = user_ids[randrange(users)]
+            owner = top_user if offset < top_user_count else others[randrange(users)]
             currency = user_currency[owner]
             category, category_key = choice(self.categories)
             created = self._moment()
+            amount = randrange(1, self.largest[currency])
+            description = choice(BENCH_DESCRIPTIONS)
             yield {
                 "id": first_id + offset,
                 "owner_id": owner,
                 "date": created.date(),
                 "category": category,
                 "category_key": category_key,
-                "amount": randrange(1, self.largest[currency]),
+                "amount": amount,
                 "currency": currency,
-                "description": choice(BENCH_DESCRIPTIONS),
+                "description": description,
+                # What the list's search `q` matches (the API sets it on every write).
+                "description_key": self.description_keys[description],
                 "payment_method": choice(PAYMENT_METHODS),
                 "created_at": created,
                 "updated_at": created,
@@ -228,17 +270,16 @@ class BenchData:
     def group_expense_rows(
         self,
         first_id: int,
-        per_group: int,
         payer_rows: list[dict[str, Any]],
         split_rows: list[dict[str, Any]],
     ) -> Iterator[dict[str, Any]]:
-        """`per_group` shared expenses in every group; their payers and splits are appended
-        to `payer_rows` and `split_rows` as each expense is yielded."""
+        """Each group's number of shared expenses (`draw_groups`); their payers and splits
+        are appended to `payer_rows` and `split_rows` as each expense is yielded."""
         rng = self.rng
         expense_id = first_id
         for group_id, ids in self.group_members.items():
             currency = self.group_currency[group_id]
-            for _ in range(per_group):
+            for _ in range(self.group_expense_counts[group_id]):
                 amount = rng.randrange(len(ids) * 2, self.largest[currency])
                 created = self._moment()
                 split_type, rows = _split_rows(rng, expense_id, amount, ids)
@@ -321,22 +362,12 @@ def _split_rows(
         # Whole percents summing to 100, each at least 1.
         cuts = sorted(rng.sample(range(1, 100), len(members) - 1))
         percents = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
-        owed = splits.split_percentage(
-            amount,
-            [(user_id, Decimal(p)) for user_id, p in zip(members, percents, strict=True)],
-            members=members,
-            rotation_key=expense_id,
-        )
+        owed = apportion(amount, dict(zip(members, percents, strict=True)), expense_id)
         for user_id, percent in zip(members, percents, strict=True):
             inputs[user_id]["percentage_hundredths"] = percent * HUNDREDTHS
     elif split_type == "shares":
         shares = [rng.randint(1, 4) for _ in members]
-        owed = splits.split_shares(
-            amount,
-            [(user_id, Decimal(n)) for user_id, n in zip(members, shares, strict=True)],
-            members=members,
-            rotation_key=expense_id,
-        )
+        owed = apportion(amount, dict(zip(members, shares, strict=True)), expense_id)
         for user_id, share in zip(members, shares, strict=True):
             inputs[user_id]["shares_hundredths"] = share * HUNDREDTHS
     else:  # adjustment: small signed corrections that leave nobody owing less than zero
@@ -355,3 +386,26 @@ def _split_rows(
         for user_id in members
     ]
     return split_type, rows
+
+
+def apportion(total: int, weights: dict[int, int], rotation_key: int) -> dict[int, int]:
+    """`splits.split_percentage` / `split_shares` for whole-number weights, in integers.
+
+    The same largest-remainder rule, ties in the same rotating order (tests/app/test_cli.py
+    checks that every seeded split agrees with the `splits` functions), without their
+    exact fractions, which made them most of the time of drawing a million splits.
+    """
+    weight_sum = sum(weights.values())
+    rank = {
+        user_id: position
+        for position, user_id in enumerate(splits.spare_unit_order(weights, rotation_key))
+    }
+    amounts: dict[int, int] = {}
+    remainders: dict[int, int] = {}
+    for user_id, weight in weights.items():
+        amounts[user_id], remainders[user_id] = divmod(total * weight, weight_sum)
+    spare = total - sum(amounts.values())
+    by_remainder = sorted(weights, key=lambda user_id: (-remainders[user_id], rank[user_id]))
+    for user_id in by_remainder[:spare]:
+        amounts[user_id] += 1
+    return dict(sorted(amounts.items()))
