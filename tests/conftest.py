@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import text
 
 from expense_tracker import create_app
@@ -28,6 +29,11 @@ from tests.databases import DatabaseUnavailable, provision_database, service_una
 from tests.factories import PASSWORD as PASSWORD
 from tests.factories import Account, create_account, group_with, sign_up_and_sign_in
 from tests.factories import usd as usd
+
+# Property tests prove correctness; how long an example takes depends on the machine and
+# its load (speed is measured in bench/, never asserted), so no per-example deadline.
+settings.register_profile("expense_tracker", deadline=None)
+settings.load_profile("expense_tracker")
 
 
 @pytest.fixture(scope="session")
