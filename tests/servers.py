@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -46,3 +47,28 @@ def stop(process: subprocess.Popen[bytes], graceful: signal.Signals) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+
+def production_env(database_url: str, port: int) -> dict[str, str]:
+    """The environment of a gunicorn serving the production settings (gunicorn.conf.py) on
+    `database_url` at 127.0.0.1:`port`: throwaway secrets, two workers never replaced on
+    purpose (so every restart seen is a death), no rate limits, warnings only."""
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "RATELIMIT_ENABLED": "false",
+        "FLASK_APP": "wsgi:app",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_MAX_REQUESTS": "0",
+        "LOG_LEVEL": "WARNING",
+        "LOG_FORMAT": "json",
+        "PYTHONFAULTHANDLER": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "PROMETHEUS_MULTIPROC_DIR"):
+        env.pop(name, None)
+    return env

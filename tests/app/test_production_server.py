@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, run_flask, stop
+from tests.servers import free_port, production_env, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
@@ -98,24 +97,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> Iter
 
 def start_server(directory: Path, database_url: str) -> Iterator[Server]:
     port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": database_url,
-        "RATELIMIT_ENABLED": "false",
-        "FLASK_APP": "wsgi:app",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        # No planned replacement of workers: every restart seen is a death.
-        "GUNICORN_MAX_REQUESTS": "0",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONFAULTHANDLER": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "PROMETHEUS_MULTIPROC_DIR"):
-        env.pop(name, None)
+    env = production_env(database_url, port)
     run_flask(env, "db", "upgrade")
     password = "production-load-password"
     run_flask(

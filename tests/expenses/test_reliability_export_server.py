@@ -23,7 +23,6 @@ import http.client
 import json
 import os
 import random
-import secrets
 import signal
 import socket
 import subprocess
@@ -42,7 +41,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, run_flask, stop
+from tests.servers import free_port, production_env, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
@@ -162,23 +161,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> Iter
 
 def start_server(directory: Path, database_url: str) -> Iterator[Server]:
     port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": database_url,
-        "RATELIMIT_ENABLED": "false",
-        "FLASK_APP": "wsgi:app",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_MAX_REQUESTS": "0",
-        "LOG_LEVEL": "WARNING",
-        "LOG_FORMAT": "json",
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "PROMETHEUS_MULTIPROC_DIR"):
-        env.pop(name, None)
+    env = production_env(database_url, port)
     run_flask(env, "db", "upgrade")
     email = "exporter@example.com"
     run_flask(
