@@ -19,7 +19,6 @@ from typing import Any, NoReturn, TypeVar
 import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
-from flask.views import MethodView
 from flask_jwt_extended import jwt_required
 from flask_smorest.utils import prepare_response
 from webargs import core as webargs_core
@@ -144,7 +143,6 @@ class Api(flask_smorest.Api):
 
 
 Step = Callable[[Callable[..., Any]], Callable[..., Any]]
-_IN_PIPELINE = "_in_request_pipeline"
 
 
 def request_pipeline() -> tuple[Step, ...]:
@@ -175,11 +173,8 @@ def request_pipeline() -> tuple[Step, ...]:
 
 def in_request_pipeline(view: Callable[..., Any]) -> Callable[..., Any]:
     """`view` inside every step of the request pipeline, the first to run outermost."""
-    if getattr(view, _IN_PIPELINE, False):
-        return view  # a MethodView registered again: its methods are wrapped already
     for step in reversed(request_pipeline()):
         view = step(view)
-    setattr(view, _IN_PIPELINE, True)
     return view
 
 
@@ -208,12 +203,11 @@ class Blueprint(flask_smorest.Blueprint):
         provide_automatic_options: bool | None = None,
         **options: Any,
     ) -> None:
-        """Register a view function, or each method of a MethodView, inside the pipeline."""
-        if isinstance(view_func, type) and issubclass(view_func, MethodView):
-            for method in sorted(view_func.methods or ()):
-                name = method.lower()
-                setattr(view_func, name, in_request_pipeline(getattr(view_func, name)))
-        elif view_func is not None:
+        """Register a view function inside the pipeline. Views are functions, one per
+        route and method (flask-smorest's `route` with a MethodView would bypass this)."""
+        if isinstance(view_func, type):
+            raise TypeError("views are functions here: use blp.get/post/patch/delete")
+        if view_func is not None:
             view_func = in_request_pipeline(view_func)
         super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **options)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, stream_with_context
-from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from expense_tracker.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
@@ -35,61 +34,65 @@ blp = Blueprint("expenses", __name__, url_prefix="/expenses", description="Perso
 ExpenseWithHeaders = tuple[Expense, dict[str, str]]
 
 
-@blp.route("/")
-class Expenses(MethodView):
-    @auth_required()
-    @blp.arguments(ExpenseListQuerySchema, location="query")
-    @blp.response(200, ExpenseSchema(many=True))
-    @blp.errors(422)
-    def get(self, args: dict[str, Any]) -> Response:
-        """List my expenses: filters, sort and pagination"""
-        skip, limit = args["skip"], args["limit"]
-        # Built as ExpenseSchema documents by `listing`, which is faster at this.
-        documents, total, last = listing.expense_page(current_user, args, skip, limit)
-        response = jsonify(documents)
-        response.headers.update(pagination_headers(total, skip, limit, next_after=last))
-        return response
-
-    @auth_required()
-    @idempotent()
-    @blp.arguments(ExpenseCreateSchema)
-    @blp.response(201, ExpenseSchema)
-    @blp.errors(422)
-    def post(self, data: dict[str, Any]) -> ExpenseWithHeaders:
-        """Record an expense"""
-        expense = service.create_expense(current_user, data)
-        return expense, {"Location": f"/expenses/{expense.id}", **etag_header(expense)}
+@blp.get("/")
+@auth_required()
+@blp.arguments(ExpenseListQuerySchema, location="query")
+@blp.response(200, ExpenseSchema(many=True))
+@blp.errors(422)
+def list_expenses(args: dict[str, Any]) -> Response:
+    """List my expenses: filters, sort and pagination"""
+    skip, limit = args["skip"], args["limit"]
+    # Built as ExpenseSchema documents by `listing`, which is faster at this.
+    documents, total, last = listing.expense_page(current_user, args, skip, limit)
+    response = jsonify(documents)
+    response.headers.update(pagination_headers(total, skip, limit, next_after=last))
+    return response
 
 
-@blp.route("/<int:expense_id>")
-class ExpenseById(MethodView):
-    @auth_required()
-    @blp.response(200, ExpenseSchema)
-    @blp.errors(404)
-    def get(self, expense_id: int) -> ExpenseWithHeaders:
-        """One of my expenses"""
-        expense = service.get_owned_expense(current_user, expense_id)
-        return expense, etag_header(expense)
+@blp.post("/")
+@auth_required()
+@idempotent()
+@blp.arguments(ExpenseCreateSchema)
+@blp.response(201, ExpenseSchema)
+@blp.errors(422)
+def create_expense(data: dict[str, Any]) -> ExpenseWithHeaders:
+    """Record an expense"""
+    expense = service.create_expense(current_user, data)
+    return expense, {"Location": f"/expenses/{expense.id}", **etag_header(expense)}
 
-    @auth_required()
-    @blp.arguments(ExpenseUpdateSchema)
-    @blp.response(200, ExpenseSchema)
-    @blp.errors(404, 412, 422)
-    def patch(self, changes: dict[str, Any], expense_id: int) -> ExpenseWithHeaders:
-        """Change some fields of an expense (If-Match: its ETag, to refuse lost updates)"""
-        expense = service.get_owned_expense(current_user, expense_id, for_update=True)
-        check_if_match(expense)
-        expense = service.update_expense(expense, changes)
-        return expense, etag_header(expense)
 
-    @auth_required()
-    @blp.response(204)
-    @blp.errors(404, 412)
-    def delete(self, expense_id: int) -> None:
-        """Delete an expense"""
-        expense = service.get_owned_expense(current_user, expense_id, for_update=True)
-        check_if_match(expense)
-        service.delete_expense(expense)
+@blp.get("/<int:expense_id>")
+@auth_required()
+@blp.response(200, ExpenseSchema)
+@blp.errors(404)
+def get_expense(expense_id: int) -> ExpenseWithHeaders:
+    """One of my expenses"""
+    expense = service.get_owned_expense(current_user, expense_id)
+    return expense, etag_header(expense)
+
+
+@blp.patch("/<int:expense_id>")
+@auth_required()
+@blp.arguments(ExpenseUpdateSchema)
+@blp.response(200, ExpenseSchema)
+@blp.errors(404, 412, 422)
+def update_expense(changes: dict[str, Any], expense_id: int) -> ExpenseWithHeaders:
+    """Change some fields of an expense (If-Match: its ETag, to refuse lost updates)"""
+    expense = service.get_owned_expense(current_user, expense_id, for_update=True)
+    check_if_match(expense)
+    expense = service.update_expense(expense, changes)
+    return expense, etag_header(expense)
+
+
+@blp.delete("/<int:expense_id>")
+@auth_required()
+@blp.response(204)
+@blp.errors(404, 412)
+def delete_expense(expense_id: int) -> None:
+    """Delete an expense"""
+    expense = service.get_owned_expense(current_user, expense_id, for_update=True)
+    check_if_match(expense)
+    service.delete_expense(expense)
 
 
 @blp.get("/summary")
