@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from expense_tracker.database import MAX_ID
@@ -24,6 +26,16 @@ class QuerySchema(ma.Schema):
 
     class Meta:
         unknown = ma.EXCLUDE
+
+
+class DatesInOrder(ma.Schema):
+    """The rule of every `date_from`/`date_to` query: the range is not reversed. Declares
+    no fields (each query schema declares its own, in its own order), only this check."""
+
+    @ma.validates_schema
+    def dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "date_from" in data and "date_to" in data and data["date_from"] > data["date_to"]:
+            raise ma.ValidationError("Must not be after date_to.", field_name="date_from")
 
 
 class PaginationQuerySchema(QuerySchema):

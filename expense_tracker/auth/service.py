@@ -10,8 +10,9 @@ from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from expense_tracker.auth import authentication, passwords, tokens
+from expense_tracker.auth.errors import EmailTaken, WrongCredentials, WrongCurrentPassword
 from expense_tracker.database import utcnow
-from expense_tracker.errors import Conflict, Forbidden, Unauthorized
+from expense_tracker.errors import Unauthorized
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
@@ -31,7 +32,7 @@ def register(email: str, password: str, full_name: str, default_currency: str) -
     if key is None:  # the schema has validated the address already
         raise ValueError(f"not an email address: {email!r}")
     if db.session.scalar(select(User.id).where(User.email_key == key)) is not None:
-        raise Conflict("An account with this email already exists.")
+        raise EmailTaken()
     user = User(
         email=email,
         email_key=key,
@@ -44,7 +45,7 @@ def register(email: str, password: str, full_name: str, default_currency: str) -
         db.session.commit()
     except IntegrityError:  # a concurrent registration won the unique index
         db.session.rollback()
-        raise Conflict("An account with this email already exists.") from None
+        raise EmailTaken() from None
     return user
 
 
@@ -59,7 +60,7 @@ def authenticate(login: str, password: str) -> User:
         )
     password_hash = user.password_hash if user is not None else None
     if not passwords.check_password(password, password_hash, _rounds()) or user is None:
-        raise Unauthorized("Incorrect email or password.")
+        raise WrongCredentials()
     return user
 
 
@@ -175,7 +176,7 @@ def _replace_password(user: User, password_hash: str | None) -> None:
 
 def _require_password(user: User, password: str | None) -> None:
     if password is None or not passwords.check_password(password, user.password_hash, _rounds()):
-        raise Forbidden("The current password is wrong.")
+        raise WrongCurrentPassword()
 
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:

@@ -14,11 +14,10 @@ from typing import Any
 import marshmallow as ma
 
 from expense_tracker import money
-from expense_tracker.errors import ValidationFailed
-from expense_tracker.expenses.schemas import payment_method_field
-from expense_tracker.fields import Amount, CalendarDate, Text
+from expense_tracker.expenses.errors import ImportFileRefused, ImportLinesInvalid
+from expense_tracker.expenses.schemas import ExpenseCreateSchema
+from expense_tracker.fields import CalendarDate
 from expense_tracker.models import Expense
-from expense_tracker.models.expense import CATEGORY_MAX_LENGTH, DESCRIPTION_MAX_LENGTH
 
 COLUMNS = ("date", "category", "amount", "currency", "description", "payment_method")
 MAX_ROWS = 50_000
@@ -36,13 +35,11 @@ TEXT_COLUMNS = ("category", "description")
 log = logging.getLogger(__name__)
 
 
-class ImportRowSchema(ma.Schema):
+class ImportRowSchema(ExpenseCreateSchema):
+    """One line: the body of `POST /expenses/`, except that the date is required. (A blank
+    currency cell is left out before loading: the account's currency, as in the body.)"""
+
     date = CalendarDate(required=True)
-    category = Text(required=True, min_length=1, max_length=CATEGORY_MAX_LENGTH)
-    amount = Amount(required=True)
-    currency = ma.fields.String(load_default="")
-    description = Text(max_length=DESCRIPTION_MAX_LENGTH, load_default="")
-    payment_method = payment_method_field(required=True)
 
 
 def protect_formula(text: str) -> str:
@@ -108,17 +105,13 @@ def _cut_short_on_failure(first: str, rest: Iterator[str]) -> Iterator[str]:
         raise
 
 
-def _file_problem(message: str) -> ValidationFailed:
-    return ValidationFailed("The file cannot be imported.", errors={"file": [message]})
-
-
 def _decode(raw: bytes) -> str:
     if not raw.strip():
-        raise _file_problem("The file is empty.")
+        raise ImportFileRefused("The file is empty.")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _file_problem("The file is not UTF-8 text.") from None
+        raise ImportFileRefused("The file is not UTF-8 text.") from None
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -131,7 +124,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
                 yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise _file_problem(f"Line {reader.line_num}: not valid CSV ({exc}).") from None
+        raise ImportFileRefused(f"Line {reader.line_num}: not valid CSV ({exc}).") from None
 
 
 def _refuse_too_many_rows(text: str) -> None:
@@ -142,7 +135,7 @@ def _refuse_too_many_rows(text: str) -> None:
     """
     allowed_records = MAX_ROWS + 1  # the header, then the rows
     if sum(1 for _ in islice(_records(text), allowed_records + 1)) > allowed_records:
-        raise _file_problem(f"The file has more than {MAX_ROWS} rows.")
+        raise ImportFileRefused(f"The file has more than {MAX_ROWS} rows.")
 
 
 def _normalised_row(
@@ -153,16 +146,14 @@ def _normalised_row(
     cells = dict(zip(header, record, strict=True))
     for column in TEXT_COLUMNS:
         cells[column] = unprotect_formula(cells[column])
+    if not cells["currency"].strip():
+        del cells["currency"]
     try:
         loaded = ImportRowSchema().load(cells)
     except ma.ValidationError as exc:
         messages = exc.normalized_messages()
         return None, [f"{field}: {' '.join(msgs)}" for field, msgs in sorted(messages.items())]
-    currency_text = loaded["currency"].strip()
-    try:
-        currency = money.normalize_currency(currency_text) if currency_text else default_currency
-    except money.MoneyError as exc:
-        return None, [f"currency: {exc}"]
+    currency = loaded.get("currency", default_currency)
     try:
         amount = money.parse_amount(loaded["amount"], currency)
     except money.MoneyError as exc:
@@ -176,10 +167,12 @@ def parse_import(raw: bytes, default_currency: str) -> list[dict[str, Any]]:
     records = _records(text)
     first = next(records, None)
     if first is None:
-        raise _file_problem("The file is empty.")
+        raise ImportFileRefused("The file is empty.")
     header = [name.strip() for name in first[1]]
     if sorted(header) != sorted(COLUMNS):
-        raise _file_problem(f"The first line must name exactly these columns: {','.join(COLUMNS)}.")
+        raise ImportFileRefused(
+            f"The first line must name exactly these columns: {','.join(COLUMNS)}."
+        )
     _refuse_too_many_rows(text)
     rows: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
@@ -193,9 +186,9 @@ def parse_import(raw: bytes, default_currency: str) -> list[dict[str, Any]]:
         elif row is not None:
             rows.append(row)
     if errors:
-        raise ValidationFailed("Some lines are invalid; nothing was imported.", errors=errors)
+        raise ImportLinesInvalid(errors)
     if not rows:
-        raise _file_problem("The file has no rows after the header.")
+        raise ImportFileRefused("The file has no rows after the header.")
     return rows
 
 

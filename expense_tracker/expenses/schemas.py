@@ -13,6 +13,7 @@ from expense_tracker.models.expense import (
     PAYMENT_METHODS,
 )
 from expense_tracker.schemas import (
+    DatesInOrder,
     InputSchema,
     KeysetPaginationQuerySchema,
     OutputSchema,
@@ -57,7 +58,7 @@ class ExpenseUpdateSchema(InputSchema):
     payment_method = payment_method_field()
 
 
-class ExpenseFilterSchema(QuerySchema):
+class ExpenseFilterSchema(QuerySchema, DatesInOrder):
     """The filters shared by the list, the summary and the export."""
 
     date_from = CalendarDate(bounded=False)
@@ -70,9 +71,7 @@ class ExpenseFilterSchema(QuerySchema):
     q = Text(max_length=200)
 
     @ma.validates_schema
-    def ranges_are_ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "date_from" in data and "date_to" in data and data["date_from"] > data["date_to"]:
-            raise ma.ValidationError("Must not be after date_to.", "date_from")
+    def amounts_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
         min_amount, max_amount = data.get("min_amount"), data.get("max_amount")
         if min_amount is not None and max_amount is not None and min_amount > max_amount:
             raise ma.ValidationError("Must not be more than max_amount.", "min_amount")

@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.errors import NotFound
 from expense_tracker.expenses import csv_io
+from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
 from expense_tracker.fields import MAX_CURRENCY_PLACES, minor_units
 from expense_tracker.models import Expense, User
@@ -67,7 +67,7 @@ def get_owned_expense(user: User, expense_id: int, *, for_update: bool = False) 
         statement = statement.with_for_update().execution_options(populate_existing=True)
     expense = db.session.scalar(statement)
     if expense is None:
-        raise NotFound("No such expense.")
+        raise ExpenseNotFound()
     return expense
 
 

@@ -20,6 +20,7 @@ from expense_tracker.models.group import (
     SPLIT_TYPES,
 )
 from expense_tracker.schemas import (
+    DatesInOrder,
     InputSchema,
     KeysetPaginationQuerySchema,
     OutputSchema,
@@ -136,7 +137,7 @@ class GroupExpenseSchema(OutputSchema):
     updated_at = Timestamp()
 
 
-class GroupExpenseQuerySchema(KeysetPaginationQuerySchema):
+class GroupExpenseQuerySchema(KeysetPaginationQuerySchema, DatesInOrder):
     date_from = CalendarDate(bounded=False)
     date_to = CalendarDate(bounded=False)
     category = Text(max_length=CATEGORY_MAX_LENGTH)
@@ -146,11 +147,6 @@ class GroupExpenseQuerySchema(KeysetPaginationQuerySchema):
     involving = user_id_field(
         strict=False, metadata={"description": "Expenses this member paid for or shares in."}
     )
-
-    @ma.validates_schema
-    def range_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if "date_from" in data and "date_to" in data and data["date_from"] > data["date_to"]:
-            raise ma.ValidationError("Must not be after date_to.", field_name="date_from")
 
 
 class SplitPaidSchema(InputSchema):
