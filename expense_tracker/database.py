@@ -7,9 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Flask
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+    event,
+)
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
+
+from expense_tracker.text import casefold_key
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -60,6 +71,27 @@ def utcnow() -> datetime:
 def utc_today() -> date:
     """ "Today" as the contract means it: today in UTC."""
     return utcnow().date()
+
+
+def case_fold_of(source: str, *, length: int) -> Mapped[str]:
+    """A `<source>_key` column: the Unicode case fold of the text in column `source`, which
+    filters, searches and orderings compare (the same fold on SQLite and PostgreSQL, where
+    lower() and ILIKE differ). "ß" folds to "ss": give room for the longer fold.
+
+    The model keeps it: an INSERT that leaves it out (ORM or Core bulk) gets the fold as the
+    column default, and `keep_case_fold` refolds it on every ORM assignment of `source`.
+    """
+
+    def fold(context: Any) -> str:
+        return casefold_key(context.get_current_parameters().get(source, ""))
+
+    return mapped_column(String(length), default=fold)
+
+
+def keep_case_fold(row: object, source: str, text: str) -> str:
+    """For a model's `@validates(source, ...)`: set `<source>_key` as `source` is set."""
+    setattr(row, f"{source}_key", casefold_key(text))
+    return text
 
 
 class Base(DeclarativeBase):

@@ -115,10 +115,6 @@ def _fields_in_currency(data: Mapping[str, Any], currency: str) -> dict[str, Any
     values["currency"] = currency
     if "amount" in data:
         values["amount"] = minor_units(data["amount"], currency, "amount")
-    if "category" in data:
-        values["category_key"] = casefold_key(data["category"])
-    if "description" in data:
-        values["description_key"] = casefold_key(data["description"])
     return values
 
 
@@ -127,7 +123,6 @@ def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     values = _fields_in_currency(data, currency)
     values.setdefault("date", utc_today())
     values.setdefault("description", "")
-    values.setdefault("description_key", "")
     # The count first: its UPDATE locks the user's row before the insert's foreign key
     # check shares it, in the order account deletion takes them (no deadlock).
     add_to_expense_count(user.id, 1)
@@ -306,15 +301,7 @@ def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[s
     if rows:
         db.session.execute(
             insert(Expense),
-            [
-                {
-                    **row,
-                    "owner_id": user.id,
-                    "category_key": casefold_key(row["category"]),
-                    "description_key": casefold_key(row["description"]),
-                }
-                for row in rows
-            ],
+            [{**row, "owner_id": user.id} for row in rows],
         )
         add_to_expense_count(user.id, len(rows))
     db.session.commit()

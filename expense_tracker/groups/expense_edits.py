@@ -32,7 +32,6 @@ from expense_tracker.groups.split_requests import (
     resolve_payers,
 )
 from expense_tracker.models import ExpenseSplit, Group, GroupExpense, GroupMember
-from expense_tracker.text import casefold_key
 
 
 def update_expense(
@@ -183,12 +182,9 @@ def _apply_edit(
     inputs: Mapping[int, ShareInput],
 ) -> None:
     """Write the edit to the expense and its rows; its version moves only if something did."""
-    for name in ("description", "date"):
+    for name in ("description", "date", "category"):
         if name in changes:
             setattr(expense, name, changes[name])
-    if "category" in changes:
-        expense.category = changes["category"]
-        expense.category_key = casefold_key(changes["category"])
     expense.amount = total
     expense.split_type = split_type
     sync_payers(expense, payers)

@@ -38,7 +38,6 @@ def create_group(user: User, data: Mapping[str, Any]) -> Group:
     """Create a group; its creator is its first member and owner."""
     group = Group(
         name=data["name"],
-        name_key=casefold_key(data["name"]),
         description=data["description"],
         currency=data.get("currency") or user.default_currency,
         join_policy=data["join_policy"],
@@ -88,8 +87,6 @@ def update_group(group: Group, changes: Mapping[str, Any]) -> Group:
         raise CurrencyLocked()
     for name, value in changes.items():
         setattr(group, name, value)
-    if "name" in changes:
-        group.name_key = casefold_key(changes["name"])
     db.session.commit()
     return group
 

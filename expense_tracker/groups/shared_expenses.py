@@ -90,7 +90,6 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
         currency=currency,
         date=data["date"],
         category=data["category"],
-        category_key=casefold_key(data["category"]),
         split_type=split_type,
         created_by=actor.user_id,
     )

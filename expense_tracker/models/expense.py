@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
+from expense_tracker.database import (
+    BigId,
+    MinorUnits,
+    UTCDateTime,
+    VersionedMixin,
+    case_fold_of,
+    keep_case_fold,
+    utcnow,
+)
 from expense_tracker.extensions import Model
 
 PAYMENT_METHODS = (
@@ -29,14 +37,13 @@ class Expense(VersionedMixin, Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     date: Mapped[date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX_LENGTH))
-    # Unicode case fold of `category` (can be longer: "ß" folds to "ss"): filters, summaries
-    # and the category list compare this, identically on SQLite and PostgreSQL.
-    category_key: Mapped[str] = mapped_column(String(4 * CATEGORY_MAX_LENGTH))
+    # Filters, summaries and the category list compare this (see case_fold_of).
+    category_key: Mapped[str] = case_fold_of("category", length=4 * CATEGORY_MAX_LENGTH)
     amount: Mapped[int] = mapped_column(MinorUnits)  # minor units of `currency`
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(String(DESCRIPTION_MAX_LENGTH), default="")
-    # Case fold of `description`, for the case-insensitive text search `q`.
-    description_key: Mapped[str] = mapped_column(String(4 * DESCRIPTION_MAX_LENGTH), default="")
+    # For the case-insensitive text search `q`.
+    description_key: Mapped[str] = case_fold_of("description", length=4 * DESCRIPTION_MAX_LENGTH)
     payment_method: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -53,3 +60,7 @@ class Expense(VersionedMixin, Model):
         Index("ix_expenses_owner_date", "owner_id", "date", "id"),
         Index("ix_expenses_owner_category", "owner_id", "category_key"),
     )
+
+    @validates("category", "description")
+    def _fold(self, column: str, text: str) -> str:
+        return keep_case_fold(self, column, text)

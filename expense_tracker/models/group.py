@@ -23,9 +23,17 @@ from sqlalchemy import (
     and_,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
+from expense_tracker.database import (
+    BigId,
+    MinorUnits,
+    UTCDateTime,
+    VersionedMixin,
+    case_fold_of,
+    keep_case_fold,
+    utcnow,
+)
 from expense_tracker.extensions import Model
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.user import User
@@ -64,8 +72,8 @@ class Group(VersionedMixin, Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(GROUP_NAME_MAX_LENGTH))
-    # Unicode case fold of `name` (may be longer: "ß" folds to "ss"), for search and order.
-    name_key: Mapped[str] = mapped_column(String(4 * GROUP_NAME_MAX_LENGTH))
+    # For search and order (see case_fold_of).
+    name_key: Mapped[str] = case_fold_of("name", length=4 * GROUP_NAME_MAX_LENGTH)
     description: Mapped[str] = mapped_column(String(GROUP_DESCRIPTION_MAX_LENGTH), default="")
     currency: Mapped[str] = mapped_column(String(3))
     join_policy: Mapped[str] = mapped_column(String(10), default="invite")
@@ -91,6 +99,10 @@ class Group(VersionedMixin, Model):
         CheckConstraint("expense_count >= 0", name="expense_count_not_negative"),
         Index("ix_groups_name_key", "name_key", "id"),
     )
+
+    @validates("name")
+    def _fold(self, column: str, text: str) -> str:
+        return keep_case_fold(self, column, text)
 
     @property
     def member_count(self) -> int:
@@ -182,11 +194,15 @@ class GroupExpense(VersionedMixin, Model):
     currency: Mapped[str] = mapped_column(String(3))
     date: Mapped[date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX_LENGTH), default="")
-    category_key: Mapped[str] = mapped_column(String(4 * CATEGORY_MAX_LENGTH), default="")
+    category_key: Mapped[str] = case_fold_of("category", length=4 * CATEGORY_MAX_LENGTH)
     split_type: Mapped[str] = mapped_column(String(12))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @validates("category")
+    def _fold(self, column: str, text: str) -> str:
+        return keep_case_fold(self, column, text)
 
     payers: Mapped[list[ExpensePayer]] = relationship(
         back_populates="expense",

@@ -227,3 +227,15 @@ def test_millions_of_tiny_lines_are_refused_quickly(client, user):
     response = upload(client, user, HEADER + "\n" + "a\n" * 2_000_000)
     assert response.status_code == 422
     assert "50000" in str(response.get_json())
+
+
+def test_imported_rows_are_found_by_case_insensitive_filters_and_search(client, user):
+    lines = ["2024-03-01,Straße,4.00,,Großer EINKAUF,cash", "2024-03-02,Food,1.00,,x,cash"]
+    content = "\n".join([HEADER, *lines])
+    assert upload(client, user, content).status_code == 201
+    by_category = client.get("/expenses/?category=STRASSE", headers=user.headers).get_json()
+    assert [row["category"] for row in by_category] == ["Straße"]
+    by_text = client.get("/expenses/?q=grosser einkauf", headers=user.headers).get_json()
+    assert [row["description"] for row in by_text] == ["Großer EINKAUF"]
+    categories = client.get("/expenses/categories?q=str", headers=user.headers).get_json()
+    assert categories == [{"category": "Straße", "count": 1}]
