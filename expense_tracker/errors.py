@@ -20,6 +20,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from expense_tracker.money import MoneyError
+
 PROBLEM_MIMETYPE = "application/problem+json"
 
 log = logging.getLogger(__name__)
@@ -268,6 +270,13 @@ def handle_concurrent_update(error: StaleDataError) -> Response:
     )
 
 
+def handle_invalid_money(error: MoneyError) -> Response:
+    """An amount a request sent that its currency refuses (money.parse_amount's `field`)."""
+    if error.field is None:  # a caller that did not say which field: a bug, not the client's
+        return handle_unexpected(error)
+    return ValidationFailed.field(error.field, str(error)).to_response()
+
+
 def handle_unexpected(error: Exception) -> Response:
     log.error("unhandled error", exc_info=error)
     return problem_response(500, "An unexpected error occurred.")
@@ -276,6 +285,7 @@ def handle_unexpected(error: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, lambda error: error.to_response())
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(MoneyError, handle_invalid_money)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
     app.register_error_handler(StaleDataError, handle_concurrent_update)

@@ -13,12 +13,11 @@ from email_validator import EmailNotValidError
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.errors import ValidationFailed
 from expense_tracker.text import normalise_email
 
 # Money is checked in two steps: syntax, sign and size when the body is loaded (any
 # currency allows at most this many places), then the currency's own minor units once the
-# currency is known (see `minor_units`).
+# currency is known (`money.parse_amount`).
 MAX_CURRENCY_PLACES = 4
 
 EARLIEST_DATE = date(1900, 1, 1)
@@ -78,8 +77,8 @@ class Currency(ma.fields.String):
 class Amount(ma.fields.Field):
     """Money in, as a JSON number or a plain decimal string; the canonical string out.
 
-    Loads to an exact Decimal (call `minor_units` once the currency is known). Dumps
-    integer minor units, using the currency of the object being dumped.
+    Loads to an exact Decimal (`money.parse_amount` makes minor units of it once the
+    currency is known). Dumps integer minor units, using the currency of the dumped object.
     """
 
     def __init__(self, *, signed: bool = False, allow_zero: bool = False, **kwargs: Any) -> None:
@@ -171,13 +170,3 @@ def timestamp_text(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def minor_units(
-    value: Decimal, currency: str, path: str, *, allow_zero: bool = False, signed: bool = False
-) -> int:
-    """Convert a loaded amount to the currency's minor units, or answer 422 at `path`."""
-    try:
-        return money.parse_amount(value, currency, signed=signed, allow_zero=allow_zero)
-    except money.MoneyError as exc:
-        raise ValidationFailed.field(path, str(exc)) from None

@@ -50,7 +50,13 @@ class MoneyError(ValueError):
 
     ``str(err)`` is a short, client-facing English message such as
     ``'Not a valid amount.'`` or ``'Too many decimal places for JPY (at most 0).'``.
+    ``field`` names the request field the value came from, when the caller said so
+    (``parse_amount(..., field=...)``): the API answers 422 at that field.
     """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # --------------------------------------------------------------------------- currencies
@@ -163,23 +169,32 @@ def _checked(
 
 
 def parse_amount(
-    raw: object, currency: str, *, signed: bool = False, allow_zero: bool = False
+    raw: object,
+    currency: str,
+    *,
+    signed: bool = False,
+    allow_zero: bool = False,
+    field: str | None = None,
 ) -> int:
     """Parse a client amount in major units into exact integer minor units.
 
     ``raw`` may be a str (query string, CSV cell), an int or a Decimal (JSON parsed with
     ``parse_float=Decimal``). Negative values need ``signed``; zero needs ``allow_zero``
     or ``signed``. ``currency`` must be an upper-case code (see normalize_currency).
+    ``field``, the request field ``raw`` came from, is given to the MoneyError.
     """
     exp = currency_exponent(currency)
-    value = _checked(
-        raw,
-        places=exp,
-        max_value=MAX_AMOUNT,
-        signed=signed,
-        allow_zero=allow_zero,
-        places_message=f"Too many decimal places for {currency} (at most {exp}).",
-    )
+    try:
+        value = _checked(
+            raw,
+            places=exp,
+            max_value=MAX_AMOUNT,
+            signed=signed,
+            allow_zero=allow_zero,
+            places_message=f"Too many decimal places for {currency} (at most {exp}).",
+        )
+    except MoneyError as exc:
+        raise MoneyError(str(exc), field=field) from None
     # value has exactly `exp` places, so its coefficient *is* the minor-unit count.
     sign, digits, _ = value.as_tuple()
     minor = int("".join(map(str, digits)))

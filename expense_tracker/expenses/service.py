@@ -19,7 +19,7 @@ from expense_tracker.database import utc_today
 from expense_tracker.expenses import csv_io
 from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
-from expense_tracker.fields import MAX_CURRENCY_PLACES, minor_units
+from expense_tracker.fields import MAX_CURRENCY_PLACES
 from expense_tracker.models import Expense, User
 from expense_tracker.text import casefold_key, like_pattern
 
@@ -114,7 +114,7 @@ def _fields_in_currency(data: Mapping[str, Any], currency: str) -> dict[str, Any
     values = {name: value for name, value in data.items() if name != "amount"}
     values["currency"] = currency
     if "amount" in data:
-        values["amount"] = minor_units(data["amount"], currency, "amount")
+        values["amount"] = money.parse_amount(data["amount"], currency, field="amount")
     return values
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from expense_tracker import money
 from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.fields import minor_units
 from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
@@ -50,7 +50,7 @@ def update_expense(
     allowed = members | expense.user_ids
     total = expense.amount
     if "amount" in changes:
-        total = minor_units(changes["amount"], currency, "amount")
+        total = money.parse_amount(changes["amount"], currency, field="amount")
 
     payers = _payers_after_edit(expense, changes, total, currency, allowed)
     split_type = changes.get("split_type", expense.split_type)

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from expense_tracker import money
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.fields import minor_units
 from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
@@ -28,7 +28,7 @@ def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any])
     if actor.user_id not in (from_user, to_user) and not actor.is_owner:
         raise NotAllowedToRecordSettlement()
     currency = group_currency(group, data)
-    amount = minor_units(data["amount"], currency, "amount")
+    amount = money.parse_amount(data["amount"], currency, field="amount")
     members = current_member_ids(group.id)
     errors: dict[str, list[str]] = {}
     for name, user_id in (("from_user", from_user), ("to_user", to_user)):

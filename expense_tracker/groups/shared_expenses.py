@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, update
 
+from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.fields import minor_units
 from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
@@ -71,7 +71,7 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     """Record a shared expense; its splits are computed once its id (the rotation key) exists."""
     members = current_member_ids(group.id)
     currency = group_currency(group, data)
-    total = minor_units(data["amount"], currency, "amount")
+    total = money.parse_amount(data["amount"], currency, field="amount")
     payers = resolve_payers(data, total, currency, members) or {actor.user_id: total}
     split_type = data["split_type"]
     request = parse_split_request(

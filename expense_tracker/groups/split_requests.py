@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ParamSpec
 
+from expense_tracker import money
 from expense_tracker import splits as split_engine
 from expense_tracker.errors import ValidationFailed
-from expense_tracker.fields import minor_units
 from expense_tracker.models import ExpenseSplit, Group
 from expense_tracker.models.group import from_hundredths, to_hundredths
-from expense_tracker.money import format_amount
+from expense_tracker.money import MoneyError, format_amount
 
 # The field of a split entry that carries each split type's input (`equal` has none).
 SPLIT_VALUE_FIELDS = {
@@ -82,12 +82,11 @@ P = ParamSpec("P")
 def _collect(
     errors: dict[str, list[str]], convert: Callable[P, int], *args: P.args, **kwargs: P.kwargs
 ) -> int | None:
-    """Run a conversion that may answer 422, gathering its messages instead."""
+    """Run a conversion that may refuse a request field, gathering its message instead."""
     try:
         return convert(*args, **kwargs)
-    except ValidationFailed as exc:
-        for path, messages in (exc.errors or {}).items():
-            errors.setdefault(path, []).extend(messages)
+    except MoneyError as exc:
+        errors.setdefault(exc.field or "", []).append(str(exc))
         return None
 
 
@@ -119,15 +118,20 @@ def parse_split_request(
             errors[f"{path}.{value_field}"] = [f"Required for {split_type} splits."]
         elif split_type == "exact":
             share.amount = _collect(
-                errors, minor_units, entry["amount"], currency, f"{path}.amount", allow_zero=True
+                errors,
+                money.parse_amount,
+                entry["amount"],
+                currency,
+                field=f"{path}.amount",
+                allow_zero=True,
             )
         elif split_type == "adjustment":
             share.adjustment = _collect(
                 errors,
-                minor_units,
+                money.parse_amount,
                 entry["adjustment"],
                 currency,
-                f"{path}.adjustment",
+                field=f"{path}.adjustment",
                 signed=True,
                 allow_zero=True,
             )
@@ -204,7 +208,9 @@ def resolve_payers(
     payers: dict[int, int] = {}
     for index, entry in enumerate(data["payers"]):
         user_id = entry["user_id"]
-        amount = _collect(errors, minor_units, entry["amount"], currency, f"payers.{index}.amount")
+        amount = _collect(
+            errors, money.parse_amount, entry["amount"], currency, field=f"payers.{index}.amount"
+        )
         if user_id not in members:
             errors[f"payers.{index}.user_id"] = [not_a_member(user_id)]
         elif user_id in payers:
