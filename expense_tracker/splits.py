@@ -216,12 +216,7 @@ def split_percentage(
     rotation_key: int,
 ) -> dict[int, int]:
     """Percentages (> 0, summing to exactly 100) used as proportional shares."""
-    _check_total(total)
-    _check_user_ids([user_id for user_id, _ in entries], members)
-    weights = {
-        user_id: _positive_weight(percentage, index=index, field="percentage")
-        for index, (user_id, percentage) in enumerate(entries)
-    }
+    weights = _checked_weights(total, entries, members, field="percentage")
     # Summed as Fractions: a Decimal sum could be rounded by the decimal context.
     percent_sum = sum(Fraction(percentage) for percentage in weights.values())
     if percent_sum != 100:
@@ -238,13 +233,20 @@ def split_shares(
     rotation_key: int,
 ) -> dict[int, int]:
     """Amounts proportional to each user's share (> 0), by largest remainder."""
+    weights = _checked_weights(total, entries, members, field="shares")
+    return _allocate(total, weights, rotation_key)
+
+
+def _checked_weights(
+    total: int, entries: Sequence[tuple[int, Decimal]], members: Collection[int], *, field: str
+) -> dict[int, Decimal]:
+    """The weights of a proportional split, after checking the total, users and weights."""
     _check_total(total)
     _check_user_ids([user_id for user_id, _ in entries], members)
-    weights = {
-        user_id: _positive_weight(shares, index=index, field="shares")
-        for index, (user_id, shares) in enumerate(entries)
+    return {
+        user_id: _positive_weight(weight, index=index, field=field)
+        for index, (user_id, weight) in enumerate(entries)
     }
-    return _allocate(total, weights, rotation_key)
 
 
 def split_adjustment(
