@@ -24,11 +24,7 @@ from sqlalchemy import text
 from expense_tracker import create_app
 from expense_tracker.extensions import db
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-
-# Helpers live in tests/factories.py; these names are still importable from here.
-from tests.factories import PASSWORD as PASSWORD
 from tests.factories import Account, create_account, group_with, sign_up_and_sign_in
-from tests.factories import usd as usd
 
 # Property tests prove correctness; how long an example takes depends on the machine and
 # its load (speed is measured in bench/, never asserted), so no per-example deadline.

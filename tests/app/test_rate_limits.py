@@ -13,8 +13,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from expense_tracker.extensions import db
-from tests.conftest import PASSWORD
 from tests.databases import service_unavailable
+from tests.factories import PASSWORD
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WRONG_PASSWORD = "not the right password"

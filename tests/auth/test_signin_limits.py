@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 WRONG_PASSWORD = "not the right password"
 NEW_PASSWORD = "a brand new password"

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from expense_tracker.groups import balance_audit
-from tests.conftest import Account
+from tests.factories import Account
 
 
 def new_group(client: FlaskClient, owner: Account, **fields: Any) -> dict[str, Any]:
