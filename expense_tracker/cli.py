@@ -6,8 +6,9 @@
 - `flask seed-bench`: a large synthetic data set, bulk-inserted with SQLAlchemy Core in
   batches (one password hash for every user), valid against every database constraint.
 - `flask verify-balances [--group ID ...] [--repair]`: compare every member's running
-  totals with a recomputation from the rows; exit status 1 names the groups that drifted,
-  `--repair` sets them to the recomputation.
+  totals, the kept expense counts and the users' expense summaries with a recomputation
+  from the rows; exit status 1 names the groups and users that drifted, `--repair` sets
+  them to the recomputation.
 - `flask purge-idempotency-keys`: delete remembered Idempotency-Key answers older than
   24 h (run it daily, from cron or a systemd timer).
 - `flask purge-sessions [--days N]`: delete sign-in sessions that expired or were ended
@@ -30,6 +31,7 @@ from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
 from expense_tracker.errors import Conflict, flatten_messages
 from expense_tracker.expenses import service as expense_service
+from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
 from expense_tracker.groups import balance_audit
 from expense_tracker.idempotency import purge_expired
@@ -85,8 +87,8 @@ def purge_sessions(days: int) -> None:
 @click.option("--repair", is_flag=True, help="Set drifted totals to the recomputation.")
 @with_appcontext
 def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
-    """Check kept totals and counts (members' balances, groups' and users' expense counts)
-    against the rows themselves."""
+    """Check kept totals and counts (members' balances, groups' and users' expense counts,
+    users' expense summaries) against the rows themselves."""
     drifts = list(balance_audit.find_drift(group_ids or None))
     for drift in drifts:
         click.echo(
@@ -103,21 +105,29 @@ def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
     users = [] if group_ids else expense_service.expense_count_drift()
     for user_id, kept, rows in users:
         click.echo(f"user {user_id}: expense_count {kept}, rows say {rows}")
-    if not drifted and not users:
-        click.echo("Every member's running totals and every expense count match the rows.")
+    summarised = [] if group_ids else summaries.drifted_users()
+    for user_id in summarised:
+        click.echo(f"user {user_id}: expense summaries differ from the rows")
+    drifted_users = sorted({user_id for user_id, _, _ in users} | set(summarised))
+    if not drifted and not drifted_users:
+        click.echo(
+            "Every member's running totals, expense count and expense summary match the rows."
+        )
         return
     if not repair:
         raise click.ClickException(
-            f"{len(drifted)} group(s) and {len(users)} user(s) drifted"
+            f"{len(drifted)} group(s) and {len(drifted_users)} user(s) drifted"
             + (f" (groups {', '.join(map(str, drifted))})" if drifted else "")
             + ". Run again with --repair to set them to the recomputation."
         )
     fixed = balance_audit.repair(drifted)
     recounted = expense_service.recount_expenses([user_id for user_id, _, _ in users])
+    if summarised:
+        summaries.rebuild(summarised)
     db.session.commit()
     click.echo(
-        f"Repaired {fixed} member row(s) in group(s) {', '.join(map(str, drifted)) or '-'}"
-        f" and {recounted} user expense count(s)."
+        f"Repaired {fixed} member row(s) in group(s) {', '.join(map(str, drifted)) or '-'},"
+        f" {recounted} user expense count(s) and {len(summarised)} user expense summaries."
     )
 
 

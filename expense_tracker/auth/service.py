@@ -13,6 +13,7 @@ from expense_tracker.auth import authentication, passwords, tokens
 from expense_tracker.auth.errors import EmailTaken, WrongCredentials, WrongCurrentPassword
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Unauthorized
+from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
@@ -205,6 +206,7 @@ def delete_account(user: User, current_password: str) -> None:
     # memberships are read, and is ended with them, or finds the account deleted.
     db.session.execute(delete(Expense).where(Expense.owner_id == user.id))
     lock_account(user)
+    summaries.forget_user(user.id)
     leave_all_groups(user)
     user.expense_count = 0
     _replace_password(user, None)

@@ -12,15 +12,14 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, select, update
-from sqlalchemy.orm import aliased
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.expenses import csv_io
+from expense_tracker.expenses import csv_io, summaries
 from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
 from expense_tracker.fields import MAX_CURRENCY_PLACES
-from expense_tracker.models import Expense, User
+from expense_tracker.models import Expense, UsedCategory, User
 from expense_tracker.text import casefold_key, like_pattern
 
 # Amounts are stored in each currency's minor units. Sorting and amount filters compare
@@ -128,8 +127,16 @@ def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     add_to_expense_count(user.id, 1)
     expense = Expense(owner_id=user.id, **values)
     db.session.add(expense)
+    summaries.record_change(None, summaries.entry_of(expense))
     db.session.commit()
     return expense
+
+
+def lock_owner(user_id: int) -> None:
+    """Take the user's row, as the kept count's UPDATE does: one user's writes take turns.
+    FOR NO KEY UPDATE: expenses being created meanwhile (KEY SHARE on the row, for their
+    foreign key) are not held up by it, only other writes that lock it."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def add_to_expense_count(user_id: int, change: int) -> None:
@@ -177,9 +184,13 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
     changes = dict(changes)
     if currency != expense.currency and "amount" not in changes:
         changes["amount"] = money.to_decimal(expense.amount, expense.currency)
+    before = summaries.entry_of(expense)
+    # The owner's row first, as every write of their expenses takes it (summaries.py).
+    lock_owner(expense.owner_id)
     for name, value in _fields_in_currency(changes, currency).items():
         setattr(expense, name, value)
     db.session.flush()
+    summaries.record_change(before, summaries.entry_of(expense))
     # The answer is what this write wrote, kept in memory rather than read again after the
     # commit: a DELETE waiting for the row's lock may have removed it by then.
     db.session.expunge(expense)
@@ -188,36 +199,41 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
 
 
 def delete_expense(expense: Expense) -> None:
-    db.session.delete(expense)
+    before = summaries.entry_of(expense)
     add_to_expense_count(expense.owner_id, -1)
+    db.session.delete(expense)
+    db.session.flush()
+    summaries.record_change(before, None)
     db.session.commit()
 
 
-def _latest_spelling(user: User) -> Any:
-    """The category as spelled on the user's latest expense with the same folded key."""
-    latest = aliased(Expense)
-    return (
-        select(latest.category)
-        .where(latest.owner_id == user.id, latest.category_key == Expense.category_key)
-        .order_by(latest.created_at.desc(), latest.id.desc())
-        .limit(1)
-        .correlate(Expense)
-        .scalar_subquery()
-    )
-
-
 def summarise(user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Totals and counts per key and currency, computed by the database in one query.
+    """Totals and counts per key and currency: from the kept summary cells when the filters
+    allow (summaries.py), else computed by the database from the matching rows.
 
     Rows are ordered by key then currency in Python (code point order), because the two
     databases collate text differently and the contract fixes the order.
     """
+    if summaries.answerable_from_cells(filters):
+        groups = summaries.summary_from_cells(user.id, filters)
+    else:
+        groups = _summary_from_rows(user, filters)
+    rows = [
+        {"key": key, "currency": currency, "total": int(total), "count": int(count)}
+        for key, currency, total, count in groups
+    ]
+    rows.sort(key=lambda item: (item["key"], item["currency"]))
+    return rows
+
+
+def _summary_from_rows(user: User, filters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     group_by = filters.get("group_by", "category")
     conditions = [Expense.owner_id == user.id, *filter_conditions(filters)]
     totals = (func.sum(Expense.amount), func.count(Expense.id))
     if group_by == "category":
-        statement = select(_latest_spelling(user), Expense.currency, *totals).group_by(
-            Expense.category_key, Expense.currency
+        spelling = UsedCategory.category
+        statement = summaries.join_spelling(select(spelling, Expense.currency, *totals)).group_by(
+            Expense.category_key, spelling, Expense.currency
         )
     elif group_by == "month":
         year, month = extract("year", Expense.date), extract("month", Expense.date)
@@ -228,30 +244,16 @@ def summarise(user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
         statement = select(Expense.payment_method, Expense.currency, *totals).group_by(
             Expense.payment_method, Expense.currency
         )
-    rows: list[dict[str, Any]] = []
-    for row in db.session.execute(statement.where(*conditions)):
-        key = f"{int(row[0]):04d}-{int(row[1]):02d}" if group_by == "month" else row[0]
-        currency, total, count = row[-3:]
-        rows.append({"key": key, "currency": currency, "total": int(total), "count": count})
-    rows.sort(key=lambda item: (item["key"], item["currency"]))
-    return rows
+    rows = db.session.execute(statement.where(*conditions)).all()
+    if group_by == "month":
+        return [(f"{int(year):04d}-{int(month):02d}", *rest) for year, month, *rest in rows]
+    return [tuple(row) for row in rows]
 
 
 def category_counts(user: User, prefix: str | None) -> list[dict[str, Any]]:
     """Each category the user has used, with its count: most used first, then by name."""
-    statement = (
-        select(_latest_spelling(user), func.count(Expense.id))
-        .where(Expense.owner_id == user.id)
-        .group_by(Expense.category_key)
-    )
-    if prefix:
-        escaped = like_pattern(casefold_key(prefix))[1:]  # drop the leading wildcard
-        statement = statement.where(Expense.category_key.like(escaped, escape="\\"))
-    rows: list[dict[str, Any]] = [
-        {"category": name, "count": count} for name, count in db.session.execute(statement)
-    ]
-    rows.sort(key=lambda item: (-item["count"], item["category"]))
-    return rows
+    used = sorted(summaries.used_categories(user.id, prefix), key=lambda row: (-row[1], row[0]))
+    return [{"category": name, "count": count} for name, count in used]
 
 
 def iter_filtered(
@@ -288,21 +290,17 @@ def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[s
     Imports of one user take turns (PostgreSQL): the user's row is locked before the
     duplicates are looked for, so the same file sent twice at once is imported once, the
     second import finding the first's rows as duplicates once the first has committed.
-    FOR NO KEY UPDATE, as the UPDATE of the kept count takes anyway: expenses being
-    created meanwhile (KEY SHARE on the row, for their foreign key) are not held up.
     """
     rows = csv_io.parse_import(raw, user.default_currency)
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    lock_owner(user.id)
     skipped = 0
     if not allow_duplicates:
         dates = [row["date"] for row in rows]
         existing = existing_rows(user, min(dates), max(dates))
         rows, skipped = csv_io.without_duplicates(rows, existing)
     if rows:
-        db.session.execute(
-            insert(Expense),
-            [{**row, "owner_id": user.id} for row in rows],
-        )
+        db.session.execute(insert(Expense), [{**row, "owner_id": user.id} for row in rows])
         add_to_expense_count(user.id, len(rows))
+        summaries.record_import(user.id, rows)
     db.session.commit()
     return {"imported": len(rows), "skipped_duplicates": skipped}

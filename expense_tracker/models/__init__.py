@@ -1,6 +1,6 @@
 """All models, imported here so that Alembic and the application see every table."""
 
-from expense_tracker.models.expense import Expense
+from expense_tracker.models.expense import Expense, ExpenseSummaryCell, UsedCategory
 from expense_tracker.models.group import (
     ExpensePayer,
     ExpenseSplit,
@@ -17,10 +17,12 @@ __all__ = [
     "Expense",
     "ExpensePayer",
     "ExpenseSplit",
+    "ExpenseSummaryCell",
     "Group",
     "GroupExpense",
     "GroupMember",
     "IdempotencyRecord",
     "Settlement",
+    "UsedCategory",
     "User",
 ]

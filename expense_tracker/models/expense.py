@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from expense_tracker.database import (
@@ -58,9 +58,50 @@ class Expense(VersionedMixin, Model):
         CheckConstraint("length(category) >= 1", name="category_not_empty"),
         # The list's default order, and date-range filters, within one owner.
         Index("ix_expenses_owner_date", "owner_id", "date", "id"),
-        Index("ix_expenses_owner_category", "owner_id", "category_key"),
+        # Category filters; and the latest spelling of a category (expenses/summaries.py)
+        # in one index probe, however many expenses the category has.
+        Index("ix_expenses_owner_category", "owner_id", "category_key", "created_at", "id"),
     )
 
     @validates("category", "description")
     def _fold(self, column: str, text: str) -> str:
         return keep_case_fold(self, column, text)
+
+
+class ExpenseSummaryCell(Model):
+    """A user's expenses of one month, category, payment method and currency: how many and
+    their total. Kept by every write of personal expenses (expenses/summaries.py), so that
+    `GET /expenses/summary` adds up a few hundred cells instead of a million rows."""
+
+    __tablename__ = "expense_summary_cells"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    category_key: Mapped[str] = mapped_column(String(4 * CATEGORY_MAX_LENGTH), primary_key=True)
+    payment_method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    expense_count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(MinorUnits)  # minor units of `currency`
+
+    __table_args__ = (
+        CheckConstraint("expense_count >= 0", name="expense_count_not_negative"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+    )
+
+
+class UsedCategory(Model):
+    """A category a user has expenses in (by its case fold): how many, and the spelling of
+    the latest of them. Kept with the summary cells: `GET /expenses/categories` reads it."""
+
+    __tablename__ = "used_categories"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_key: Mapped[str] = mapped_column(String(4 * CATEGORY_MAX_LENGTH), primary_key=True)
+    category: Mapped[str] = mapped_column(String(CATEGORY_MAX_LENGTH))
+    expense_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("expense_count >= 0", name="expense_count_not_negative"),)
