@@ -33,9 +33,9 @@ def accepted_currencies() -> tuple[dict[str, Any], ...]:
 @blp.get("/currencies")
 @auth_required()
 @blp.response(200, CurrencySchema(many=True))
-def list_currencies() -> tuple[dict[str, Any], ...]:
+def list_currencies() -> list[dict[str, Any]]:
     """Every currency the service accepts, with its minor units, by code"""
-    return accepted_currencies()
+    return list(accepted_currencies())
 
 
 @blp.get("/exchange-rates")

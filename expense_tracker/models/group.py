@@ -171,6 +171,11 @@ class GroupMember(Model):
     def email(self) -> str | None:
         return self.user.email
 
+    @property
+    def guest(self) -> bool:
+        """A guest member: someone without an account (groups/guests.py)."""
+        return self.user.is_guest
+
 
 class GroupExpense(VersionedMixin, Model):
     __tablename__ = "group_expenses"

@@ -12,6 +12,8 @@ order, however long ago.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,8 +27,10 @@ from expense_tracker.models import Group, RecurringSeries
 from expense_tracker.recurring import service
 
 log = logging.getLogger(__name__)
-# Conflicts with a concurrent run on one series before giving up on it for this run.
-RETRIES = 5
+# Conflicts with a concurrent run on one series before giving up on it for this run. On
+# SQLite a transaction that read before another process wrote cannot write at all (its
+# snapshot is stale): it starts again, after a short random pause so the two drift apart.
+RETRIES = 50
 
 
 @dataclass
@@ -84,6 +88,7 @@ def _run_series(series_id: int, today: date, report: RunReport) -> None:
                 log.exception("recurring series %s: gave up after %s conflicts", series_id, RETRIES)
                 report.failed += 1
                 return
+            time.sleep(random.uniform(0.005, 0.05))
             continue
         if outcome == "created":
             report.created += 1
