@@ -194,8 +194,8 @@ def merge_guest(group: Group, actor: GroupMember, guest_id: int, user_id: int) -
             and_(Settlement.from_user_id == user_id, Settlement.to_user_id == guest_id),
         ),
     )
-    collapsed = db.session.scalar(
-        select(func.coalesce(func.sum(Settlement.amount), 0)).where(between)
+    collapsed = int(
+        db.session.scalar(select(func.coalesce(func.sum(Settlement.amount), 0)).where(between)) or 0
     )
     db.session.execute(delete(Settlement).where(between))
     _move_rows(group, guest_id, user_id)

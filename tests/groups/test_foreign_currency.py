@@ -19,12 +19,14 @@ def _post(client, group_id, account, **body):
 
 
 def test_a_given_rate_converts_amount_payers_and_splits_exactly(client, trio):
-    group_id, owner, a, b = trio
+    group_id, owner, a, _b = trio
     response = _post(client, group_id, owner, currency="jpy", exchange_rate="0.0067")
     assert response.status_code == 201, response.get_json()
     expense = response.get_json()
-    assert expense["currency"] == "USD" and expense["amount"] == "6.70"
-    assert expense["original_amount"] == "1000" and expense["original_currency"] == "JPY"
+    assert expense["currency"] == "USD"
+    assert expense["amount"] == "6.70"
+    assert expense["original_amount"] == "1000"
+    assert expense["original_currency"] == "JPY"
     assert expense["exchange_rate"] == "0.0067"
     assert expense["payers"] == [{"user_id": owner.id, "amount": "6.70", "original_amount": "1000"}]
     originals = [int(s["original_amount"]) for s in expense["splits"]]
@@ -86,7 +88,8 @@ def test_exact_and_adjustment_splits_are_in_the_original_currency(client, trio):
         split_type="exact",
         splits=[{"user_id": owner.id, "amount": "999"}],
     )
-    assert mismatch.status_code == 422 and mismatch.get_json()["difference"] == "1"
+    assert mismatch.status_code == 422
+    assert mismatch.get_json()["difference"] == "1"
 
 
 def test_usd_into_a_kwd_group_has_three_places(client, make_user):
@@ -124,7 +127,8 @@ def test_rates_have_at_most_12_significant_digits(client, trio, rate, ok):
 def test_a_rate_needs_another_currency(client, trio):
     group_id, owner, *_ = trio
     response = _post(client, group_id, owner, amount="10", exchange_rate="1.1")
-    assert response.status_code == 422 and "exchange_rate" in response.get_json()["errors"]
+    assert response.status_code == 422
+    assert "exchange_rate" in response.get_json()["errors"]
 
 
 def test_the_rate_table_gives_the_rate_of_the_expense_date(client, trio, runner):
@@ -147,31 +151,37 @@ def test_the_rate_table_gives_the_rate_of_the_expense_date(client, trio, runner)
 def test_too_small_to_convert_is_refused(client, trio):
     group_id, owner, *_ = trio
     response = _post(client, group_id, owner, amount="1", currency="JPY", exchange_rate="0.001")
-    assert response.status_code == 422 and "amount" in response.get_json()["errors"]
+    assert response.status_code == 422
+    assert "amount" in response.get_json()["errors"]
 
 
 def test_edits_work_in_the_expense_currency_and_keep_its_rate(client, trio, runner):
-    group_id, owner, a, b = trio
+    group_id, owner, _a, _b = trio
     expense = _post(client, group_id, owner, currency="JPY", exchange_rate="0.0067").get_json()
     url = f"/groups/{group_id}/expenses/{expense['id']}"
     renamed = client.patch(url, json={"description": "Ramen"}, headers=owner.headers).get_json()
-    assert renamed["amount"] == "6.70" and renamed["exchange_rate"] == "0.0067"
+    assert renamed["amount"] == "6.70"
+    assert renamed["exchange_rate"] == "0.0067"
     bigger = client.patch(url, json={"amount": "3000"}, headers=owner.headers).get_json()
-    assert bigger["amount"] == "20.10" and bigger["original_amount"] == "3000"
+    assert bigger["amount"] == "20.10"
+    assert bigger["original_amount"] == "3000"
     assert sum(cents(s["amount"]) for s in bigger["splits"]) == 2010
     rerated = client.patch(url, json={"exchange_rate": "0.007"}, headers=owner.headers).get_json()
     assert rerated["amount"] == "21.00"
     needs_amount = client.patch(url, json={"currency": "USD"}, headers=owner.headers)
-    assert needs_amount.status_code == 422 and "amount" in needs_amount.get_json()["errors"]
+    assert needs_amount.status_code == 422
+    assert "amount" in needs_amount.get_json()["errors"]
     plain = client.patch(url, json={"currency": "USD", "amount": "20.00"}, headers=owner.headers)
     assert plain.status_code == 200, plain.get_json()
     body = plain.get_json()
-    assert body["original_amount"] is None and body["exchange_rate"] is None
+    assert body["original_amount"] is None
+    assert body["exchange_rate"] is None
     assert all("original_amount" not in s for s in body["splits"])
     again = client.patch(
         url, json={"currency": "EUR", "amount": "10", "exchange_rate": "1.1"}, headers=owner.headers
     ).get_json()
-    assert again["amount"] == "11.00" and again["original_currency"] == "EUR"
+    assert again["amount"] == "11.00"
+    assert again["original_currency"] == "EUR"
     verify = runner.invoke(args=["verify-balances"])
     assert verify.exit_code == 0, verify.output
 
@@ -184,4 +194,5 @@ def test_settlements_stay_in_the_group_currency(client, trio):
         json={"to_user": owner.id, "amount": "1", "currency": "EUR"},
         headers=a.headers,
     )
-    assert response.status_code == 422 and "currency" in response.get_json()["errors"]
+    assert response.status_code == 422
+    assert "currency" in response.get_json()["errors"]

@@ -26,7 +26,9 @@ def test_any_member_adds_a_guest_who_has_no_account(client, trio):
     guest = response.get_json()
     assert response.headers["Location"] == f"/groups/{group_id}/members/{guest['user_id']}"
     assert guest["full_name"] == "Grandma"
-    assert guest["role"] == "member" and guest["guest"] is True and guest["email"] is None
+    assert guest["role"] == "member"
+    assert guest["guest"] is True
+    assert guest["email"] is None
     members = _members(client, group_id, owner)
     assert members[guest["user_id"]]["guest"] is True
     assert members[owner.id]["guest"] is False
@@ -114,7 +116,8 @@ def test_merge_moves_every_row_and_keeps_every_net(client, trio, runner):
         f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=b.headers
     )
     assert merged.status_code == 200, merged.get_json()
-    assert merged.get_json()["user_id"] == b.id and merged.get_json()["guest"] is False
+    assert merged.get_json()["user_id"] == b.id
+    assert merged.get_json()["guest"] is False
     after = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
     assert guest not in after
     assert after[b.id] == before[b.id] + before[guest]
@@ -154,7 +157,8 @@ def test_who_may_merge_and_into_whom(client, trio, make_user):
     stranger = make_user()
     assert client.post(url, json={"user_id": a.id}, headers=stranger.headers).status_code == 404
     not_member = client.post(url, json={"user_id": stranger.id}, headers=a.headers)
-    assert not_member.status_code == 422 and "user_id" in not_member.get_json()["errors"]
+    assert not_member.status_code == 422
+    assert "user_id" in not_member.get_json()["errors"]
     into_guest = client.post(url, json={"user_id": other_guest}, headers=a.headers)
     assert into_guest.status_code == 422
     not_a_guest = client.post(

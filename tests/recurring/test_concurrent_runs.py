@@ -37,7 +37,7 @@ def _start_runner(database_url: str, today: str) -> subprocess.Popen[bytes]:
 def test_two_concurrent_runs_create_every_occurrence_exactly_once(
     app, client, trio, user, database_url, runner
 ):
-    group_id, owner, a, b = trio
+    group_id, owner, _a, _b = trio
     start = utc_today() + timedelta(days=1)
     rule = {"frequency": "daily", "start_date": start.isoformat()}
     for amount in ("10.00", "20.00", "30.01"):
@@ -62,7 +62,7 @@ def test_two_concurrent_runs_create_every_occurrence_exactly_once(
     today = (start + timedelta(days=DAYS - 1)).isoformat()
     processes = [_start_runner(database_url, today) for _ in range(2)]
     outputs = [process.communicate(timeout=300) for process in processes]
-    for process, (out, err) in zip(processes, outputs, strict=True):
+    for process, (_out, err) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, err.decode()
     created = sum(int(out.decode().split()[1]) for out, _ in outputs)
     assert created == 4 * DAYS  # between them, each occurrence once
