@@ -67,11 +67,12 @@ def rates_on(base: str, day: date) -> tuple[date, dict[str, Decimal]]:
     found = db.session.scalar(latest)
     if found is None:
         raise NotFound(f"The rate table has no {base} rates on or before {day}.")
-    per_euro: dict[str, Decimal] = dict(
-        db.session.execute(
+    per_euro: dict[str, Decimal] = {
+        row.currency: row.per_euro
+        for row in db.session.execute(
             select(ExchangeRate.currency, ExchangeRate.per_euro).where(ExchangeRate.day == found)
         )
-    )
+    }
     per_euro[BASE] = Decimal(1)
     base_rate = per_euro[base]
     return found, {
