@@ -23,7 +23,8 @@ def test_seed_demo_shows_series_currencies_and_a_merged_guest(runner, client):
     flat, trip = groups["Flat 3B"], groups["Lisbon trip"]
 
     (rent,) = client.get(f"/groups/{flat['id']}/recurring-expenses", headers=bob).get_json()
-    assert rent["rule"]["frequency"] == "monthly" and rent["status"] == "active"
+    assert rent["rule"]["frequency"] == "monthly"
+    assert rent["status"] == "active"
     assert rent["occurrences"] == 3
     made = client.get(f"/groups/{flat['id']}/expenses/", headers=alice).get_json()
     assert sorted(e["occurrence"] for e in made if e["series_id"] == rent["id"]) == [1, 2, 3]

@@ -286,3 +286,12 @@ def test_personal_series(client, user, other_user, runner):
     later = client.get("/expenses/", headers=user.headers)
     assert int(later.headers["X-Total-Count"]) >= series["occurrences"] + 2
     assert client.delete(url, headers=user.headers).status_code == 204
+
+
+def test_a_group_with_series_and_guests_can_be_deleted(client, trio, runner):
+    group_id, owner, a, b = trio
+    _series(client, group_id, owner, start_date=(TODAY + timedelta(days=3)).isoformat())
+    guest = client.post(f"/groups/{group_id}/guests", json={"full_name": "G"}, headers=a.headers)
+    assert guest.status_code == 201
+    assert client.delete(f"/groups/{group_id}", headers=owner.headers).status_code == 204
+    assert "Created 0 occurrence(s)" in _run(runner, TODAY + timedelta(days=30))
