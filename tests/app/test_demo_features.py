@@ -16,9 +16,7 @@ def _headers(client, email):
 def test_seed_demo_shows_series_currencies_and_a_merged_guest(runner, client):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
-    alice, bob, dan = (
-        _headers(client, f"{name}@example.com") for name in ("alice", "bob", "dan")
-    )
+    alice, bob, dan = (_headers(client, f"{name}@example.com") for name in ("alice", "bob", "dan"))
     groups = {g["name"]: g for g in client.get("/groups/", headers=bob).get_json()}
     flat, trip = groups["Flat 3B"], groups["Lisbon trip"]
 

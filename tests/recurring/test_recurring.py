@@ -289,7 +289,7 @@ def test_personal_series(client, user, other_user, runner):
 
 
 def test_a_group_with_series_and_guests_can_be_deleted(client, trio, runner):
-    group_id, owner, a, b = trio
+    group_id, owner, a, _b = trio
     _series(client, group_id, owner, start_date=(TODAY + timedelta(days=3)).isoformat())
     guest = client.post(f"/groups/{group_id}/guests", json={"full_name": "G"}, headers=a.headers)
     assert guest.status_code == 201

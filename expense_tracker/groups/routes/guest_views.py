@@ -30,6 +30,7 @@ def add_guest(data: dict[str, Any], group_id: int) -> tuple[GroupMember, Headers
 
 @blp.post("/groups/<int:group_id>/guests/<int:guest_id>/merge")
 @auth_required()
+@idempotent()  # a retried merge (its answer lost) gets the first answer, not a 404
 @blp.arguments(GuestMergeSchema)
 @blp.response(200, MemberSchema)
 @blp.errors(403, 404, 409, 422)
