@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from expense_tracker.database import utc_today
 from tests.factories import cents, nets
@@ -295,3 +296,59 @@ def test_a_group_with_series_and_guests_can_be_deleted(client, trio, runner):
     assert guest.status_code == 201
     assert client.delete(f"/groups/{group_id}", headers=owner.headers).status_code == 204
     assert "Created 0 occurrence(s)" in _run(runner, TODAY + timedelta(days=30))
+
+
+def test_a_series_in_another_currency_takes_each_dates_rate(client, trio, runner):
+    group_id, owner, *_ = trio
+    sample = Path(__file__).parents[1] / "currencies" / "eurofxref-hist-sample.csv"
+    template = {"description": "Hotel", "amount": "20000", "currency": "JPY", "split_type": "equal"}
+    early = _series(
+        client,
+        group_id,
+        owner,
+        template=template,
+        frequency="daily",
+        start_date="2024-01-03",
+        count=3,
+    )
+    assert early.status_code == 422
+    assert early.get_json()["type"] == "/problems/rate-unavailable"
+    assert runner.invoke(args=["rates", "import", str(sample)]).exit_code == 0
+    made = _series(
+        client,
+        group_id,
+        owner,
+        template=template,
+        frequency="daily",
+        start_date="2024-01-03",
+        count=3,
+    )
+    assert made.status_code == 201, made.get_json()
+    rates = [e["exchange_rate"] for e in _expenses(client, group_id, owner)]
+    assert len(set(rates)) == 3  # each day its own rate
+    later = _series(
+        client,
+        group_id,
+        owner,
+        template=template,
+        frequency="daily",
+        start_date=(TODAY + timedelta(days=1)).isoformat(),
+    )
+    assert later.status_code == 201
+    output = _run(runner, TODAY + timedelta(days=2))
+    assert "1 waiting for exchange rates" in output
+    assert client.get(later.headers["Location"], headers=owner.headers).json["status"] == "active"
+
+
+def test_a_deleted_accounts_personal_series_ends(client, make_user, runner):
+    user = make_user()
+    body = {
+        "template": {"category": "Gym", "amount": "30", "payment_method": "cash"},
+        "rule": {"frequency": "daily", "start_date": (TODAY + timedelta(days=1)).isoformat()},
+    }
+    assert client.post("/recurring-expenses/", json=body, headers=user.headers).status_code == 201
+    gone = client.delete(
+        "/users/me", json={"current_password": user.password}, headers=user.headers
+    )
+    assert gone.status_code == 204
+    assert "Created 0 occurrence(s)" in _run(runner, TODAY + timedelta(days=5))
