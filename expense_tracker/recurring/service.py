@@ -201,8 +201,11 @@ def update_series(
         raise SeriesEnded()
     if "template" in changes:
         series.template = templates.merged(series, changes["template"])
+    template = templates.load(series)
     if group is not None:
-        templates.check_group_template(group, templates.load(series), current_member_ids(group.id))
+        templates.check_group_template(group, template, current_member_ids(group.id))
+    else:
+        templates.check_personal_template(template, template["currency"])
     if "rule" in changes:
         rule = {name: getattr(series, name) for name in RULE_FIELDS}
         for name, value in changes["rule"].items():

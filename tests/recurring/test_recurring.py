@@ -352,3 +352,27 @@ def test_a_deleted_accounts_personal_series_ends(client, make_user, runner):
     )
     assert gone.status_code == 204
     assert "Created 0 occurrence(s)" in _run(runner, TODAY + timedelta(days=5))
+
+
+def test_a_personal_template_edit_is_checked_in_its_currency(client, user):
+    body = {
+        "template": {
+            "category": "Rent",
+            "amount": "1200",
+            "payment_method": "cash",
+            "currency": "JPY",
+        },
+        "rule": {"frequency": "monthly", "start_date": (TODAY + timedelta(days=3)).isoformat()},
+    }
+    created = client.post("/recurring-expenses/", json=body, headers=user.headers)
+    assert created.status_code == 201
+    assert created.get_json()["template"]["amount"] == "1200"
+    url = created.headers["Location"]
+    bad = client.patch(url, json={"template": {"amount": "12.5"}}, headers=user.headers)
+    assert bad.status_code == 422
+    assert "template.amount" in bad.get_json()["errors"]
+    fine = client.patch(
+        url, json={"template": {"currency": "usd", "amount": "12.5"}}, headers=user.headers
+    )
+    assert fine.status_code == 200
+    assert fine.get_json()["template"]["amount"] == "12.50"
