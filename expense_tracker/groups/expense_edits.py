@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from expense_tracker.database import utcnow
+from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
@@ -78,7 +78,9 @@ def update_expense(
     if _changed(expense):
         expense.updated_at = utcnow()
     running_totals.record_change(group.id, before, running_totals.of_expense(expense))
-    db.session.commit()
+    # The answer shows the rows as written: read back after the commit, a DELETE that was
+    # waiting for the group's lock could already have removed them (a 500, not a 200).
+    commit_keeping_loaded(db.session())
     return expense
 
 
