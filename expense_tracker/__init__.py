@@ -101,12 +101,15 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from expense_tracker.auth.routes import blp as auth_blp
+    from expense_tracker.currencies.routes import blp as currencies_blp
     from expense_tracker.docs_assets import blp as docs_assets_blp
     from expense_tracker.expenses.routes import blp as expenses_blp
     from expense_tracker.groups.routes import blp as groups_blp
     from expense_tracker.health.routes import blp as health_blp
+    from expense_tracker.recurring.routes import blp as recurring_blp
 
-    for blueprint in (health_blp, auth_blp, expenses_blp, groups_blp):
+    blueprints = (health_blp, auth_blp, expenses_blp, groups_blp, recurring_blp, currencies_blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets_blp)
 

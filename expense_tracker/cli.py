@@ -13,14 +13,17 @@
   24 h (run it daily, from cron or a systemd timer).
 - `flask purge-sessions [--days N]`: delete sign-in sessions that expired or were ended
   more than N days ago (30 by default; daily too).
+- `flask run-recurring [--today YYYY-MM-DD]`: create every recurring occurrence due up to
+  today, each exactly once (schedule it daily or hourly).
+- `flask rates import FILE`: load the ECB's historical reference rates into the rate table.
 
 The commands parse, prompt and report; the data sets live in `expense_tracker.seeding`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TextIO
 
 import click
 import marshmallow as ma
@@ -29,12 +32,16 @@ from flask.cli import with_appcontext
 
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
+from expense_tracker.currencies.ecb_csv import RatesFileError, parse_rates
+from expense_tracker.currencies.rates import import_rates
+from expense_tracker.database import utc_today
 from expense_tracker.errors import Conflict, flatten_messages
 from expense_tracker.expenses import service as expense_service
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
 from expense_tracker.groups import balance_audit
 from expense_tracker.idempotency import purge_expired
+from expense_tracker.recurring.runner import run_recurring
 from expense_tracker.seeding.bench import load_bench_data
 from expense_tracker.seeding.demo import seed_demo_data
 
@@ -46,6 +53,48 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(purge_idempotency_keys)
     app.cli.add_command(purge_sessions)
     app.cli.add_command(verify_balances)
+    app.cli.add_command(run_recurring_command)
+    app.cli.add_command(rates_group)
+
+
+@click.command("run-recurring")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Create what is due up to this day (default: today in UTC).",
+)
+@with_appcontext
+def run_recurring_command(today: datetime | None) -> None:
+    """Create every recurring occurrence due up to today, each exactly once."""
+    report = run_recurring(today.date() if today else utc_today())
+    click.echo(str(report))
+    if report.failed:
+        raise click.ClickException(f"{report.failed} series failed; see the log.")
+
+
+@click.group("rates")
+def rates_group() -> None:
+    """The exchange rate table."""
+
+
+@rates_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@with_appcontext
+def import_rates_command(file: TextIO) -> None:
+    """Load the ECB's historical reference rates (eurofxref-hist.csv) into the rate table.
+
+    Days already in the table are replaced by the file's; running it twice changes nothing.
+    """
+    try:
+        parsed = parse_rates(file)
+    except RatesFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    written, days = import_rates(parsed.days)
+    first, last = min(d.day for d in parsed.days), max(d.day for d in parsed.days)
+    click.echo(f"Imported {written} rates for {days} days ({first} to {last}).")
+    if parsed.skipped_currencies:
+        click.echo(f"Skipped currencies not accepted: {', '.join(parsed.skipped_currencies)}.")
 
 
 @click.command("purge-idempotency-keys")

@@ -47,6 +47,12 @@ PROBLEM_TYPES: dict[int, tuple[str, str]] = {
 }
 
 
+# Kinds of problem more specific than their status's, each with its status.
+SPECIFIC_PROBLEM_TYPES: dict[str, tuple[int, str]] = {
+    "/problems/rate-unavailable": (422, "Exchange rate unavailable"),
+}
+
+
 def problem_type(status: int) -> tuple[str, str]:
     if status in PROBLEM_TYPES:
         return PROBLEM_TYPES[status]
@@ -61,8 +67,11 @@ def problem_response(
     errors: Mapping[str, list[str]] | None = None,
     extensions: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    specific_type: str | None = None,
 ) -> Response:
     type_, title = problem_type(status)
+    if specific_type is not None:
+        type_, title = specific_type, SPECIFIC_PROBLEM_TYPES[specific_type][1]
     body: dict[str, Any] = {
         "type": type_,
         "title": title,
@@ -88,6 +97,8 @@ class ApiError(Exception):
 
     status = 400
     detail = "The request could not be processed."
+    # A kind of problem of its own (SPECIFIC_PROBLEM_TYPES), else its status's.
+    problem_type: str | None = None
 
     def __init__(
         self,
@@ -110,6 +121,7 @@ class ApiError(Exception):
             errors=self.errors,
             extensions=self.extensions,
             headers=self.headers,
+            specific_type=self.problem_type,
         )
 
 

@@ -64,7 +64,11 @@ class Email(ma.fields.String):
 
 class Currency(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
-        metadata = {"description": "ISO 4217 code, any letter case", "example": "USD"}
+        metadata = {
+            "description": "ISO 4217 code, any letter case",
+            "example": "USD",
+            **kwargs.pop("metadata", {}),
+        }
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -81,7 +85,14 @@ class Amount(ma.fields.Field):
     currency is known). Dumps integer minor units, using the currency of the dumped object.
     """
 
-    def __init__(self, *, signed: bool = False, allow_zero: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        signed: bool = False,
+        allow_zero: bool = False,
+        currency_attribute: str = "currency",
+        **kwargs: Any,
+    ) -> None:
         metadata = {
             "type": "string",
             "pattern": r"^-?[0-9]+(\.[0-9]+)?$" if signed else r"^[0-9]+(\.[0-9]+)?$",
@@ -93,6 +104,8 @@ class Amount(ma.fields.Field):
         super().__init__(metadata=metadata, **kwargs)
         self.signed = signed
         self.allow_zero = allow_zero
+        # Where the dumped object names the amount's currency.
+        self.currency_attribute = currency_attribute
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         try:
@@ -109,7 +122,8 @@ class Amount(ma.fields.Field):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
-        currency = obj["currency"] if isinstance(obj, Mapping) else obj.currency
+        name = self.currency_attribute
+        currency = obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
         return money.format_amount(int(value), currency)
 
 
@@ -170,3 +184,36 @@ def timestamp_text(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class ExchangeRate(ma.fields.Field):
+    """A rate: a plain decimal string (or JSON number) > 0 with at most 12 significant
+    digits, loaded as an exact Decimal, dumped as its plain text."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "pattern": r"^[0-9]+(\.[0-9]+)?$",
+            "example": "0.0067",
+            **kwargs.pop("metadata", {}),
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        message = "Must be a decimal greater than zero with at most 12 significant digits."
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise ma.ValidationError(message)
+        text = value.strip() if isinstance(value, str) else format(value, "f")
+        if not RATE_TEXT.fullmatch(text):
+            raise ma.ValidationError(message)
+        rate = Decimal(text)
+        if rate <= 0 or len(rate.normalize().as_tuple().digits) > MAX_RATE_DIGITS:
+            raise ma.ValidationError(message)
+        return rate
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else format(value, "f")
+
+
+RATE_TEXT = re.compile(r"[0-9]{1,30}(\.[0-9]{1,30})?", re.ASCII)
+MAX_RATE_DIGITS = 12

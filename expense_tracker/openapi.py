@@ -15,7 +15,7 @@ from typing import Any
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 
-from expense_tracker.errors import PROBLEM_TYPES
+from expense_tracker.errors import PROBLEM_TYPES, SPECIFIC_PROBLEM_TYPES
 from expense_tracker.fields import Amount, DecimalString
 from expense_tracker.schemas import InputSchema
 
@@ -88,7 +88,9 @@ class ProblemSchema(ma.Schema):
         required=True,
         metadata={
             "description": "Stable URI reference for the kind of problem.",
-            "enum": sorted({type_ for type_, _ in PROBLEM_TYPES.values()}),
+            "enum": sorted(
+                {type_ for type_, _ in PROBLEM_TYPES.values()} | set(SPECIFIC_PROBLEM_TYPES)
+            ),
         },
     )
     title = ma.fields.String(required=True)
@@ -105,9 +107,10 @@ class ProblemSchema(ma.Schema):
 
 
 def problem_types_description() -> str:
+    kinds = [(status, type_, title) for status, (type_, title) in PROBLEM_TYPES.items()]
+    kinds += [(status, type_, title) for type_, (status, title) in SPECIFIC_PROBLEM_TYPES.items()]
     rows = "\n".join(
-        f"| `{type_}` | {status} | {title} |"
-        for status, (type_, title) in sorted(PROBLEM_TYPES.items())
+        f"| `{type_}` | {status} | {title} |" for status, type_, title in sorted(kinds)
     )
     return (
         "Every error is `application/problem+json` (RFC 9457).\n\n"

@@ -36,12 +36,15 @@ _COLUMNS = (
     Expense.payment_method,
     Expense.created_at,
     Expense.updated_at,
+    Expense.series_id,
+    Expense.occurrence,
 )
 
 
 def expense_document(row: Any) -> dict[str, Any]:
     """One expense as `ExpenseSchema` dumps it, from a row of `_COLUMNS`."""
-    expense_id, day, category, amount, currency, description, method, created, updated = row
+    (expense_id, day, category, amount, currency, description, method, created, updated) = row[:9]
+    series_id, occurrence = row[9:]
     return {
         "id": expense_id,
         "date": day.isoformat(),
@@ -52,6 +55,8 @@ def expense_document(row: Any) -> dict[str, Any]:
         "payment_method": method,
         "created_at": timestamp_text(created),
         "updated_at": timestamp_text(updated),
+        "series_id": series_id,
+        "occurrence": occurrence,
     }
 
 

@@ -38,6 +38,12 @@ class ExpenseSchema(OutputSchema):
     payment_method = ma.fields.String()
     created_at = Timestamp()
     updated_at = Timestamp()
+    series_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The recurring series that created it."}
+    )
+    occurrence = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Which occurrence of the series (1-based)."}
+    )
 
 
 class ExpenseCreateSchema(InputSchema):

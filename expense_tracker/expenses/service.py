@@ -118,6 +118,21 @@ def _fields_in_currency(data: Mapping[str, Any], currency: str) -> dict[str, Any
 
 
 def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
+    """Record an expense (`add_expense`) and commit."""
+    expense = add_expense(user, data)
+    db.session.commit()
+    return expense
+
+
+def add_expense(
+    user: User,
+    data: Mapping[str, Any],
+    *,
+    series_id: int | None = None,
+    occurrence: int | None = None,
+) -> Expense:
+    """Add an expense to the transaction (the caller commits); a recurring series'
+    occurrence passes its `series_id` and `occurrence`."""
     currency = data.get("currency") or user.default_currency
     values = _fields_in_currency(data, currency)
     values.setdefault("date", utc_today())
@@ -125,10 +140,10 @@ def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     # The count first: its UPDATE locks the user's row before the insert's foreign key
     # check shares it, in the order account deletion takes them (no deadlock).
     add_to_expense_count(user.id, 1)
-    expense = Expense(owner_id=user.id, **values)
+    expense = Expense(owner_id=user.id, series_id=series_id, occurrence=occurrence, **values)
     db.session.add(expense)
+    db.session.flush()
     summaries.record_change(None, summaries.entry_of(expense))
-    db.session.commit()
     return expense
 
 

@@ -14,6 +14,8 @@ members), `shared_expenses` and `expense_edits` (recording, changing, deleting e
 paid shares), `settlements`, and `balances` (what the balance views show). Money moves
 through `running_totals` (members' kept totals) and is checked by `balance_audit`;
 `split_requests` turns a body's splits into input for the pure `expense_tracker.splits`;
+`foreign_currency` converts an expense in another currency than the group's; `guests` adds
+members without an account and merges them into one;
 `expense_listing` is the fast read of the expense list; `schemas/` and `errors` are the
 request, response and problem shapes.
 """

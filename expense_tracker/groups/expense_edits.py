@@ -9,13 +9,14 @@ difference, in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from expense_tracker import money
-from expense_tracker.database import utcnow
+from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import running_totals
+from expense_tracker.groups import foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -27,7 +28,6 @@ from expense_tracker.groups.split_requests import (
     ShareInput,
     SplitRequest,
     compute_split,
-    group_currency,
     parse_split_request,
     resolve_payers,
 )
@@ -45,31 +45,83 @@ def update_expense(
     if not may_change_expense(actor, expense):
         raise NotAllowedToChangeExpense()
     members = current_member_ids(group.id)
-    currency = group_currency(group, changes)
+    conversion = foreign_currency.for_edit(group, expense, changes)
+    currency = conversion.source if conversion else group.currency
+    kept = _kept_money(expense, currency)
     # Former members still in this expense may stay in it (unchanged: checked below).
     allowed = members | expense.user_ids
-    total = expense.amount
+    total = kept.total
     if "amount" in changes:
         total = money.parse_amount(changes["amount"], currency, field="amount")
+    elif total is None:
+        raise ValidationFailed.field("amount", "Send the amount again when changing the currency.")
 
-    payers = _payers_after_edit(expense, changes, total, currency, allowed)
+    payers = _payers_after_edit(kept, changes, total, currency, allowed)
     split_type = changes.get("split_type", expense.split_type)
-    request = _split_request_after_edit(expense, changes, split_type, total, currency)
+    request = _split_request_after_edit(expense, changes, split_type, total, kept)
     amounts = compute_split(
         split_type, total, request, members=allowed, rotation_key=expense.id, currency=currency
     )
     inputs = {entry.user_id: entry for entry in request.entries}
+    originals: tuple[dict[int, int], dict[int, int]] | None = None
+    if conversion:
+        originals = payers, amounts
+        payers = conversion.payers(payers, expense.id)
+        amounts = conversion.splits(amounts, expense.id)
     _refuse_paid_share_changes(expense, payers, amounts)
     _refuse_former_member_changes(expense, members, payers, amounts, inputs)
     before = running_totals.of_expense(expense)
-    _apply_edit(expense, changes, total, split_type, payers, amounts, inputs)
+    converted_total = conversion.total(total) if conversion else total
+    _apply_edit(expense, changes, converted_total, split_type, payers, amounts, inputs)
+    _apply_conversion(expense, conversion, total, originals)
+    if _changed(expense):
+        expense.updated_at = utcnow()
     running_totals.record_change(group.id, before, running_totals.of_expense(expense))
-    db.session.commit()
+    # The answer shows the rows as written: read back after the commit, a DELETE that was
+    # waiting for the group's lock could already have removed them (a 500, not a 200).
+    commit_keeping_loaded(db.session())
     return expense
 
 
-def _payers_after_edit(
+@dataclass(frozen=True)
+class _KeptMoney:
+    """The expense's amount and payers in the currency the edit is in (amounts None when
+    the edit changes the currency: one payer follows the new amount, several are resent)."""
+
+    total: int | None
+    payers: dict[int, int | None]
+
+
+def _kept_money(expense: GroupExpense, currency: str) -> _KeptMoney:
+    if currency != expense.input_currency:
+        return _KeptMoney(None, {p.user_id: None for p in expense.payers})
+    if expense.original_amount is None:
+        return _KeptMoney(expense.amount, {p.user_id: p.amount for p in expense.payers})
+    return _KeptMoney(
+        expense.original_amount,
+        {p.user_id: p.original_amount or 0 for p in expense.payers},
+    )
+
+
+def _apply_conversion(
     expense: GroupExpense,
+    conversion: foreign_currency.Conversion | None,
+    total: int,
+    originals: tuple[dict[int, int], dict[int, int]] | None,
+) -> None:
+    """Keep (or clear) the original amounts and the rate on the expense and its rows."""
+    payer_originals, split_originals = originals or ({}, {})
+    expense.original_amount = total if conversion else None
+    expense.original_currency = conversion.source if conversion else None
+    expense.exchange_rate = conversion.rate if conversion else None
+    for payer in expense.payers:
+        payer.original_amount = payer_originals.get(payer.user_id)
+    for split in expense.splits:
+        split.original_amount = split_originals.get(split.user_id)
+
+
+def _payers_after_edit(
+    kept: _KeptMoney,
     changes: Mapping[str, Any],
     total: int,
     currency: str,
@@ -79,12 +131,12 @@ def _payers_after_edit(
     payers = resolve_payers(changes, total, currency, allowed)
     if payers is not None:
         return payers
-    old_payers = {payer.user_id: payer.amount for payer in expense.payers}
-    if total == expense.amount:
-        return old_payers
+    old_payers = kept.payers
+    if total == kept.total:
+        return {user_id: amount or 0 for user_id, amount in old_payers.items()}
     if len(old_payers) > 1:
         raise ValidationFailed.field(
-            "payers", "Send the payers again when changing the amount of this expense."
+            "payers", "Send the payers again when changing the amount or currency of this expense."
         )
     return dict.fromkeys(old_payers, total)
 
@@ -94,9 +146,10 @@ def _split_request_after_edit(
     changes: Mapping[str, Any],
     split_type: str,
     total: int,
-    currency: str,
+    kept: _KeptMoney,
 ) -> SplitRequest:
     """The split the edit sends, else the kept one: same inputs, or (to equal) same people."""
+    currency = changes.get("currency", expense.input_currency)
     request = parse_split_request(
         split_type, changes.get("participants"), changes.get("splits"), currency
     )
@@ -104,15 +157,19 @@ def _split_request_after_edit(
         return request
     if split_type != expense.split_type and split_type != "equal":
         raise ValidationFailed.field("splits", f"Required to change to {split_type} splits.")
-    if split_type == "exact" and total != expense.amount:
+    if split_type in ("exact", "adjustment") and kept.total is None:
+        raise ValidationFailed.field(
+            "splits", f"Send the splits again when changing the currency of an {split_type} split."
+        )
+    if split_type == "exact" and total != kept.total:
         raise ValidationFailed.field(
             "splits", "Send the splits again when changing the amount of an exact split."
         )
     if split_type == expense.split_type:
-        kept = [ShareInput.kept(split) for split in expense.splits]
+        kept_inputs = [ShareInput.kept(split) for split in expense.splits]
     else:  # to equal, among the same people
-        kept = [ShareInput(user_id) for user_id in sorted(s.user_id for s in expense.splits)]
-    return SplitRequest(kept, "splits")
+        kept_inputs = [ShareInput(user_id) for user_id in sorted(s.user_id for s in expense.splits)]
+    return SplitRequest(kept_inputs, "splits")
 
 
 def _refuse_paid_share_changes(
@@ -189,13 +246,12 @@ def _apply_edit(
     expense.split_type = split_type
     sync_payers(expense, payers)
     sync_splits(expense, amounts, inputs)
-    # Payer and split rows are the expense too: its version (the ETag) must move with them,
-    # and only then, so that an edit that changes nothing does not outdate others' ETags.
-    if _changed(expense):
-        expense.updated_at = utcnow()
 
 
 def _changed(expense: GroupExpense) -> bool:
+    """Whether the edit changed a row. Payer and split rows are the expense too: its version
+    (the ETag) must move with them, and only then, so that an edit that changes nothing
+    does not outdate others' ETags."""
     session = db.session
     rows = [expense, *expense.payers, *expense.splits]
     return any(row in session.new or session.is_modified(row) for row in rows)

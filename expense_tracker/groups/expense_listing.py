@@ -38,12 +38,17 @@ _EXPENSE_COLUMNS = (
     GroupExpense.split_type,
     GroupExpense.created_at,
     GroupExpense.updated_at,
+    GroupExpense.original_amount,
+    GroupExpense.original_currency,
+    GroupExpense.exchange_rate,
+    GroupExpense.series_id,
+    GroupExpense.occurrence,
 )
 _NEWEST_FIRST = (GroupExpense.date.desc(), GroupExpense.id.desc())
 
 
-def _split_document(row: Any, currency: str) -> dict[str, Any]:
-    _, user_id, amount, percentage, shares, adjustment, is_paid, paid_at = row
+def _split_document(row: Any, currency: str, input_currency: str) -> dict[str, Any]:
+    _, user_id, amount, percentage, shares, adjustment, original, is_paid, paid_at = row
     document: dict[str, Any] = {"user_id": user_id, "amount": format_amount(amount, currency)}
     # As SplitSchema: percentage / shares / adjustment appear only where they were input.
     if percentage is not None:
@@ -51,7 +56,9 @@ def _split_document(row: Any, currency: str) -> dict[str, Any]:
     if shares is not None:
         document["shares"] = format_decimal(from_hundredths(shares), 2)
     if adjustment is not None:
-        document["adjustment"] = format_amount(adjustment, currency)
+        document["adjustment"] = format_amount(adjustment, input_currency)
+    if original is not None:
+        document["original_amount"] = format_amount(original, input_currency)
     document["is_paid"] = is_paid
     document["paid_at"] = timestamp_text(paid_at)
     return document
@@ -71,8 +78,14 @@ def expense_document(expense: Any, payers: Sequence[Any], splits: Sequence[Any])
         split_type,
         created_at,
         updated_at,
+        original_amount,
+        original_currency,
+        exchange_rate,
+        series_id,
+        occurrence,
     ) = expense
     assert isinstance(day, date)
+    input_currency = original_currency or currency
     return {
         "id": expense_id,
         "group_id": group_id,
@@ -82,16 +95,28 @@ def expense_document(expense: Any, payers: Sequence[Any], splits: Sequence[Any])
         "date": day.isoformat(),
         "category": category,
         "paid_by": payers[0][1] if len(payers) == 1 else None,
-        "payers": [
-            {"user_id": user_id, "amount": format_amount(paid, currency)}
-            for _, user_id, paid in payers
-        ],
+        "payers": [_payer_document(payer, currency, input_currency) for payer in payers],
         "created_by": created_by,
         "split_type": split_type,
-        "splits": [_split_document(split, currency) for split in splits],
+        "splits": [_split_document(split, currency, input_currency) for split in splits],
         "created_at": timestamp_text(created_at),
         "updated_at": timestamp_text(updated_at),
+        "original_amount": (
+            None if original_amount is None else format_amount(original_amount, input_currency)
+        ),
+        "original_currency": original_currency,
+        "exchange_rate": None if exchange_rate is None else format(exchange_rate, "f"),
+        "series_id": series_id,
+        "occurrence": occurrence,
     }
+
+
+def _payer_document(row: Any, currency: str, input_currency: str) -> dict[str, Any]:
+    _, user_id, paid, original = row
+    document = {"user_id": user_id, "amount": format_amount(paid, currency)}
+    if original is not None:
+        document["original_amount"] = format_amount(original, input_currency)
+    return document
 
 
 def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -101,7 +126,12 @@ def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
     splits: dict[int, list[Any]] = defaultdict(list)
     if ids:
         for row in db.session.execute(
-            select(ExpensePayer.expense_id, ExpensePayer.user_id, ExpensePayer.amount)
+            select(
+                ExpensePayer.expense_id,
+                ExpensePayer.user_id,
+                ExpensePayer.amount,
+                ExpensePayer.original_amount,
+            )
             .where(ExpensePayer.expense_id.in_(ids))
             .order_by(ExpensePayer.expense_id, ExpensePayer.user_id)
         ):
@@ -114,6 +144,7 @@ def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
                 ExpenseSplit.percentage_hundredths,
                 ExpenseSplit.shares_hundredths,
                 ExpenseSplit.adjustment,
+                ExpenseSplit.original_amount,
                 ExpenseSplit.is_paid,
                 ExpenseSplit.paid_at,
             )

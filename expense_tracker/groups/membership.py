@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
+from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import access, balances
 from expense_tracker.groups.errors import (
@@ -216,6 +217,8 @@ def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMemb
     """
     if not actor.is_owner:
         raise NotOwner()
+    if role == "owner" and target.guest:
+        raise ValidationFailed.field("role", "A guest, who cannot sign in, cannot be an owner.")
     demoting = target.role == "owner" and role != "owner"
     if demoting and target.user_id != actor.user_id:
         raise CannotDemoteOwner()

@@ -15,7 +15,7 @@ from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import running_totals
+from expense_tracker.groups import foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -27,7 +27,6 @@ from expense_tracker.groups.split_requests import (
     ShareInput,
     SplitRequest,
     compute_split,
-    group_currency,
     parse_split_request,
     resolve_payers,
 )
@@ -35,23 +34,32 @@ from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpen
 from expense_tracker.text import casefold_key
 
 
-def sync_payers(expense: GroupExpense, payers: Mapping[int, int]) -> None:
-    """Make the payer rows say `payers`, updating rows in place where the payer stays."""
+def sync_payers(
+    expense: GroupExpense, payers: Mapping[int, int], originals: Mapping[int, int] | None = None
+) -> None:
+    """Make the payer rows say `payers` (and, converted, their `originals`), updating rows
+    in place where the payer stays."""
     existing = {payer.user_id: payer for payer in expense.payers}
-    for user_id, payer in existing.items():
+    for user_id, old_payer in existing.items():
         if user_id not in payers:
-            expense.payers.remove(payer)
+            expense.payers.remove(old_payer)
     for user_id, amount in payers.items():
-        if user_id in existing:
-            existing[user_id].amount = amount
-        else:
-            expense.payers.append(ExpensePayer(user_id=user_id, amount=amount))
+        payer = existing.get(user_id)
+        if payer is None:
+            payer = ExpensePayer(user_id=user_id, amount=amount)
+            expense.payers.append(payer)
+        payer.amount = amount
+        payer.original_amount = None if originals is None else originals[user_id]
 
 
 def sync_splits(
-    expense: GroupExpense, amounts: Mapping[int, int], inputs: Mapping[int, ShareInput]
+    expense: GroupExpense,
+    amounts: Mapping[int, int],
+    inputs: Mapping[int, ShareInput],
+    originals: Mapping[int, int] | None = None,
 ) -> None:
-    """Make the split rows say `amounts`, keeping the paid flag of members who stay."""
+    """Make the split rows say `amounts` (and, converted, their `originals`), keeping the
+    paid flag of members who stay."""
     existing = {split.user_id: split for split in expense.splits}
     for user_id, old_split in existing.items():
         if user_id not in amounts:
@@ -62,15 +70,41 @@ def sync_splits(
             split = ExpenseSplit(user_id=user_id, is_paid=False)
             expense.splits.append(split)
         split.amount = amount
+        split.original_amount = None if originals is None else originals[user_id]
         (split.percentage_hundredths, split.shares_hundredths, split.adjustment) = inputs[
             user_id
         ].stored()
 
 
-def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> GroupExpense:
-    """Record a shared expense; its splits are computed once its id (the rotation key) exists."""
+def create_expense(
+    group: Group,
+    actor: GroupMember,
+    data: Mapping[str, Any],
+    *,
+    series_id: int | None = None,
+    occurrence: int | None = None,
+) -> GroupExpense:
+    """Record a shared expense (`add_expense`) and commit."""
+    expense = add_expense(group, actor, data, series_id=series_id, occurrence=occurrence)
+    commit_keeping_loaded(db.session())
+    return expense
+
+
+def add_expense(
+    group: Group,
+    actor: GroupMember,
+    data: Mapping[str, Any],
+    *,
+    series_id: int | None = None,
+    occurrence: int | None = None,
+) -> GroupExpense:
+    """Add a shared expense to the transaction (the caller commits): its splits are computed
+    once its id (the rotation key) exists, in the expense's currency, then converted to the
+    group's when they differ (`foreign_currency`). A recurring series' occurrence passes its
+    `series_id` and `occurrence`."""
     members = current_member_ids(group.id)
-    currency = group_currency(group, data)
+    conversion = foreign_currency.for_new_expense(group, data)
+    currency = conversion.source if conversion else group.currency
     total = money.parse_amount(data["amount"], currency, field="amount")
     payers = resolve_payers(data, total, currency, members) or {actor.user_id: total}
     split_type = data["split_type"]
@@ -86,20 +120,31 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     expense = GroupExpense(
         group_id=group.id,
         description=data["description"],
-        amount=total,
-        currency=currency,
+        amount=conversion.total(total) if conversion else total,
+        currency=group.currency,
         date=data["date"],
         category=data["category"],
         split_type=split_type,
         created_by=actor.user_id,
+        series_id=series_id,
+        occurrence=occurrence,
     )
+    if conversion:
+        expense.original_amount = total
+        expense.original_currency = conversion.source
+        expense.exchange_rate = conversion.rate
     db.session.add(expense)
     db.session.flush()
     amounts = compute_split(
         split_type, total, request, members=members, rotation_key=expense.id, currency=currency
     )
-    sync_payers(expense, payers)
-    sync_splits(expense, amounts, {entry.user_id: entry for entry in request.entries})
+    inputs = {entry.user_id: entry for entry in request.entries}
+    if conversion:
+        sync_payers(expense, conversion.payers(payers, expense.id), payers)
+        sync_splits(expense, conversion.splits(amounts, expense.id), inputs, amounts)
+    else:
+        sync_payers(expense, payers)
+        sync_splits(expense, amounts, inputs)
     running_totals.record_change(
         group.id, running_totals.NOTHING, running_totals.of_expense(expense)
     )
@@ -107,7 +152,6 @@ def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) ->
     # The response shows these rows as written, in the collections' user_id order.
     expense.payers.sort(key=lambda payer: payer.user_id)
     expense.splits.sort(key=lambda split: split.user_id)
-    commit_keeping_loaded(db.session())
     return expense
 
 

@@ -35,10 +35,12 @@ class ShareInput:
 
     @classmethod
     def kept(cls, split: ExpenseSplit) -> ShareInput:
+        """The input a split was computed from, in the expense's own currency."""
         expense = split.expense
+        sent = split.amount if split.original_amount is None else split.original_amount
         return cls(
             split.user_id,
-            amount=split.amount if expense.split_type == "exact" else None,
+            amount=sent if expense.split_type == "exact" else None,
             percentage_hundredths=split.percentage_hundredths,
             shares_hundredths=split.shares_hundredths,
             adjustment=split.adjustment,

@@ -9,19 +9,25 @@ from expense_tracker.models.group import (
     GroupMember,
     Settlement,
 )
+from expense_tracker.models.guest import GroupGuest
 from expense_tracker.models.idempotency import IdempotencyRecord
+from expense_tracker.models.rates import ExchangeRate
+from expense_tracker.models.recurring import RecurringSeries
 from expense_tracker.models.user import AuthSession, User
 
 __all__ = [
     "AuthSession",
+    "ExchangeRate",
     "Expense",
     "ExpensePayer",
     "ExpenseSplit",
     "ExpenseSummaryCell",
     "Group",
     "GroupExpense",
+    "GroupGuest",
     "GroupMember",
     "IdempotencyRecord",
+    "RecurringSeries",
     "Settlement",
     "UsedCategory",
     "User",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from expense_tracker.database import (
@@ -47,6 +47,11 @@ class Expense(VersionedMixin, Model):
     payment_method: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The recurring series that created it, and which of its occurrences it is.
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recurring_series.id", ondelete="SET NULL")
+    )
+    occurrence: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
@@ -56,6 +61,9 @@ class Expense(VersionedMixin, Model):
         ),
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint("length(category) >= 1", name="category_not_empty"),
+        CheckConstraint("(series_id IS NULL) = (occurrence IS NULL)", name="series_occurrence"),
+        # Each occurrence of a series exists once, whatever runs concurrently.
+        UniqueConstraint("series_id", "occurrence", name="uq_expenses_series_occurrence"),
         # The list's default order, and date-range filters, within one owner.
         Index("ix_expenses_owner_date", "owner_id", "date", "id"),
         # Category filters; and the latest spelling of a category (expenses/summaries.py)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    UniqueConstraint,
     and_,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -36,6 +37,7 @@ from expense_tracker.database import (
 )
 from expense_tracker.extensions import Model
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
+from expense_tracker.models.rates import DecimalText
 from expense_tracker.models.user import User
 
 JOIN_POLICIES = ("invite", "open")
@@ -181,6 +183,11 @@ class GroupMember(Model):
     def email(self) -> str | None:
         return self.user.email
 
+    @property
+    def guest(self) -> bool:
+        """A guest member: someone without an account (groups/guests.py)."""
+        return self.user.is_guest
+
 
 class GroupExpense(VersionedMixin, Model):
     __tablename__ = "group_expenses"
@@ -199,6 +206,16 @@ class GroupExpense(VersionedMixin, Model):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # An expense in another currency than the group's: `amount` is converted, these keep
+    # what was spent (currencies/conversion.py). All three set, or none.
+    original_amount: Mapped[int | None] = mapped_column(MinorUnits)
+    original_currency: Mapped[str | None] = mapped_column(String(3))
+    exchange_rate: Mapped[Decimal | None] = mapped_column(DecimalText)
+    # The recurring series that created it, and which of its occurrences it is.
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recurring_series.id", ondelete="SET NULL")
+    )
+    occurrence: Mapped[int | None] = mapped_column(Integer)
 
     @validates("category")
     def _fold(self, column: str, text: str) -> str:
@@ -222,9 +239,23 @@ class GroupExpense(VersionedMixin, Model):
         CheckConstraint(_one_of("split_type", SPLIT_TYPES), name="split_type_known"),
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint("length(description) >= 1", name="description_not_empty"),
+        CheckConstraint(
+            "(original_amount IS NULL) = (original_currency IS NULL) "
+            "AND (original_amount IS NULL) = (exchange_rate IS NULL)",
+            name="conversion_complete",
+        ),
+        CheckConstraint("original_amount > 0", name="original_amount_positive"),
+        CheckConstraint("(series_id IS NULL) = (occurrence IS NULL)", name="series_occurrence"),
+        # Each occurrence of a series exists once, whatever runs concurrently.
+        UniqueConstraint("series_id", "occurrence", name="uq_group_expenses_series_occurrence"),
         # The list's order, and date-range filters, within one group.
         Index("ix_group_expenses_group_date", "group_id", "date", "id"),
     )
+
+    @property
+    def input_currency(self) -> str:
+        """The currency the body's amounts were in: the original one of a converted expense."""
+        return self.original_currency or self.currency
 
     @property
     def paid_by(self) -> int | None:
@@ -247,6 +278,7 @@ class ExpensePayer(Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     amount: Mapped[int] = mapped_column(MinorUnits)
+    original_amount: Mapped[int | None] = mapped_column(MinorUnits)  # converted expenses
 
     expense: Mapped[GroupExpense] = relationship(back_populates="payers")
 
@@ -258,6 +290,10 @@ class ExpensePayer(Model):
     @property
     def currency(self) -> str:
         return self.expense.currency
+
+    @property
+    def input_currency(self) -> str:
+        return self.expense.input_currency
 
 
 class ExpenseSplit(Model):
@@ -273,7 +309,8 @@ class ExpenseSplit(Model):
     # The stored inputs, so that an edit can recompute the split from what it keeps.
     percentage_hundredths: Mapped[int | None] = mapped_column(Integer)
     shares_hundredths: Mapped[int | None] = mapped_column(Integer)
-    adjustment: Mapped[int | None] = mapped_column(MinorUnits)  # signed minor units
+    adjustment: Mapped[int | None] = mapped_column(MinorUnits)  # signed, input currency
+    original_amount: Mapped[int | None] = mapped_column(MinorUnits)  # converted expenses
     is_paid: Mapped[bool] = mapped_column(Boolean, default=False)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -290,6 +327,10 @@ class ExpenseSplit(Model):
     @property
     def currency(self) -> str:
         return self.expense.currency
+
+    @property
+    def input_currency(self) -> str:
+        return self.expense.input_currency
 
     @property
     def percentage(self) -> Decimal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from expense_tracker.database import BigId, UTCDateTime, utcnow
@@ -32,12 +32,20 @@ class User(Model):
     # How many personal expenses the user has, kept by every write that adds or deletes
     # them (expenses/service.py): the list's X-Total-Count without counting a million rows.
     expense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A group's guest member: someone without an account (no email, no password), who
+    # cannot sign in (groups/guests.py; the group is in `GroupGuest`).
+    is_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint("length(default_currency) = 3", name="currency_code"),
         CheckConstraint("expense_count >= 0", name="expense_count_not_negative"),
         CheckConstraint(
-            "(deleted_at IS NULL) = (email_key IS NOT NULL)", name="deleted_frees_email"
+            "is_guest OR (deleted_at IS NULL) = (email_key IS NOT NULL)",
+            name="deleted_frees_email",
+        ),
+        CheckConstraint(
+            "NOT is_guest OR (email_key IS NULL AND password_hash IS NULL)",
+            name="guest_cannot_sign_in",
         ),
     )
 

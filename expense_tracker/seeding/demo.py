@@ -19,6 +19,7 @@ from flask import Flask
 from expense_tracker.database import utc_today
 from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
 from expense_tracker.ratelimit import INTERNAL_REQUEST_FLAG
+from expense_tracker.seeding.demo_features import add_feature_demos
 
 DEMO_PASSWORD = "demo-password-2024"
 # (email, full name, default currency); the data below names each user by the email's
@@ -287,11 +288,22 @@ def _create_demo_data(api: ApiClient) -> str:
     )
     api.call("POST", f"/groups/{flat['id']}/join", tokens["alice"], json={})
     add_group_expenses(flat["id"], FLAT_EXPENSES)
+    features = add_feature_demos(
+        api,
+        tokens,
+        ids,
+        trip,
+        flat["id"],
+        today,
+        day,
+        lambda *user: _sign_up(api, *user),
+        DEMO_PASSWORD,
+    )
 
     users = ", ".join(email for email, _, _ in DEMO_USERS)
     return (
         f"Demo data created: users {users} (password {DEMO_PASSWORD!r}), "
-        f"groups 'Lisbon trip' ({trip_id}) and 'Flat 3B' ({flat['id']})."
+        f"groups 'Lisbon trip' ({trip_id}) and 'Flat 3B' ({flat['id']}). {features}"
     )
 
 

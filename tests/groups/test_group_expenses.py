@@ -336,6 +336,12 @@ def test_get_returns_the_expense_with_an_etag(client, trio):
         "splits",
         "created_at",
         "updated_at",
+        # Foreign-currency expenses and recurring occurrences (null otherwise).
+        "original_amount",
+        "original_currency",
+        "exchange_rate",
+        "series_id",
+        "occurrence",
     }
 
 

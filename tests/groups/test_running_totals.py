@@ -2,7 +2,8 @@
 
 Random sequences of every write that moves money (expenses created, edited and deleted,
 payers and splits changed, shares marked paid and unpaid, settlements recorded and
-deleted, members leaving and joining again) go through the HTTP API; after each sequence
+deleted, members leaving and joining again, expenses in another currency, guests added
+and merged into accounts) go through the HTTP API; after each sequence
 the stored totals must equal `balance_audit.recompute` for every member, and the API's
 balances must be what the totals say. `flask verify-balances` finds and repairs drift.
 """
@@ -38,6 +39,10 @@ OPERATIONS = (
     "settle",
     "delete_settlement",
     "leave_and_rejoin",
+    "create_foreign",
+    "add_guest",
+    "add_guest",
+    "merge_guest",
 )
 
 

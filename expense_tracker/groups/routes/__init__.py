@@ -10,6 +10,7 @@ call the rules (`membership`, `shared_expenses`, `expense_edits`, `settlements`,
 # isort: off
 from expense_tracker.groups.routes import group_views  # noqa: F401
 from expense_tracker.groups.routes import member_views  # noqa: F401
+from expense_tracker.groups.routes import guest_views  # noqa: F401
 from expense_tracker.groups.routes import expense_views  # noqa: F401
 from expense_tracker.groups.routes import balance_views  # noqa: F401
 from expense_tracker.groups.routes import settlement_views  # noqa: F401

@@ -7,7 +7,15 @@ from typing import Any
 import marshmallow as ma
 
 from expense_tracker.database import utc_today
-from expense_tracker.fields import Amount, CalendarDate, Currency, DecimalString, Text, Timestamp
+from expense_tracker.fields import (
+    Amount,
+    CalendarDate,
+    Currency,
+    DecimalString,
+    ExchangeRate,
+    Text,
+    Timestamp,
+)
 from expense_tracker.groups.schemas.common import (
     MAX_PERCENTAGE,
     MAX_SHARES,
@@ -58,7 +66,18 @@ class SplitInputSchema(InputSchema):
 class _ExpenseFieldsSchema(InputSchema):
     description = Text(min_length=1, max_length=EXPENSE_DESCRIPTION_MAX_LENGTH)
     amount = Amount()
-    currency = Currency()
+    currency = Currency(
+        metadata={
+            "description": "The currency the body's money is in; another than the group's "
+            "is converted to it (default: the group's)."
+        }
+    )
+    exchange_rate = ExchangeRate(
+        metadata={
+            "description": "Units of the group's currency for one unit of `currency`, at most "
+            "12 significant digits; default: the rate table's for the expense's date."
+        }
+    )
     date = CalendarDate()
     category = Text(max_length=CATEGORY_MAX_LENGTH)
     paid_by = user_id_field(metadata={"description": "The one member who paid (default: you)."})
@@ -95,9 +114,23 @@ class GroupExpenseUpdateSchema(_ExpenseFieldsSchema):
     """Any field of the create body; what is not sent is kept."""
 
 
+def _without_null_originals(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("original_amount") is None:
+        data.pop("original_amount", None)
+    return data
+
+
 class PayerSchema(OutputSchema):
     user_id = ma.fields.Integer()
     amount = Amount()
+    original_amount = Amount(
+        currency_attribute="input_currency",
+        metadata={"description": "Converted expenses only: in the original currency."},
+    )
+
+    @ma.post_dump
+    def only_when_converted(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return _without_null_originals(data)
 
 
 class SplitSchema(OutputSchema):
@@ -105,7 +138,15 @@ class SplitSchema(OutputSchema):
     amount = Amount()
     percentage = DecimalString(places=2, max_value=MAX_PERCENTAGE)
     shares = DecimalString(places=2, max_value=MAX_SHARES)
-    adjustment = Amount(signed=True)
+    adjustment = Amount(
+        signed=True,
+        currency_attribute="input_currency",
+        metadata={"description": "In the expense's original currency when converted."},
+    )
+    original_amount = Amount(
+        currency_attribute="input_currency",
+        metadata={"description": "Converted expenses only: the share before conversion."},
+    )
     is_paid = ma.fields.Boolean()
     paid_at = Timestamp(allow_none=True)
 
@@ -115,7 +156,7 @@ class SplitSchema(OutputSchema):
         for name in ("percentage", "shares", "adjustment"):
             if data.get(name) is None:
                 data.pop(name, None)
-        return data
+        return _without_null_originals(data)
 
 
 class GroupExpenseSchema(OutputSchema):
@@ -135,6 +176,24 @@ class GroupExpenseSchema(OutputSchema):
     splits = ma.fields.List(ma.fields.Nested(SplitSchema))
     created_at = Timestamp()
     updated_at = Timestamp()
+    original_amount = Amount(
+        currency_attribute="original_currency",
+        allow_none=True,
+        metadata={"description": "What was spent, in `original_currency` (else null)."},
+    )
+    original_currency = ma.fields.String(
+        allow_none=True, metadata={"description": "Set when the expense was converted."}
+    )
+    exchange_rate = ExchangeRate(
+        allow_none=True,
+        metadata={"description": "Units of `currency` for one of `original_currency`."},
+    )
+    series_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The recurring series that created it."}
+    )
+    occurrence = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Which occurrence of the series (1-based)."}
+    )
 
 
 class GroupExpenseQuerySchema(KeysetPaginationQuerySchema, DatesInOrder):

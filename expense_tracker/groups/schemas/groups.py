@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from expense_tracker.fields import Currency, Text, Timestamp
+from expense_tracker.groups.schemas.common import user_id_field
 from expense_tracker.models.group import (
     GROUP_DESCRIPTION_MAX_LENGTH,
     GROUP_NAME_MAX_LENGTH,
@@ -27,6 +28,7 @@ class MemberSchema(OutputSchema):
     full_name = ma.fields.String()
     email = ma.fields.String(allow_none=True)
     role = ma.fields.String(metadata={"enum": list(ROLES)})
+    guest = ma.fields.Boolean(metadata={"description": "A member without an account."})
     joined_at = Timestamp()
 
 
@@ -108,3 +110,16 @@ class InviteCodeSchema(OutputSchema):
 
 class RoleUpdateSchema(InputSchema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
+
+
+FULL_NAME_MAX_LENGTH = 100  # as an account's
+
+
+class GuestCreateSchema(InputSchema):
+    full_name = Text(required=True, min_length=1, max_length=FULL_NAME_MAX_LENGTH)
+
+
+class GuestMergeSchema(InputSchema):
+    user_id = user_id_field(
+        required=True, metadata={"description": "The current member the guest becomes."}
+    )

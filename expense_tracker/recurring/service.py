@@ -1,0 +1,279 @@
+"""Recurring series: create, change and end them; add their occurrences that are due.
+
+An occurrence is recorded by the same service code as a POSTed expense
+(`shared_expenses.add_expense`, `expenses.service.add_expense`): kept balances, kept
+counts, splits and conversion all follow. The caller holds the group's row lock (group
+series) and the series' own, so an occurrence is decided by one writer at a time, and the
+unique (series_id, occurrence) of the expense tables makes a second one impossible anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from expense_tracker.expenses import service as personal_expenses
+from expense_tracker.extensions import db
+from expense_tracker.groups import shared_expenses
+from expense_tracker.groups.access import current_member_ids
+from expense_tracker.models import Group, GroupMember, RecurringSeries, User
+from expense_tracker.recurring import templates
+from expense_tracker.recurring.dates import Rule, first_index_after, occurrence_date
+
+# A series whose start lies far back would write years of expenses in one request.
+MAX_DUE_AT_ONCE = 1000
+MEMBER_LEFT = "member_left"
+RULE_FIELDS = ("frequency", "interval", "start_date", "end_date", "count")
+
+
+class SeriesNotFound(NotFound):
+    detail = "No such recurring expense."
+
+
+class NotAllowedToChangeSeries(Forbidden):
+    detail = "Only the series' creator or an owner of the group may change it."
+
+
+class SeriesEnded(Conflict):
+    detail = "This series has ended; create a new one."
+
+
+def rule_of(series: RecurringSeries) -> Rule:
+    """The series' dates; `count` is applied to the occurrences created, not to the index,
+    since a PATCHed rule continues the count of the series."""
+    return Rule(series.frequency, series.interval, series.start_date, series.end_date)
+
+
+def _set_rule(series: RecurringSeries, rule: Mapping[str, Any]) -> None:
+    series.frequency = rule["frequency"]
+    series.interval = rule.get("interval", 1)
+    series.start_date = rule["start_date"]
+    series.end_date = rule.get("end_date")
+    series.count = rule.get("count")
+
+
+def _schedule(series: RecurringSeries) -> None:
+    """Point the series at its rule's first date after the last occurrence created."""
+    series.next_index = first_index_after(rule_of(series), series.last_date)
+    _set_next(series)
+
+
+def _set_next(series: RecurringSeries) -> None:
+    counted_out = series.count is not None and series.occurrences >= series.count
+    day = None if counted_out else occurrence_date(rule_of(series), series.next_index)
+    series.next_date = day
+    if day is None:
+        series.status, series.paused_reason = "ended", None
+
+
+def _pause(series: RecurringSeries, reason: str) -> None:
+    series.status, series.paused_reason = "paused", reason
+
+
+# --------------------------------------------------------------------------- occurrences
+
+
+def add_due_occurrences(
+    series: RecurringSeries, today: date, *, at_most: int = MAX_DUE_AT_ONCE
+) -> int:
+    """Add the series' occurrences due on or before `today`, at most `at_most` of them (the
+    caller holds the locks and commits). A group occurrence that would name someone who
+    is no longer a member is not created: the series pauses instead."""
+    created = 0
+    while (
+        series.status == "active"
+        and series.next_date is not None
+        and series.next_date <= today
+        and created < at_most
+    ):
+        template = templates.load(series)
+        data = {**template, "date": series.next_date}
+        number = series.occurrences + 1
+        if series.group_id is not None:
+            group = db.session.get(Group, series.group_id)
+            assert group is not None
+            members = current_member_ids(group.id)
+            actor = db.session.get(GroupMember, (group.id, series.created_by))
+            named = templates.named_members(template) | {series.created_by}
+            if actor is None or not named <= members:
+                _pause(series, MEMBER_LEFT)
+                break
+            shared_expenses.add_expense(group, actor, data, series_id=series.id, occurrence=number)
+        else:
+            owner = db.session.get(User, series.owner_id)
+            assert owner is not None
+            if owner.is_deleted:
+                series.status, series.next_date, series.paused_reason = "ended", None, None
+                break
+            personal_expenses.add_expense(owner, data, series_id=series.id, occurrence=number)
+        series.last_date = series.next_date
+        series.occurrences = number
+        series.next_index += 1
+        _set_next(series)
+        created += 1
+    return created
+
+
+def _add_due_now(series: RecurringSeries, today: date) -> None:
+    """A new or edited series creates its occurrences already due, in the same transaction."""
+    beyond = occurrence_date(rule_of(series), series.next_index + MAX_DUE_AT_ONCE)
+    counted = series.count is not None and series.count - series.occurrences <= MAX_DUE_AT_ONCE
+    if beyond is not None and beyond <= today and not counted:
+        raise ValidationFailed.field(
+            "rule.start_date",
+            f"This would create more than {MAX_DUE_AT_ONCE} expenses at once; start later.",
+        )
+    add_due_occurrences(series, today)
+
+
+# --------------------------------------------------------------------------- group series
+
+
+def group_series_list(group: Group) -> list[RecurringSeries]:
+    return list(
+        db.session.scalars(
+            select(RecurringSeries)
+            .where(RecurringSeries.group_id == group.id)
+            .order_by(RecurringSeries.id)
+        )
+    )
+
+
+def group_series(group: Group, series_id: int, *, lock: bool = False) -> RecurringSeries:
+    """Series `series_id` of `group`; 404 if it is not this group's."""
+    statement = select(RecurringSeries).where(
+        RecurringSeries.id == series_id, RecurringSeries.group_id == group.id
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    series = db.session.scalar(statement)
+    if series is None:
+        raise SeriesNotFound()
+    return series
+
+
+def create_group_series(
+    group: Group, actor: GroupMember, data: Mapping[str, Any], today: date
+) -> RecurringSeries:
+    template = data["template"]
+    templates.check_group_template(group, template, current_member_ids(group.id))
+    series = RecurringSeries(
+        group_id=group.id,
+        created_by=actor.user_id,
+        template=templates.stored_form(template, group.currency),
+        status="active",
+        occurrences=0,
+    )
+    _set_rule(series, data["rule"])
+    _schedule(series)
+    db.session.add(series)
+    db.session.flush()
+    _add_due_now(series, today)
+    db.session.commit()
+    return series
+
+
+def _may_change(actor: GroupMember, series: RecurringSeries) -> None:
+    if not (actor.is_owner or series.created_by == actor.user_id):
+        raise NotAllowedToChangeSeries()
+
+
+def update_series(
+    series: RecurringSeries,
+    changes: Mapping[str, Any],
+    today: date,
+    *,
+    group: Group | None = None,
+    actor: GroupMember | None = None,
+) -> RecurringSeries:
+    """Change the template and/or the rule for the occurrences still to come.
+
+    Occurrences already created stay as they are. A new rule continues after the last one
+    created; a paused series is active again, and occurrences due meanwhile are created.
+    """
+    if actor is not None:
+        _may_change(actor, series)
+    if series.status == "ended":
+        raise SeriesEnded()
+    if "template" in changes:
+        series.template = templates.merged(series, changes["template"])
+    template = templates.load(series)
+    if group is not None:
+        templates.check_group_template(group, template, current_member_ids(group.id))
+    else:
+        templates.check_personal_template(template, template["currency"])
+    if "rule" in changes:
+        rule = {name: getattr(series, name) for name in RULE_FIELDS}
+        for name, value in changes["rule"].items():
+            rule[name] = value
+            if name in ("end_date", "count") and value is not None:
+                rule["count" if name == "end_date" else "end_date"] = None
+        if rule["end_date"] is not None and rule["end_date"] < rule["start_date"]:
+            raise ValidationFailed.field("rule.end_date", "Must not be before start_date.")
+        if rule["count"] is not None and rule["count"] < series.occurrences:
+            raise ValidationFailed.field(
+                "rule.count", f"{series.occurrences} occurrences exist already."
+            )
+        _set_rule(series, rule)
+    series.status, series.paused_reason = "active", None
+    _schedule(series)
+    _add_due_now(series, today)
+    db.session.commit()
+    return series
+
+
+def end_series(series: RecurringSeries, *, actor: GroupMember | None = None) -> None:
+    """End a series; the expenses it created stay."""
+    if actor is not None:
+        _may_change(actor, series)
+    series.status, series.paused_reason, series.next_date = "ended", None, None
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- personal series
+
+
+def personal_series_list(user: User) -> list[RecurringSeries]:
+    return list(
+        db.session.scalars(
+            select(RecurringSeries)
+            .where(RecurringSeries.owner_id == user.id)
+            .order_by(RecurringSeries.id)
+        )
+    )
+
+
+def personal_series(user: User, series_id: int, *, lock: bool = False) -> RecurringSeries:
+    """The user's series `series_id`; 404 for anyone else's."""
+    statement = select(RecurringSeries).where(
+        RecurringSeries.id == series_id, RecurringSeries.owner_id == user.id
+    )
+    if lock:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    series = db.session.scalar(statement)
+    if series is None:
+        raise SeriesNotFound()
+    return series
+
+
+def create_personal_series(user: User, data: Mapping[str, Any], today: date) -> RecurringSeries:
+    template = data["template"]
+    templates.check_personal_template(template, user.default_currency)
+    series = RecurringSeries(
+        owner_id=user.id,
+        created_by=user.id,
+        template=templates.stored_form(template, user.default_currency),
+        status="active",
+        occurrences=0,
+    )
+    _set_rule(series, data["rule"])
+    _schedule(series)
+    db.session.add(series)
+    db.session.flush()
+    _add_due_now(series, today)
+    db.session.commit()
+    return series
