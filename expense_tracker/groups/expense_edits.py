@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from expense_tracker.database import utcnow
+from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
@@ -65,7 +65,12 @@ def update_expense(
     before = running_totals.of_expense(expense)
     _apply_edit(expense, changes, total, split_type, payers, amounts, inputs)
     running_totals.record_change(group.id, before, running_totals.of_expense(expense))
-    db.session.commit()
+    # The answer is built from the rows held, not read back after the commit: the group's
+    # lock ends with it, and a DELETE waiting for that lock may remove the expense before
+    # the answer is written (a read-back then failed with 500, or showed no splits).
+    expense.payers.sort(key=lambda payer: payer.user_id)
+    expense.splits.sort(key=lambda split: split.user_id)
+    commit_keeping_loaded(db.session())
     return expense
 
 
