@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 # Named constraints, so that migrations can refer to them on every database.
@@ -84,7 +84,10 @@ def never_reuse_ids_on_sqlite(mapper: Any, _class: type) -> None:
 
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",  # off by default in SQLite
-    "PRAGMA busy_timeout=5000",  # wait for a writer instead of failing at once
+    # Wait for the writer ahead instead of failing at once: writes queue for the one write
+    # lock (BEGIN IMMEDIATE below), so a burst of them waits its turn; under gunicorn's
+    # 30 s worker timeout.
+    "PRAGMA busy_timeout=15000",
     "PRAGMA case_sensitive_like=ON",  # LIKE compares like PostgreSQL's: we fold case first
 )
 SQLITE_FILE_PRAGMAS = (
@@ -125,6 +128,38 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         for pragma in SQLITE_FILE_PRAGMAS:
             cursor.execute(pragma)
     cursor.close()
+    # The driver begins a transaction only before its first INSERT/UPDATE/DELETE, so the
+    # reads a write decides on ran outside it; `_begin_sqlite` begins every transaction.
+    dbapi_connection.isolation_level = None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _transaction_may_write() -> bool:
+    """Every transaction but a read-only request's may write (CLI commands, scripts too)."""
+    return not (has_request_context() and request.method in SAFE_METHODS)
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection: Connection) -> None:
+    """SQLite's transactions begin IMMEDIATE where they may write, plain BEGIN elsewhere.
+
+    SQLite has one writer at a time and no row locks (it ignores FOR UPDATE). A deferred
+    transaction that has read and then wants to write, while another wrote in between,
+    is refused at once ("database is locked"): no busy timeout helps, its snapshot is
+    stale. BEGIN IMMEDIATE takes the write lock first (waiting up to the busy timeout),
+    so a write reads and changes its rows with no other writer in between: what the row
+    locks (`member_group_for_update`, ...) give on PostgreSQL. Reads (GET) stay deferred
+    and, under WAL, never wait for a writer.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    # Straight to the driver, as its own implicit BEGIN went: not a statement of the
+    # request's (statement counts, logs).
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("BEGIN IMMEDIATE" if _transaction_may_write() else "BEGIN")
 
 
 def commit_keeping_loaded(session: Session) -> None:

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,30 @@ class LiveServer:
         if answer_headers.get("content-type", "").endswith("json") and raw:
             content = json.loads(raw)
         return response.status, answer_headers, content
+
+    def upload_csv(self, token: str, text: str) -> Callable[[], tuple[int, dict[str, str], Any]]:
+        """A `POST /expenses/import` of `text`, to call (at once with others, say)."""
+        boundary = "csv-boundary-7d1f"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="expenses.csv"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n'
+            f"--{boundary}--\r\n"
+        ).encode()
+
+        def send() -> tuple[int, dict[str, str], Any]:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            }
+            try:
+                connection.request("POST", "/expenses/import", body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, dict(response.getheaders()), json.loads(response.read())
+            finally:
+                connection.close()
+
+        return send
 
     def sign_up(self, email: str, password: str = "live-server-password") -> tuple[int, str]:
         """A new account signed in: its id and access token."""

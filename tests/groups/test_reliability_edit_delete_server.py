@@ -36,12 +36,13 @@ Answer = tuple[int, dict[str, str], Any]
 def server(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> Iterator[LiveServer]:
     directory = tmp_path_factory.mktemp("edit-delete")
     try:
-        with provision_database(
-            os.environ.get("TEST_DATABASE_URL", ""), f"{run_worker_id}_editdel", directory
-        ) as url:
-            # Threads as in production; more than one worker, so requests truly overlap.
-            with live_server(directory, url, GUNICORN_WORKERS="3") as live:
-                yield live
+        with (
+            provision_database(
+                os.environ.get("TEST_DATABASE_URL", ""), f"{run_worker_id}_editdel", directory
+            ) as url,
+            live_server(directory, url, GUNICORN_WORKERS="3") as live,
+        ):
+            yield live
     except DatabaseUnavailable as exc:
         service_unavailable(f"SKIPPED POSTGRESQL: {exc}")
 
