@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask import Flask, has_request_context, request
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 # Named constraints, so that migrations can refer to them on every database.
@@ -159,7 +161,13 @@ def _begin_sqlite(connection: Connection) -> None:
     # request's (statement counts, logs).
     driver = connection.connection.driver_connection
     assert driver is not None
-    driver.execute("BEGIN IMMEDIATE" if _transaction_may_write() else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if _transaction_may_write() else "BEGIN"
+    try:
+        driver.execute(statement)
+    except sqlite3.OperationalError as exc:
+        # Still locked after the busy timeout: the 503 every database outage answers
+        # (errors.py handles SQLAlchemy's errors; the driver's own would be a 500).
+        raise OperationalError(statement, None, exc) from exc
 
 
 def commit_keeping_loaded(session: Session) -> None:

@@ -180,7 +180,11 @@ def _replace_password(user: User, password_hash: str | None) -> None:
 
 
 def _require_password(user: User, password: str | None) -> None:
-    if password is None or not passwords.check_password(password, user.password_hash, _rounds()):
+    # Checked outside the request's transaction, which on SQLite holds the one write lock
+    # (database.py): no other write waits for bcrypt. The change then begins anew.
+    password_hash = user.password_hash
+    commit_keeping_loaded(db.session())
+    if password is None or not passwords.check_password(password, password_hash, _rounds()):
         raise Forbidden("The current password is wrong.")
 
 

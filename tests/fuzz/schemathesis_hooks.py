@@ -1,0 +1,60 @@
+"""Schemathesis hooks for tests/fuzz/test_schemathesis.py (loaded by the CLI run).
+
+A real client sends a fresh `Idempotency-Key` with each new request, and the same one
+only to retry the same request. Generated keys repeat ("0", "A"...) with different
+bodies, which the API rightly refuses (422): each request gets a key of its own instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from typing import Any
+
+import requests
+import schemathesis
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key":
+            headers[name] = uuid.uuid4().hex
+        elif name.lower() == "if-match" and _mode(case) == "positive":
+            # A client sends the ETag it read; any other tag is rightly refused with 412,
+            # which says nothing about the request's data (the unit tests try stale tags).
+            etag = _current_etag(case.formatted_path)
+            if etag is not None:
+                headers[name] = etag
+
+
+def _mode(case: Any) -> str:
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", "")
+    return str(getattr(mode, "value", mode))
+
+
+def _current_etag(path: str) -> str | None:
+    """The ETag a GET of the resource answers now (None when there is none)."""
+    resource = re.sub(r"/(splits/[0-9]+|invite-code)$", "", path)
+    response = requests.get(
+        os.environ["SCHEMATHESIS_BASE_URL"] + resource,
+        headers={"Authorization": f"Bearer {os.environ['SCHEMATHESIS_TOKEN']}"},
+        timeout=30,
+    )
+    return response.headers.get("ETag") if response.status_code == 200 else None
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    """With SCHEMATHESIS_CALL_LOG set, one line per call (the test shows it on failure)."""
+    log = os.environ.get("SCHEMATHESIS_CALL_LOG")
+    if not log:
+        return
+    mode = _mode(case)
+    phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", "")
+    line = f"{phase} {mode} {case.method} {case.formatted_path} {response.status_code} "
+    line += response.content[:300].decode(errors="replace").replace("\n", " ")
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(line + "\n")
