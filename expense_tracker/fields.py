@@ -52,18 +52,19 @@ def decimal_pattern(max_value: Decimal, places: int, *, signed: bool, allow_zero
     return f"^{'-?' if signed else ''}(?:{below}|{zero})$"
 
 
-def whole_number(max_value: Decimal, *, signed: bool, allow_zero: bool) -> dict[str, Any]:
-    """The same bounds for a JSON number, as whole numbers: a number with decimals is
-    accepted when it has no more places than allowed, which JSON Schema's `multipleOf`
-    cannot say exactly of binary floats (0.29 is not a multiple of 0.01 to it)."""
-    lowest = -int(max_value) if signed else (0 if allow_zero else 1)
-    return {
-        "type": "integer",
-        "minimum": lowest,
-        "maximum": int(max_value),
-        "description": "Whole units; a JSON number with decimals is accepted too, with no "
-        "more places than the string form allows.",
+def decimal_number(max_value: Decimal, *, signed: bool, allow_zero: bool) -> dict[str, Any]:
+    """The same bounds for a JSON number. Its decimal places are checked as the string's
+    are, which JSON Schema cannot say of binary floats (`multipleOf: 0.01` refuses 0.29,
+    whose float is not an exact multiple): the description says it."""
+    bounds: dict[str, Any] = {
+        "type": "number",
+        "minimum": -float(max_value) if signed else 0,
+        "maximum": float(max_value),
+        "description": "As a JSON number: the same value, with no more decimal places.",
     }
+    if not signed and not allow_zero:
+        bounds["exclusiveMinimum"] = True
+    return bounds
 
 
 class Text(ma.fields.String):
@@ -151,7 +152,7 @@ class Amount(ma.fields.Field):
         text = decimal_pattern(
             money.MAX_AMOUNT, MAX_CURRENCY_PLACES, signed=self.signed, allow_zero=self.allow_zero
         )
-        number = whole_number(money.MAX_AMOUNT, signed=self.signed, allow_zero=self.allow_zero)
+        number = decimal_number(money.MAX_AMOUNT, signed=self.signed, allow_zero=self.allow_zero)
         return [{"type": "string", "pattern": text}, number]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
@@ -185,7 +186,7 @@ class DecimalString(ma.fields.Field):
     def request_forms(self) -> list[dict[str, Any]]:
         """What a request may send (openapi.py): the string and the number forms."""
         text = decimal_pattern(self.max_value, self.places, signed=False, allow_zero=False)
-        number = whole_number(self.max_value, signed=False, allow_zero=False)
+        number = decimal_number(self.max_value, signed=False, allow_zero=False)
         return [{"type": "string", "pattern": text}, number]
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:

@@ -182,9 +182,10 @@ class LiveServer:
 @contextlib.contextmanager
 def live_server(directory: Path, database_url: str, **settings: str) -> Iterator[LiveServer]:
     """Migrate `database_url`, serve it with gunicorn (production settings, `settings` on
-    top), and stop the server afterwards."""
+    top), and stop the server afterwards. bcrypt runs at its lowest cost, as in the fast
+    tests: these servers test concurrency and outages, not hashing, on a shared machine."""
     port = free_port()
-    env = {**production_env(database_url, port), **settings}
+    env = {**production_env(database_url, port), "BCRYPT_LOG_ROUNDS": "4", **settings}
     run_flask(env, "db", "upgrade")
     log = directory / f"gunicorn-{port}.log"
     with log.open("wb") as out:

@@ -138,7 +138,9 @@ class World:
     ids: dict[str, dict[str, int]]
 
 
-def furnished_group(app: Flask, owner: Account, member: Account, former: Account, **fields: Any):
+def furnished_group(
+    app: Flask, owner: Account, member: Account, former: Account, **fields: Any
+) -> dict[str, int]:
     """A group with the member, a former member, an expense and a settlement: its ids."""
     client = app.test_client()
     group = new_group(client, owner, **fields)

@@ -1,4 +1,5 @@
-"""Schemathesis hooks for tests/fuzz/test_schemathesis.py (loaded by the CLI run).
+"""Schemathesis hooks for tests/fuzz/test_schemathesis.py (loaded by the CLI run, which
+runs in a folder holding `fuzz-context.json`: the server's URL, the token, the call log).
 
 A real client sends a fresh `Idempotency-Key` with each new request, and the same one
 only to retry the same request. Generated keys repeat ("0", "A"...) with different
@@ -7,13 +8,16 @@ bodies, which the API rightly refuses (422): each request gets a key of its own 
 
 from __future__ import annotations
 
-import os
+import json
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
 import schemathesis
+
+CONTEXT: dict[str, str] = json.loads(Path("fuzz-context.json").read_text())
 
 
 @schemathesis.hook
@@ -39,8 +43,8 @@ def _current_etag(path: str) -> str | None:
     """The ETag a GET of the resource answers now (None when there is none)."""
     resource = re.sub(r"/(splits/[0-9]+|invite-code)$", "", path)
     response = requests.get(
-        os.environ["SCHEMATHESIS_BASE_URL"] + resource,
-        headers={"Authorization": f"Bearer {os.environ['SCHEMATHESIS_TOKEN']}"},
+        CONTEXT["base_url"] + resource,
+        headers={"Authorization": f"Bearer {CONTEXT['token']}"},
         timeout=30,
     )
     return response.headers.get("ETag") if response.status_code == 200 else None
@@ -48,13 +52,10 @@ def _current_etag(path: str) -> str | None:
 
 @schemathesis.hook
 def after_call(context: Any, case: Any, response: Any) -> None:
-    """With SCHEMATHESIS_CALL_LOG set, one line per call (the test shows it on failure)."""
-    log = os.environ.get("SCHEMATHESIS_CALL_LOG")
-    if not log:
-        return
+    """One line per call in the call log (the test shows the server errors from it)."""
     mode = _mode(case)
     phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", "")
     line = f"{phase} {mode} {case.method} {case.formatted_path} {response.status_code} "
     line += response.content[:300].decode(errors="replace").replace("\n", " ")
-    with open(log, "a", encoding="utf-8") as out:
+    with open(CONTEXT["call_log"], "a", encoding="utf-8") as out:
         out.write(line + "\n")
