@@ -172,7 +172,11 @@ class GeneralRulesPlugin(BasePlugin):
 
     def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         schema = kwargs.get("schema")
-        return dict(getattr(schema, "openapi_rules", None) or {})
+        extra = dict(getattr(schema, "openapi_rules", None) or {})
+        example = getattr(schema, "openapi_example", None)
+        if example is not None:
+            extra["example"] = example
+        return extra
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any

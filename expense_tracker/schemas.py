@@ -18,6 +18,8 @@ class InputSchema(ma.Schema):
     """
 
     openapi_rules: ClassVar[dict[str, Any]] = {}
+    # A whole valid body, where an example composed from the fields' own would not be one.
+    openapi_example: ClassVar[dict[str, Any] | None] = None
 
     class Meta:
         unknown = ma.RAISE

@@ -136,10 +136,18 @@ class GroupExpenseCreateSchema(_ExpenseFieldsSchema):
             {"oneOf": [split_type_rule(name, create=True) for name in SPLIT_TYPES]},
         ]
     }
+    openapi_example: ClassVar[dict[str, Any] | None] = {
+        "description": "Dinner",
+        "amount": "30.00",
+        "category": "Food",
+        "split_type": "equal",
+    }
 
 
 class GroupExpenseUpdateSchema(_ExpenseFieldsSchema):
     """Any field of the create body; what is not sent is kept."""
+
+    openapi_example: ClassVar[dict[str, Any] | None] = {"amount": "36.00", "category": "Food"}
 
 
 class PayerSchema(OutputSchema):
