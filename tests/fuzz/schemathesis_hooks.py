@@ -57,5 +57,7 @@ def after_call(context: Any, case: Any, response: Any) -> None:
     phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", "")
     line = f"{phase} {mode} {case.method} {case.formatted_path} {response.status_code} "
     line += response.content[:300].decode(errors="replace").replace("\n", " ")
+    if response.status_code >= 400:
+        line += f" <- {case.body!r:.400}"
     with open(CONTEXT["call_log"], "a", encoding="utf-8") as out:
         out.write(line + "\n")

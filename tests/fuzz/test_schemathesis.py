@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -70,7 +71,7 @@ def seed(server: LiveServer) -> dict[str, Any]:
             owner,
             {"description": f"Dinner {n}", "amount": "30.00", "split_type": "equal"},
         )
-        for n in range(3)
+        for n in range(4)
     ]
     settlements = [
         created(
@@ -145,6 +146,12 @@ def config(server: LiveServer, data: dict[str, Any]) -> str:
     # matches an operation is the one that applies: the specific ones come first (an
     # entry's filters match any of them: one exact name where the method matters).
     operations = [
+        # Marking shares paid gets an expense that no other operation edits (an edit may
+        # leave the member without a share) while the run's two workers go on.
+        operation(
+            {"include-name": "PATCH /groups/{group_id}/expenses/{expense_id}/splits/{user_id}"},
+            parameters={"group_id": group, "expense_id": data["expense_ids"][3], "user_id": member},
+        ),
         operation(
             {"include-name": "DELETE /groups/{group_id}/expenses/{expense_id}"},
             parameters={"group_id": group, "expense_id": data["expense_ids"][2]},
@@ -211,6 +218,12 @@ max-examples = {MAX_EXAMPLES}
 enabled = true
 max-steps = 6
 
+# Error feedback reads the fields a 422 names and sends them back as properties; the
+# API names nested fields with dotted paths (`payers.0.amount`, as the contract says),
+# which it would send as one literal key, to be refused as unknown.
+[phases.fuzzing.error-feedback]
+enabled = false
+
 [checks]
 enabled = false
 {checks}
@@ -263,7 +276,7 @@ def test_schemathesis_finds_nothing(server: LiveServer, tmp_path: Path) -> None:
     )
     report = done.stdout + done.stderr
     calls = call_log.read_text().splitlines() if call_log.exists() else []
-    server_errors = [line for line in calls if " 50" in line and " 503 " not in line]
+    server_errors = [line for line in calls if re.match(r"(\S+ ){4}5(?!03)[0-9][0-9] ", line)]
     crashes = [line for line in server.log.read_text().splitlines() if "Traceback" in line]
     assert done.returncode == 0, "\n".join([report, *server_errors[:10], *crashes[:3]])
     assert "Schema validation mismatch" not in report, report
