@@ -122,6 +122,7 @@ class Api(flask_smorest.Api):
         self.spec.options.setdefault("info", {})["description"] = openapi.api_description()
         openapi.register_components(self.spec)
         self.ma_plugin.converter.add_attribute_function(openapi.money_accepts_numbers)
+        self.ma_plugin.converter.add_attribute_function(openapi.currency_codes)
 
     def _register_error_handlers(self) -> None:
         """Our own handlers (errors.register_error_handlers) answer every error."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import (
     BigInteger,
     DateTime,
@@ -17,7 +18,8 @@ from sqlalchemy import (
     TypeDecorator,
     event,
 )
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
 from expense_tracker.text import casefold_key
@@ -116,7 +118,10 @@ def never_reuse_ids_on_sqlite(mapper: Any, _class: type) -> None:
 
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",  # off by default in SQLite
-    "PRAGMA busy_timeout=5000",  # wait for a writer instead of failing at once
+    # Wait for the writer ahead instead of failing at once: writes queue for the one write
+    # lock (BEGIN IMMEDIATE below), so a burst of them waits its turn; under gunicorn's
+    # 30 s worker timeout.
+    "PRAGMA busy_timeout=15000",
     "PRAGMA case_sensitive_like=ON",  # LIKE compares like PostgreSQL's: we fold case first
 )
 SQLITE_FILE_PRAGMAS = (
@@ -157,6 +162,44 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
         for pragma in SQLITE_FILE_PRAGMAS:
             cursor.execute(pragma)
     cursor.close()
+    # The driver begins a transaction only before its first INSERT/UPDATE/DELETE, so the
+    # reads a write decides on ran outside it; `_begin_sqlite` begins every transaction.
+    dbapi_connection.isolation_level = None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _transaction_may_write() -> bool:
+    """Every transaction but a read-only request's may write (CLI commands, scripts too)."""
+    return not (has_request_context() and request.method in SAFE_METHODS)
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection: Connection) -> None:
+    """SQLite's transactions begin IMMEDIATE where they may write, plain BEGIN elsewhere.
+
+    SQLite has one writer at a time and no row locks (it ignores FOR UPDATE). A deferred
+    transaction that has read and then wants to write, while another wrote in between,
+    is refused at once ("database is locked"): no busy timeout helps, its snapshot is
+    stale. BEGIN IMMEDIATE takes the write lock first (waiting up to the busy timeout),
+    so a write reads and changes its rows with no other writer in between: what the row
+    locks (`member_group_for_update`, ...) give on PostgreSQL. Reads (GET) stay deferred
+    and, under WAL, never wait for a writer.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    # Straight to the driver, as its own implicit BEGIN went: not a statement of the
+    # request's (statement counts, logs).
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    statement = "BEGIN IMMEDIATE" if _transaction_may_write() else "BEGIN"
+    try:
+        driver.execute(statement)
+    except sqlite3.OperationalError as exc:
+        # Still locked after the busy timeout: the 503 every database outage answers
+        # (errors.py handles SQLAlchemy's errors; the driver's own would be a 500).
+        raise OperationalError(statement, None, exc) from exc
 
 
 def commit_keeping_loaded(session: Session) -> None:

@@ -23,6 +23,47 @@ MAX_CURRENCY_PLACES = 4
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE_AHEAD = timedelta(days=366)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# The years a bounded date can have, for the OpenAPI document (until 2098 comes).
+DOCUMENTED_YEARS = "^(19|20)[0-9]{2}-"
+
+
+# What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere).
+ANY_TEXT = "^[^\\u0000]*$"
+NON_BLANK_TEXT = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def decimal_pattern(max_value: Decimal, places: int, *, signed: bool, allow_zero: bool) -> str:
+    """A regular expression for the plain decimal strings `money.parse_decimal` accepts with
+    these bounds (documentation: the OpenAPI document states it, a test proves it)."""
+    whole = str(int(max_value))
+    fraction = f"(?:\\.[0-9]{{1,{places}}})?" if places else ""
+    if set(whole) == {"9"}:  # 999,999,999.99: fewer digits, or as many with its places
+        top_places = min(places, max(0, -int(max_value.as_tuple().exponent)))
+        top = f"[1-9][0-9]{{{len(whole) - 1}}}"
+        top += f"(?:\\.[0-9]{{1,{top_places}}})?" if top_places else ""
+        below = f"{top}|[1-9][0-9]{{0,{len(whole) - 2}}}{fraction}"
+    else:  # a power of ten (100, 1,000,000): fewer digits, or exactly it
+        assert whole == "1" + "0" * (len(whole) - 1), whole
+        exact = f"{whole}(?:\\.0{{1,{places}}})?" if places else whole
+        below = f"{exact}|[1-9][0-9]{{0,{len(whole) - 2}}}{fraction}"
+    # Zero itself, or (when it must be positive) zero point something, not all zeros.
+    zero = f"0{fraction}" if allow_zero else f"0\\.[0-9]{{0,{places - 1}}}[1-9]"
+    return f"^{'-?' if signed else ''}(?:{below}|{zero})$"
+
+
+def decimal_number(max_value: Decimal, *, signed: bool, allow_zero: bool) -> dict[str, Any]:
+    """The same bounds for a JSON number. Its decimal places are checked as the string's
+    are, which JSON Schema cannot say of binary floats (`multipleOf: 0.01` refuses 0.29,
+    whose float is not an exact multiple): the description says it."""
+    bounds: dict[str, Any] = {
+        "type": "number",
+        "minimum": -float(max_value) if signed else 0,
+        "maximum": float(max_value),
+        "description": "As a JSON number: the same value, with no more decimal places.",
+    }
+    if not signed and not allow_zero:
+        bounds["exclusiveMinimum"] = True
+    return bounds
 
 
 class Text(ma.fields.String):
@@ -32,7 +73,10 @@ class Text(ma.fields.String):
         validators = list(kwargs.pop("validate", []) or [])
         if min_length or max_length is not None:
             validators.append(ma.validate.Length(min=min_length or None, max=max_length))
-        super().__init__(validate=validators, **kwargs)
+        # Documented as checked: no NUL, and (when required) something besides whitespace.
+        pattern = NON_BLANK_TEXT if min_length else ANY_TEXT
+        metadata = {"pattern": pattern, **kwargs.pop("metadata", {})}
+        super().__init__(validate=validators, metadata=metadata, **kwargs)
         self.min_length = min_length
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -52,6 +96,10 @@ class Password(ma.fields.String):
 
 
 class Email(ma.fields.String):
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"format": "email", "maxLength": 254, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if len(text) > 254:
@@ -65,7 +113,7 @@ class Email(ma.fields.String):
 class Currency(ma.fields.String):
     def __init__(self, **kwargs: Any) -> None:
         metadata = {
-            "description": "ISO 4217 code, any letter case",
+            "description": "ISO 4217 code with minor units; any letter case is accepted.",
             "example": "USD",
             **kwargs.pop("metadata", {}),
         }
@@ -107,6 +155,14 @@ class Amount(ma.fields.Field):
         # Where the dumped object names the amount's currency.
         self.currency_attribute = currency_attribute
 
+    def request_forms(self) -> list[dict[str, Any]]:
+        """What a request may send (openapi.py): the string and the number forms."""
+        text = decimal_pattern(
+            money.MAX_AMOUNT, MAX_CURRENCY_PLACES, signed=self.signed, allow_zero=self.allow_zero
+        )
+        number = decimal_number(money.MAX_AMOUNT, signed=self.signed, allow_zero=self.allow_zero)
+        return [{"type": "string", "pattern": text}, number]
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         try:
             return money.parse_decimal(
@@ -136,6 +192,12 @@ class DecimalString(ma.fields.Field):
         self.places = places
         self.max_value = max_value
 
+    def request_forms(self) -> list[dict[str, Any]]:
+        """What a request may send (openapi.py): the string and the number forms."""
+        text = decimal_pattern(self.max_value, self.places, signed=False, allow_zero=False)
+        number = decimal_number(self.max_value, signed=False, allow_zero=False)
+        return [{"type": "string", "pattern": text}, number]
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         try:
             return money.parse_decimal(value, max_places=self.places, max_value=self.max_value)
@@ -150,6 +212,13 @@ class CalendarDate(ma.fields.Date):
     """`YYYY-MM-DD`, a real date, from 1900-01-01 to a year ahead of today (UTC)."""
 
     def __init__(self, *, bounded: bool = True, **kwargs: Any) -> None:
+        if bounded:  # the document states the bounds; the years as a pattern too
+            metadata = {
+                "pattern": DOCUMENTED_YEARS,
+                "description": "From 1900-01-01 to 366 days after today (UTC).",
+                **kwargs.pop("metadata", {}),
+            }
+            kwargs["metadata"] = metadata
         super().__init__(**kwargs)
         self.bounded = bounded
 

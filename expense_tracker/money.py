@@ -23,6 +23,7 @@ from iso4217 import Currency
 __all__ = [
     "MAX_AMOUNT",
     "MoneyError",
+    "accepted_currencies",
     "currencies_by_exponent",
     "currency_exponent",
     "format_amount",
@@ -284,3 +285,9 @@ def currencies_by_exponent() -> dict[int, frozenset[str]]:
         if currency.exponent is not None:
             groups.setdefault(currency.exponent, set()).add(currency.code)
     return {exponent: frozenset(codes) for exponent, codes in groups.items()}
+
+
+@lru_cache(maxsize=1)
+def accepted_currencies() -> list[str]:
+    """Every code `normalize_currency` accepts, upper case, sorted (the OpenAPI enum)."""
+    return sorted(code for codes in currencies_by_exponent().values() for code in codes)

@@ -15,8 +15,9 @@ from typing import Any
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 
+from expense_tracker import money
 from expense_tracker.errors import PROBLEM_TYPES, SPECIFIC_PROBLEM_TYPES
-from expense_tracker.fields import Amount, DecimalString
+from expense_tracker.fields import Amount, Currency, DecimalString
 from expense_tracker.schemas import InputSchema
 
 # POSTs that create nothing (or whose answer must never be replayed): no Idempotency-Key.
@@ -118,7 +119,32 @@ def problem_types_description() -> str:
     )
 
 
+# flask-smorest documents If-Match as required; the contract makes it optional (without
+# it, the last writer wins). An ETag as the API sends it, or `*` (whatever the version).
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The `ETag` of the version you read: the change is made only if the "
+    "resource is still at that version, else 412. Without it, the last writer wins.",
+    "schema": {"type": "string", "pattern": '^(\\*|(W/)?"[!#-~]*")$', "example": '"7.2"'},
+}
+
+
 def register_components(spec: APISpec) -> None:
+    for section in ("parameters", "parameters_lazy"):
+        components = getattr(spec.components, section)
+        if "IF_MATCH" in components:
+            components["IF_MATCH"] = dict(IF_MATCH)
+    spec.components.schema(
+        CURRENCY_COMPONENT,
+        {
+            "type": "string",
+            "enum": money.accepted_currencies(),
+            "description": "The ISO 4217 codes with minor units, upper case as listed (requests "
+            "may use any letter case).",
+        },
+    )
     for name, header in HEADERS.items():
         spec.components.header(name, header)
     spec.components.parameter("IDEMPOTENCY_KEY", "header", IDEMPOTENCY_KEY, lazy=True)
@@ -144,7 +170,16 @@ def _parameter_names(operation: dict[str, Any]) -> set[str]:
 
 class GeneralRulesPlugin(BasePlugin):
     """Add what the contract's general rules give every operation (runs after marshmallow's
-    plugin, so parameters and response schemas are already resolved)."""
+    plugin, so parameters and response schemas are already resolved), and the rules a
+    request schema checks across its fields (`openapi_rules`, next to the check itself)."""
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        schema = kwargs.get("schema")
+        extra = dict(getattr(schema, "openapi_rules", None) or {})
+        example = getattr(schema, "openapi_example", None)
+        if example is not None:
+            extra["example"] = example
+        return extra
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
@@ -196,6 +231,18 @@ class GeneralRulesPlugin(BasePlugin):
             del operation["parameters"]
 
 
+CURRENCY_COMPONENT = "CurrencyCode"
+
+
+def currency_codes(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[str, Any]:
+    """Request currencies are one of the accepted codes, listed once (`CurrencyCode`)."""
+    ret: dict[str, Any] = kwargs["ret"]
+    if isinstance(field, Currency) and isinstance(field.root, InputSchema):
+        ret.pop("type", None)
+        ret["allOf"] = [{"$ref": f"#/components/schemas/{CURRENCY_COMPONENT}"}]
+    return {}
+
+
 def problem_response_headers(status: int) -> dict[str, str]:
     return dict(PROBLEM_HEADERS.get(status, {}))
 
@@ -207,11 +254,10 @@ def money_accepts_numbers(converter: Any, field: ma.fields.Field, **kwargs: Any)
     """
     ret: dict[str, Any] = kwargs["ret"]
     if isinstance(field, Amount | DecimalString) and isinstance(field.root, InputSchema):
-        as_string = {"type": "string"}
-        if "pattern" in ret:
-            as_string["pattern"] = ret.pop("pattern")
+        # The exact syntax and bounds the field checks (fields.py), in either form.
+        ret.pop("pattern", None)
         ret.pop("type", None)
-        ret["oneOf"] = [as_string, {"type": "number"}]
+        ret["oneOf"] = field.request_forms()
     return {}
 
 

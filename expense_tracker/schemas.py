@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -10,7 +10,16 @@ from expense_tracker.database import MAX_ID
 
 
 class InputSchema(ma.Schema):
-    """Request bodies: unknown fields (and read-only ones, which input schemas omit) are 422."""
+    """Request bodies: unknown fields (and read-only ones, which input schemas omit) are 422.
+
+    `openapi_rules`: JSON Schema keywords for the rules the schema checks across its fields
+    (which fields go together, which exclude each other), added to its OpenAPI component;
+    each one sits next to the check it documents.
+    """
+
+    openapi_rules: ClassVar[dict[str, Any]] = {}
+    # A whole valid body, where an example composed from the fields' own would not be one.
+    openapi_example: ClassVar[dict[str, Any] | None] = None
 
     class Meta:
         unknown = ma.RAISE

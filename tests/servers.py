@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,3 +78,127 @@ def production_env(database_url: str, port: int) -> dict[str, str]:
     for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)
     return env
+
+
+def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Wait (60 s at most) until the server at `port` answers `/healthz`."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the server exited early:\n{log.read_text()}"
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        with contextlib.suppress(OSError), contextlib.closing(connection):
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the server did not answer within 60 s:\n{log.read_text()}")
+
+
+@dataclass
+class LiveServer:
+    """A gunicorn serving the production stack (gunicorn.conf.py) on its own database."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30,
+    ) -> tuple[int, dict[str, str], Any]:
+        """One request on a fresh connection: status, headers, body (JSON when it is)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body)
+            sent["Content-Type"] = "application/json"
+        try:
+            connection.request(method, path, body=body, headers=sent)
+            response = connection.getresponse()
+            raw = response.read()
+            answer_headers = {name.lower(): value for name, value in response.getheaders()}
+        finally:
+            connection.close()
+        content: Any = raw
+        if answer_headers.get("content-type", "").endswith("json") and raw:
+            content = json.loads(raw)
+        return response.status, answer_headers, content
+
+    def upload_csv(self, token: str, text: str) -> Callable[[], tuple[int, dict[str, str], Any]]:
+        """A `POST /expenses/import` of `text`, to call (at once with others, say)."""
+        boundary = "csv-boundary-7d1f"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="expenses.csv"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n'
+            f"--{boundary}--\r\n"
+        ).encode()
+
+        def send() -> tuple[int, dict[str, str], Any]:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+            }
+            try:
+                connection.request("POST", "/expenses/import", body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, dict(response.getheaders()), json.loads(response.read())
+            finally:
+                connection.close()
+
+        return send
+
+    def sign_up(self, email: str, password: str = "live-server-password") -> tuple[int, str]:
+        """A new account signed in: its id and access token."""
+        status, _, user = self.call(
+            "POST", "/users/", json_body={"email": email, "password": password, "full_name": email}
+        )
+        assert status == 201, user
+        return int(user["id"]), self.sign_in(email, password)["access_token"]
+
+    def sign_in(self, email: str, password: str = "live-server-password") -> dict[str, Any]:
+        """A new session's token pair."""
+        status, _, pair = self.call(
+            "POST", "/token", json_body={"email": email, "password": password}
+        )
+        assert status == 200, pair
+        return dict(pair)
+
+
+@contextlib.contextmanager
+def live_server(directory: Path, database_url: str, **settings: str) -> Iterator[LiveServer]:
+    """Migrate `database_url`, serve it with gunicorn (production settings, `settings` on
+    top), and stop the server afterwards. bcrypt runs at its lowest cost, as in the fast
+    tests: these servers test concurrency and outages, not hashing, on a shared machine."""
+    port = free_port()
+    env = {**production_env(database_url, port), "BCRYPT_LOG_ROUNDS": "4", **settings}
+    run_flask(env, "db", "upgrade")
+    log = directory / f"gunicorn-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_ready(port, process, log)
+        yield LiveServer(port, process, log, env)
+    finally:
+        stop(process, signal.SIGTERM)

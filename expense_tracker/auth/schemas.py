@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -31,6 +31,10 @@ class ProfileUpdateSchema(InputSchema):
     password = Password()
     current_password = ma.fields.String(validate=ma.validate.Length(max=1024))
 
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [{"not": {"required": ["password"]}}, {"required": ["current_password"]}]
+    }
+
     @ma.validates_schema
     def password_change_needs_current(self, data: dict[str, Any], **kwargs: Any) -> None:
         if "password" in data and "current_password" not in data:
@@ -53,6 +57,10 @@ class TokenRequestSchema(InputSchema):
     scope = ma.fields.String()
     client_id = ma.fields.String()
     client_secret = ma.fields.String()
+
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [{"required": ["username"]}, {"required": ["email"]}]
+    }
 
     @ma.validates_schema
     def one_login_name(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from expense_tracker.auth import authentication, passwords, tokens
 from expense_tracker.auth.errors import EmailTaken, WrongCredentials, WrongCurrentPassword
-from expense_tracker.database import utcnow
+from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import Unauthorized
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
@@ -32,13 +32,15 @@ def register(email: str, password: str, full_name: str, default_currency: str) -
     key = email_key(email)
     if key is None:  # the schema has validated the address already
         raise ValueError(f"not an email address: {email!r}")
+    # Hashed before the transaction begins: on SQLite it holds the one write lock.
+    password_hash = passwords.hash_password(password, _rounds())
     if db.session.scalar(select(User.id).where(User.email_key == key)) is not None:
         raise EmailTaken()
     user = User(
         email=email,
         email_key=key,
         full_name=full_name,
-        password_hash=passwords.hash_password(password, _rounds()),
+        password_hash=password_hash,
         default_currency=default_currency,
     )
     db.session.add(user)
@@ -60,6 +62,10 @@ def authenticate(login: str, password: str) -> User:
             select(User).where(User.email_key == key).execution_options(populate_existing=True)
         )
     password_hash = user.password_hash if user is not None else None
+    # End the read before the slow hash check, keeping `user` as read: a transaction of a
+    # POST holds SQLite's one write lock (database.py), and no other write should wait for
+    # bcrypt. start_session writes in a transaction of its own.
+    commit_keeping_loaded(db.session())
     if not passwords.check_password(password, password_hash, _rounds()) or user is None:
         raise WrongCredentials()
     return user
@@ -176,7 +182,11 @@ def _replace_password(user: User, password_hash: str | None) -> None:
 
 
 def _require_password(user: User, password: str | None) -> None:
-    if password is None or not passwords.check_password(password, user.password_hash, _rounds()):
+    # Checked outside the request's transaction, which on SQLite holds the one write lock
+    # (database.py): no other write waits for bcrypt. The change then begins anew.
+    password_hash = user.password_hash
+    commit_keeping_loaded(db.session())
+    if password is None or not passwords.check_password(password, password_hash, _rounds()):
         raise WrongCurrentPassword()
 
 

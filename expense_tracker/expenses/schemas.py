@@ -116,7 +116,17 @@ class ImportQuerySchema(QuerySchema):
 
 
 class ImportFileSchema(ma.Schema):
-    file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+    file = ma.fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "A UTF-8 CSV file (a BOM is allowed): the first line names exactly "
+            "the export's columns, in any order; then at most 50,000 rows.",
+            "example": "date,category,amount,currency,description,payment_method\n"
+            "2025-01-31,Food,12.50,USD,Lunch,cash\n",
+        },
+    )
 
 
 class ImportResultSchema(OutputSchema):

@@ -77,8 +77,11 @@ def update_expense(
     if _changed(expense):
         expense.updated_at = utcnow()
     running_totals.record_change(group.id, before, running_totals.of_expense(expense))
-    # The answer shows the rows as written: read back after the commit, a DELETE that was
-    # waiting for the group's lock could already have removed them (a 500, not a 200).
+    # The answer is built from the rows held, not read back after the commit: the group's
+    # lock ends with it, and a DELETE waiting for that lock may remove the expense before
+    # the answer is written (a read-back then failed with 500, or showed no splits).
+    expense.payers.sort(key=lambda payer: payer.user_id)
+    expense.splits.sort(key=lambda split: split.user_id)
     commit_keeping_loaded(db.session())
     return expense
 

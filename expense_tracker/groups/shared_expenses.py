@@ -247,5 +247,7 @@ def set_split_paid(
         split.paid_at = utcnow() if is_paid else None
         expense.updated_at = utcnow()
         running_totals.record_change(group.id, before, running_totals.of_expense(expense))
-    db.session.commit()
+    # Answer from the rows held: a DELETE waiting for the group's lock runs the moment this
+    # commits, and reading the expense back afterwards could find it gone (see update).
+    commit_keeping_loaded(db.session())
     return expense

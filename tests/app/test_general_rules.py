@@ -243,7 +243,11 @@ def test_openapi_document_is_valid_and_documents_the_general_rules(client):
     too_many = spec["components"]["responses"]["TOO_MANY_REQUESTS"]
     assert "Retry-After" in too_many["headers"]
     amount_in = spec["components"]["schemas"]["ExpenseCreate"]["properties"]["amount"]
-    assert {"type": "number"} in amount_in["oneOf"]
+    as_text, as_number = amount_in["oneOf"]
+    assert as_text["type"] == "string"
+    assert re.fullmatch(as_text["pattern"], "12.50")
+    assert not re.fullmatch(as_text["pattern"], "0")
+    assert (as_number["type"], as_number["maximum"]) == ("number", 999999999.99)
     amount_out = spec["components"]["schemas"]["Expense"]["properties"]["amount"]
     assert amount_out["type"] == "string"
 

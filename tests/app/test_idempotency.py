@@ -8,6 +8,8 @@ import threading
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from expense_tracker.extensions import db
+
 EXPENSE = {"amount": "9.99", "category": "Books", "payment_method": "cash"}
 
 
@@ -117,6 +119,9 @@ def test_a_repeat_while_the_first_still_runs_is_409(app, client, user):
     original = service.create_expense
 
     def slow_create(*args, **kwargs):
+        # Hold no transaction while waiting: on SQLite a POST's holds the one write lock
+        # (database.py), and the repeat would wait for this request to end.
+        db.session.commit()
         entered.set()
         release.wait(10)
         return original(*args, **kwargs)

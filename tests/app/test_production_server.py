@@ -10,7 +10,6 @@ and so does any request that does not get its 200.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
@@ -30,7 +29,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, production_env, run_flask, stop
+from tests.servers import free_port, production_env, run_flask, stop, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -69,19 +68,6 @@ def sign_in(port: int, email: str, password: str) -> str:
         return str(json.loads(body)["access_token"])
     finally:
         connection.close()
-
-
-def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"gunicorn exited early:\n{log.read_text()}"
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        with contextlib.suppress(OSError), contextlib.closing(connection):
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="module")

@@ -453,9 +453,14 @@ def test_a_refresh_that_loses_the_rotation_to_a_concurrent_one_leaves_the_sessio
     from expense_tracker.errors import Unauthorized
 
     other_tab = app_factory()
-    with other_tab.test_request_context(headers=bearer(user.refresh_token)):
+    with other_tab.test_request_context(
+        "/token/refresh", method="POST", headers=bearer(user.refresh_token)
+    ):
         verify_jwt_in_request(refresh=True)
         caller = authentication.current()  # still the session's current refresh token
+        # A POST's transaction holds SQLite's write lock (database.py): end this one's
+        # read, as if the other tab had read just before the winner began.
+        db.session.commit()
         won = client.post("/token/refresh", headers=bearer(user.refresh_token))
         assert won.status_code == 200
         with pytest.raises(Unauthorized) as lost:

@@ -53,9 +53,11 @@ class MyBalancesSchema(OutputSchema):
 
 
 class SettlementCreateSchema(InputSchema):
-    to_user = user_id_field(required=True)
+    to_user = user_id_field(
+        required=True, metadata={"description": "Not `from_user`.", "example": 2}
+    )
     amount = Amount(required=True)
-    from_user = user_id_field(metadata={"description": "Default: you."})
+    from_user = user_id_field(metadata={"description": "Default: you.", "example": 1})
     currency = Currency()
     date = CalendarDate(load_default=utc_today)
     note = Text(max_length=NOTE_MAX_LENGTH, load_default="")

@@ -21,4 +21,12 @@ def user_id_field(*, strict: bool = True, **kwargs: Any) -> ma.fields.Integer:
 
 
 def bounded_list(field: ma.fields.Field, **kwargs: Any) -> ma.fields.List:
-    return ma.fields.List(field, validate=ma.validate.Length(min=1, max=MAX_LIST_LENGTH), **kwargs)
+    """1 to MAX_LIST_LENGTH items, none repeated (each names a member at most once, which
+    split_requests checks by user id; the document can say the items differ)."""
+    metadata = {"uniqueItems": True, **kwargs.pop("metadata", {})}
+    return ma.fields.List(
+        field,
+        validate=ma.validate.Length(min=1, max=MAX_LIST_LENGTH),
+        metadata=metadata,
+        **kwargs,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -22,6 +22,7 @@ from expense_tracker.groups.schemas.common import (
     bounded_list,
     user_id_field,
 )
+from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.group import (
     EXPENSE_DESCRIPTION_MAX_LENGTH,
@@ -63,6 +64,33 @@ class SplitInputSchema(InputSchema):
     )
 
 
+NOT_BOTH_OF_A_PAIR = {
+    "not": {
+        "anyOf": [{"required": ["paid_by", "payers"]}, {"required": ["participants", "splits"]}]
+    }
+}
+
+
+def split_type_rule(split_type: str, *, create: bool) -> dict[str, Any]:
+    """What the body needs with this `split_type` (split_requests.parse_split_request):
+    each split carries that type's value and no other; only `equal` takes participants,
+    every other type (on create) its splits."""
+    value = SPLIT_VALUE_FIELDS.get(split_type)
+    others = [name for name in SPLIT_VALUE_FIELDS.values() if name != value]
+    item: dict[str, Any] = {"not": {"anyOf": [{"required": [name]} for name in others]}}
+    if value is not None:
+        item["required"] = [value]
+    rule: dict[str, Any] = {
+        "properties": {"split_type": {"enum": [split_type]}, "splits": {"items": item}},
+        "required": ["split_type"],
+    }
+    if split_type != "equal":
+        rule["not"] = {"required": ["participants"]}
+        if create:
+            rule["required"].append("splits")
+    return rule
+
+
 class _ExpenseFieldsSchema(InputSchema):
     description = Text(min_length=1, max_length=EXPENSE_DESCRIPTION_MAX_LENGTH)
     amount = Amount()
@@ -91,6 +119,19 @@ class _ExpenseFieldsSchema(InputSchema):
     )
     splits = bounded_list(ma.fields.Nested(SplitInputSchema))
 
+    # An edit without `split_type` keeps the expense's, which its splits must then suit.
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            NOT_BOTH_OF_A_PAIR,
+            {
+                "anyOf": [
+                    {"not": {"required": ["split_type"]}},
+                    *(split_type_rule(name, create=False) for name in SPLIT_TYPES),
+                ]
+            },
+        ]
+    }
+
     @ma.validates_schema
     def one_of_each_pair(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
@@ -109,9 +150,24 @@ class GroupExpenseCreateSchema(_ExpenseFieldsSchema):
     category = Text(max_length=CATEGORY_MAX_LENGTH, load_default="")
     split_type = ma.fields.String(required=True, validate=ma.validate.OneOf(SPLIT_TYPES))
 
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            NOT_BOTH_OF_A_PAIR,
+            {"oneOf": [split_type_rule(name, create=True) for name in SPLIT_TYPES]},
+        ]
+    }
+    openapi_example: ClassVar[dict[str, Any] | None] = {
+        "description": "Dinner",
+        "amount": "30.00",
+        "category": "Food",
+        "split_type": "equal",
+    }
+
 
 class GroupExpenseUpdateSchema(_ExpenseFieldsSchema):
     """Any field of the create body; what is not sent is kept."""
+
+    openapi_example: ClassVar[dict[str, Any] | None] = {"amount": "36.00", "category": "Food"}
 
 
 def _without_null_originals(data: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,279 @@
+"""Who may do what, for every route with an id, generated from the app's URL map.
+
+Four callers try every method of every such route, each with a valid body, so that what
+answers is the authorisation and nothing else:
+
+- `stranger`: signed in, not a member, on an invite-only group (which, for them, does
+  not exist) and on another user's personal expense;
+- `outsider`: not a member of an open group, whose public view anyone may see;
+- `former`: left the invite-only group (its history keeps them, its doors do not);
+- `member`: a plain member (not an owner, not the creator or payer of anything seeded).
+
+Each group has an owner, the member, the former member, a shared expense the owner paid
+(split between owner and member) and a settlement from the member to the owner. Path
+ids: `group_id` the caller's group, `expense_id` its expense (a personal expense of the
+owner under /expenses/), `settlement_id` its settlement, `user_id` its owner.
+
+A route (or a method) without an entry in ENTRIES fails `test_every_route_has_an_entry`,
+which prints the line to add. The statuses are the contract's: 404 for what the caller may
+not see, 403 for what they may see but not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from expense_tracker import create_app
+from tests.factories import Account, create_account, join, new_group
+
+ROLES = ("stranger", "outsider", "former", "member")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The status each caller gets, and the (valid) body the request sends."""
+
+    stranger: int
+    outsider: int
+    former: int
+    member: int
+    body: dict[str, Any] | None = field(default=None, hash=False)
+
+    def expected(self) -> dict[str, int]:
+        return {role: getattr(self, role) for role in ROLES}
+
+
+def hidden(member: int, *, outsider: int = 404, body: dict[str, Any] | None = None) -> Entry:
+    """What only members may see: 404 for everyone else (outsiders too, unless given)."""
+    return Entry(stranger=404, outsider=outsider, former=404, member=member, body=body)
+
+
+# In a body, stands for the owner's user id.
+OWNER = "<owner id>"
+
+NOBODYS = Entry(stranger=404, outsider=404, former=404, member=404)  # the owner's own
+
+GROUP = "/groups/<int:group_id>"
+GROUP_EXPENSE = f"{GROUP}/expenses/<int:expense_id>"
+SETTLEMENT = f"{GROUP}/settlements/<int:settlement_id>"
+MEMBER = f"{GROUP}/members/<int:user_id>"
+GROUP_SERIES = f"{GROUP}/recurring-expenses/<int:series_id>"
+PERSONAL_SERIES = "/recurring-expenses/<int:series_id>"
+# A series starting next month: creating it creates no expense yet.
+NEXT_MONTH = (date.today() + timedelta(days=31)).isoformat()
+SERIES_RULE = {"frequency": "monthly", "start_date": NEXT_MONTH}
+
+# (method, rule) -> what each caller gets. A new route needs its lines here.
+ENTRIES: dict[tuple[str, str], Entry] = {
+    ("GET", "/expenses/<int:expense_id>"): NOBODYS,
+    ("PATCH", "/expenses/<int:expense_id>"): Entry(404, 404, 404, 404, {"amount": "1.00"}),
+    ("DELETE", "/expenses/<int:expense_id>"): NOBODYS,
+    ("GET", GROUP): hidden(200, outsider=200),  # the public view of an open group
+    ("PATCH", GROUP): hidden(403, outsider=403, body={"name": "Renamed"}),
+    ("DELETE", GROUP): hidden(403, outsider=403),
+    ("GET", f"{GROUP}/balances"): hidden(200),
+    ("GET", f"{GROUP}/settle-up"): hidden(200),
+    ("GET", f"{GROUP}/expenses/"): hidden(200),
+    ("POST", f"{GROUP}/expenses/"): hidden(
+        201, body={"description": "Taxi", "amount": "8.00", "split_type": "equal"}
+    ),
+    ("GET", GROUP_EXPENSE): hidden(200),
+    ("PATCH", GROUP_EXPENSE): hidden(403, body={"description": "Edited"}),
+    ("DELETE", GROUP_EXPENSE): hidden(403),
+    # The owner's share: neither theirs nor paid to them.
+    ("PATCH", f"{GROUP_EXPENSE}/splits/<int:user_id>"): hidden(403, body={"is_paid": True}),
+    ("GET", f"{GROUP}/settlements"): hidden(200),
+    ("POST", f"{GROUP}/settlements"): hidden(201, body={"to_user": OWNER, "amount": "1.00"}),
+    ("GET", SETTLEMENT): hidden(200),
+    ("DELETE", SETTLEMENT): hidden(403),
+    ("GET", f"{GROUP}/members"): hidden(200),
+    ("GET", MEMBER): hidden(200),
+    ("PATCH", MEMBER): hidden(403, body={"role": "member"}),
+    ("DELETE", MEMBER): hidden(403),  # the owner: a member cannot remove them
+    ("POST", f"{GROUP}/invite-code"): hidden(403, outsider=403),
+    # Joining: an open group admits the outsider; an invite-only one exists for no one
+    # without its code; a member is one already.
+    ("POST", f"{GROUP}/join"): Entry(404, 201, 404, 409, {}),
+    # Series: any member may create one; its creator (the owner here) or an owner changes it.
+    ("GET", f"{GROUP}/recurring-expenses/"): hidden(200),
+    ("POST", f"{GROUP}/recurring-expenses/"): hidden(
+        201,
+        body={
+            "template": {"description": "Rent", "amount": "9.00", "split_type": "equal"},
+            "rule": SERIES_RULE,
+        },
+    ),
+    ("GET", GROUP_SERIES): hidden(200),
+    ("PATCH", GROUP_SERIES): hidden(403, body={"template": {"description": "Edited"}}),
+    ("DELETE", GROUP_SERIES): hidden(403),
+    ("GET", PERSONAL_SERIES): NOBODYS,
+    ("PATCH", PERSONAL_SERIES): Entry(404, 404, 404, 404, {"template": {"amount": "2.00"}}),
+    ("DELETE", PERSONAL_SERIES): NOBODYS,
+    # Guests: any member adds one; the guest's creator (the owner here) or an owner merges.
+    ("POST", f"{GROUP}/guests"): hidden(201, body={"full_name": "A guest"}),
+    ("POST", f"{GROUP}/guests/<int:guest_id>/merge"): hidden(403, body={"user_id": OWNER}),
+}
+
+
+def id_routes(app: Flask) -> set[tuple[str, str]]:
+    """Every (method, rule) of the app whose path holds an integer id."""
+    return {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if any(isinstance(converter, IntegerConverter) for converter in rule._converters.values())
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+
+
+ROUTES = sorted(id_routes(create_app("testing", {"SQLALCHEMY_DATABASE_URI": "sqlite://"})))
+
+
+def entry_template(method: str, rule: str) -> str:
+    return (
+        f'    ("{method}", "{rule}"): Entry(stranger=..., outsider=..., former=..., '
+        f"member=..., body={{...}}),"
+    )
+
+
+def test_every_route_has_an_entry() -> None:
+    missing = [route for route in ROUTES if route not in ENTRIES]
+    stale = [route for route in ENTRIES if route not in ROUTES]
+    assert not missing, (
+        "Routes with an id that the authorisation matrix does not cover. Add to ENTRIES in "
+        "tests/app/test_authorisation_matrix.py what the contract says each caller gets "
+        "(404 where they may not see it, 403 where they see it but may not change it), "
+        "with a valid body:\n" + "\n".join(entry_template(*route) for route in missing)
+    )
+    assert not stale, f"ENTRIES names routes the app no longer has: {stale}"
+
+
+@dataclass
+class World:
+    owner: Account
+    callers: dict[str, Account]
+    # Per role: the path ids its requests use.
+    ids: dict[str, dict[str, int]]
+
+
+def furnished_group(
+    app: Flask, owner: Account, member: Account, former: Account, **fields: Any
+) -> dict[str, int]:
+    """A group with the member, a former member, an expense and a settlement: its ids."""
+    client = app.test_client()
+    group = new_group(client, owner, **fields)
+    join(client, group, member, former)
+    left = client.delete(f"/groups/{group['id']}/members/{former.id}", headers=former.headers)
+    assert left.status_code == 204, left.get_json()
+    expense = client.post(
+        f"/groups/{group['id']}/expenses/",
+        json={"description": "Dinner", "amount": "30.00", "split_type": "equal"},
+        headers=owner.headers,
+    )
+    assert expense.status_code == 201, expense.get_json()
+    settlement = client.post(
+        f"/groups/{group['id']}/settlements",
+        json={"from_user": member.id, "to_user": owner.id, "amount": "5.00"},
+        headers=owner.headers,
+    )
+    assert settlement.status_code == 201, settlement.get_json()
+    series = client.post(
+        f"/groups/{group['id']}/recurring-expenses/",
+        json={
+            "template": {"description": "Rent", "amount": "90.00", "split_type": "equal"},
+            "rule": SERIES_RULE,
+        },
+        headers=owner.headers,
+    )
+    assert series.status_code == 201, series.get_json()
+    guest = client.post(
+        f"/groups/{group['id']}/guests", json={"full_name": "Guest"}, headers=owner.headers
+    )
+    assert guest.status_code == 201, guest.get_json()
+    return {
+        "group_id": group["id"],
+        "expense_id": expense.get_json()["id"],
+        "settlement_id": settlement.get_json()["id"],
+        "series_id": series.get_json()["id"],
+        "guest_id": guest.get_json()["user_id"],
+        "user_id": owner.id,
+    }
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    owner, member, former, outsider, stranger = (create_account(app) for _ in range(5))
+    open_group = furnished_group(app, owner, member, former, join_policy="open")
+    invite_only = furnished_group(app, owner, member, former)
+    personal = app.test_client().post(
+        "/expenses/",
+        json={"amount": "12.50", "category": "Food", "payment_method": "cash"},
+        headers=owner.headers,
+    )
+    assert personal.status_code == 201
+    personal_series = app.test_client().post(
+        "/recurring-expenses/",
+        json={
+            "template": {"amount": "1.00", "category": "Food", "payment_method": "cash"},
+            "rule": SERIES_RULE,
+        },
+        headers=owner.headers,
+    )
+    assert personal_series.status_code == 201, personal_series.get_json()
+    groups = {"stranger": invite_only, "outsider": open_group, "former": invite_only}
+    groups["member"] = open_group
+    return World(
+        owner,
+        {"stranger": stranger, "outsider": outsider, "former": former, "member": member},
+        {
+            role: {
+                **ids,
+                "personal_id": personal.get_json()["id"],
+                "personal_series_id": personal_series.get_json()["id"],
+            }
+            for role, ids in groups.items()
+        },
+    )
+
+
+def path_for(rule: str, ids: dict[str, int]) -> str:
+    path = rule
+    if rule.startswith("/expenses/"):
+        return path.replace("<int:expense_id>", str(ids["personal_id"]))
+    if rule.startswith("/recurring-expenses/"):
+        return path.replace("<int:series_id>", str(ids["personal_series_id"]))
+    for name, value in ids.items():
+        path = path.replace(f"<int:{name}>", str(value))
+    return path
+
+
+def body_for(entry: Entry, world: World) -> dict[str, Any] | None:
+    if entry.body is None:
+        return None
+    return {name: world.owner.id if value == OWNER else value for name, value in entry.body.items()}
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(ENTRIES))
+def test_each_caller_gets_what_the_contract_says(
+    app: Flask, world: World, method: str, rule: str
+) -> None:
+    entry = ENTRIES[(method, rule)]
+    got: dict[str, Any] = {}
+    for role in ROLES:
+        caller = world.callers[role]
+        response = app.test_client().open(
+            path_for(rule, world.ids[role]),
+            method=method,
+            json=body_for(entry, world),
+            headers=caller.headers,
+        )
+        got[role] = response.status_code
+        if response.status_code >= 400:
+            assert response.content_type == "application/problem+json", response.data
+    assert got == entry.expected(), f"{method} {rule}"

@@ -1,0 +1,63 @@
+"""Schemathesis hooks for tests/fuzz/test_schemathesis.py (loaded by the CLI run, which
+runs in a folder holding `fuzz-context.json`: the server's URL, the token, the call log).
+
+A real client sends a fresh `Idempotency-Key` with each new request, and the same one
+only to retry the same request. Generated keys repeat ("0", "A"...) with different
+bodies, which the API rightly refuses (422): each request gets a key of its own instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import requests
+import schemathesis
+
+CONTEXT: dict[str, str] = json.loads(Path("fuzz-context.json").read_text())
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, **kwargs: Any) -> None:
+    headers = case.headers or {}
+    for name in list(headers):
+        if name.lower() == "idempotency-key":
+            headers[name] = uuid.uuid4().hex
+        elif name.lower() == "if-match" and _mode(case) == "positive":
+            # A client sends the ETag it read; any other tag is rightly refused with 412,
+            # which says nothing about the request's data (the unit tests try stale tags).
+            etag = _current_etag(case.formatted_path)
+            if etag is not None:
+                headers[name] = etag
+
+
+def _mode(case: Any) -> str:
+    mode = getattr(getattr(getattr(case, "meta", None), "generation", None), "mode", "")
+    return str(getattr(mode, "value", mode))
+
+
+def _current_etag(path: str) -> str | None:
+    """The ETag a GET of the resource answers now (None when there is none)."""
+    resource = re.sub(r"/(splits/[0-9]+|invite-code)$", "", path)
+    response = requests.get(
+        CONTEXT["base_url"] + resource,
+        headers={"Authorization": f"Bearer {CONTEXT['token']}"},
+        timeout=30,
+    )
+    return response.headers.get("ETag") if response.status_code == 200 else None
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    """One line per call in the call log (the test shows the server errors from it)."""
+    mode = _mode(case)
+    phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", "")
+    line = f"{phase} {mode} {case.method} {case.formatted_path} {response.status_code} "
+    line += response.content[:300].decode(errors="replace").replace("\n", " ")
+    if response.status_code >= 400:
+        line += f" <- {case.body!r:.400}"
+    with open(CONTEXT["call_log"], "a", encoding="utf-8") as out:
+        out.write(line + "\n")
