@@ -22,14 +22,11 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import time
 import traceback
 from contextlib import ExitStack
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -44,16 +41,17 @@ elif str(ROOT) not in sys.path:
 from bench import client, peer_ihm, wrk  # noqa: E402
 from bench.database import DEFAULT_POSTGRES_URL, BenchDatabase  # noqa: E402
 from bench.endpoints import DataSet, find_layout  # noqa: E402
-from bench.report import load_average, machine, phases_table, replace_block  # noqa: E402
+from bench.peer_report import Compared, Measured, Pair, render  # noqa: E402
+from bench.report import load_average, machine, replace_block  # noqa: E402
 from bench.servers import Server, gunicorn_settings, start_gunicorn  # noqa: E402
 from bench.stack import Phases, bench_env, flask, log  # noqa: E402
 
 SIZES = (100, 5_000)  # expenses (bills) in a group, by default
 MEMBERS = 8
 WORKERS = 3
-WARMUP_REQUESTS = 3  # untimed, before the timed ones: caches and connection pools filled
+WARMUP_REQUESTS = 3  # untimed, before the timed ones one at a time
 BOOT_TIMEOUT_SECONDS = 120
-OURS, THEIRS = "ours", "IHateMoney"
+OURS = "ours"
 
 
 def _sizes(value: str) -> tuple[int, ...]:
@@ -99,35 +97,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@dataclass(frozen=True)
-class Pair:
-    """The same question asked of both: `what` at `size` expenses."""
-
-    what: str  # "balances" or "expense list"
-    size: int
-    ours: wrk.Request
-    theirs: wrk.Request
-
-
-@dataclass(frozen=True)
-class Measured:
-    """One request of one server: latencies one at a time, throughput under wrk, and what
-    it answered (the number of expenses, for a list)."""
-
-    latencies_ms: list[float]
-    load: wrk.Result
-    size_bytes: int
-    items: int | None
-
-    @property
-    def p50_ms(self) -> float:
-        return statistics.median(self.latencies_ms)
-
-    @property
-    def p99_ms(self) -> float:
-        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[98]
-
-
 def one_at_a_time(port: int, request: wrk.Request, repeat: int) -> tuple[list[float], bytes]:
     """`repeat` requests one after the other: each one's milliseconds, and the last body."""
     latencies, body = [], b""
@@ -155,7 +124,7 @@ class PeerBench:
         self.theirs_db = self._database(args.peer_database_name)
         self.env = bench_env(self.ours_db.url, argparse.Namespace(max_requests=0, workers=WORKERS))
         self.machine = machine(self.ours_db.server_version())
-        self.results: list[tuple[Pair, Measured, Measured]] = []
+        self.results: list[Compared] = []
         self.notes: list[str] = []
         self.installed: peer_ihm.Install | None = None
 
@@ -250,22 +219,29 @@ class PeerBench:
         return server, requests
 
     def measure(self, server: Server, request: wrk.Request, listing: bool) -> Measured:
-        """One at a time first (`--requests`, after a few untimed), then wrk; the server
-        settles after each.
+        """wrk first (its warm-up reaches every worker, so none is cold when timed), then
+        `--requests` one at a time after a few untimed; the server settles after each.
         For a list, the number of expenses it answered with."""
         database = self.ours_db if server.name == OURS else self.theirs_db
         settle = partial(server.wait_until_idle, database.busy)
+        script = wrk.write_script(request, self.scratch / f"wrk-{len(self.results)}.lua")
+        load = wrk.run(server.base_url, request, script, self.load, settle)
         one_at_a_time(server.port, request, WARMUP_REQUESTS)
         latencies, body = one_at_a_time(server.port, request, self.args.requests)
         settle()
-        script = wrk.write_script(request, self.scratch / f"wrk-{len(self.results)}.lua")
-        load = wrk.run(server.base_url, request, script, self.load, settle)
         server.check_alive()
+        where = f"{server.name}, `{request.path.split('?')[0]}`"
         if load.failures:
-            self.notes.append(f"{server.name} {request.path}: wrk saw {load.failures} failures")
+            self.notes.append(f"{where}: wrk saw {load.failures} failures")
+        if load.requests < self.load.connections:
+            self.notes.append(
+                f"{where}: wrk saw {load.requests} answers in {self.load.seconds:g} s with "
+                f"{self.load.connections} connections, so its req/s is rough; the one at a "
+                "time latencies are the figures to read"
+            )
         return Measured(latencies, load, len(body), len(json.loads(body)) if listing else None)
 
-    def _show(self, result: tuple[Pair, Measured, Measured]) -> None:
+    def _show(self, result: Compared) -> None:
         pair, ours, theirs = result
         log(
             f"  {pair.what} at {pair.size:,}: ours p50 {ours.p50_ms:.1f} ms, "
@@ -274,75 +250,19 @@ class PeerBench:
         )
 
     def render(self) -> str:
-        """The run in Markdown: what ran where, the table, notes and phases."""
         assert self.installed is not None
-        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         ours = gunicorn_settings(self.env).describe()
         facts = {
             **self.machine,
             "ours": f"gunicorn.conf.py: {ours}; APP_ENV=production, data by `flask seed-bench`",
             "IHateMoney": f"{self.installed.describe()}; {WORKERS} sync workers; data "
             "through its REST API",
-            "one at a time": f"{self.args.requests} requests per row and server",
+            "one at a time": f"{self.args.requests} requests per row and server, after "
+            f"{WARMUP_REQUESTS} untimed",
             "wrk": f"-t{self.load.threads} -c{self.load.connections}, "
             f"{self.load.warmup_seconds:g} s warm-up then {self.load.seconds:g} s",
         }
-        lines = [
-            f"Run of {when} on {self.machine['database']}.",
-            "",
-            *(f"- {name}: {value}" for name, value in facts.items()),
-            "",
-            table(self.results),
-            "",
-            *(f"- {note}" for note in self.notes + self._load_note()),
-            "",
-            "Phases:",
-            "",
-            phases_table(self.phase.done),
-        ]
-        return "\n".join(lines) + "\n"
-
-    def _load_note(self) -> list[str]:
-        busiest = max(
-            float(self.machine["load average at start"].split()[0]),
-            float(self.machine["load average at the end"].split()[0]),
-        )
-        cores = os.cpu_count() or 1
-        if busiest <= cores:
-            return []
-        return [
-            f"the load average (up to {busiest:.1f} on {cores} cores) says other work shared "
-            "the machine: every figure is slower and noisier than on a quiet one, for both"
-        ]
-
-
-def _ms(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
-
-
-def _answer(measured: Measured) -> str:
-    size = f"{measured.size_bytes / 1024:,.0f} KiB"
-    return f"{measured.items:,} expenses, {size}" if measured.items is not None else size
-
-
-def table(results: list[tuple[Pair, Measured, Measured]]) -> str:
-    """One row per request and size: both servers, and how many times faster ours is."""
-    lines = [
-        "| request | expenses in the group | answer: ours / IHateMoney | ours p50 ms | ours p99 ms "
-        "| IHateMoney p50 ms | IHateMoney p99 ms | p50: IHateMoney / ours | ours req/s "
-        "| IHateMoney req/s | req/s: ours / IHateMoney |",
-        "|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|",
-    ]
-    for pair, ours, theirs in results:
-        ours_rate, their_rate = ours.load.requests_per_second, theirs.load.requests_per_second
-        rate_ratio = f"{ours_rate / their_rate:,.1f}" if their_rate else "-"
-        lines.append(
-            f"| {pair.what} | {pair.size:,} | {_answer(ours)} / {_answer(theirs)} "
-            f"| {_ms(ours.p50_ms)} | {_ms(ours.p99_ms)} | {_ms(theirs.p50_ms)} "
-            f"| {_ms(theirs.p99_ms)} | {theirs.p50_ms / ours.p50_ms:,.1f} "
-            f"| {_ms(ours_rate)} | {_ms(their_rate)} | {rate_ratio} |"
-        )
-    return "\n".join(lines)
+        return render(facts, self.results, self.notes, self.phase.done)
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
