@@ -41,7 +41,7 @@ elif str(ROOT) not in sys.path:
 from bench import client, peer_ihm, wrk  # noqa: E402
 from bench.database import DEFAULT_POSTGRES_URL, BenchDatabase  # noqa: E402
 from bench.endpoints import DataSet, find_layout  # noqa: E402
-from bench.peer_report import Compared, Measured, Pair, render  # noqa: E402
+from bench.peer_report import PEAK_LOAD, Compared, Measured, Pair, render  # noqa: E402
 from bench.report import load_average, machine, replace_block  # noqa: E402
 from bench.servers import Server, gunicorn_settings, start_gunicorn  # noqa: E402
 from bench.stack import Phases, bench_env, flask, log  # noqa: E402
@@ -127,6 +127,7 @@ class PeerBench:
         self.results: list[Compared] = []
         self.notes: list[str] = []
         self.installed: peer_ihm.Install | None = None
+        self.peak_load = 0.0
 
     def _database(self, name: str) -> BenchDatabase:
         database = BenchDatabase.postgresql(self.args.postgres_url, name)
@@ -162,6 +163,7 @@ class PeerBench:
             self.ours_db.drop()
             self.theirs_db.drop()
         self.machine["load average at the end"] = load_average()
+        self.machine[PEAK_LOAD] = f"{self.peak_load:.2f}"
         return self.render()
 
     def start_ours(self) -> tuple[Server, dict[tuple[str, int], wrk.Request]]:
@@ -222,6 +224,7 @@ class PeerBench:
         """wrk first (its warm-up reaches every worker, so none is cold when timed), then
         `--requests` one at a time after a few untimed; the server settles after each.
         For a list, the number of expenses it answered with."""
+        self._note_load()
         database = self.ours_db if server.name == OURS else self.theirs_db
         settle = partial(server.wait_until_idle, database.busy)
         script = wrk.write_script(request, self.scratch / f"wrk-{len(self.results)}.lua")
@@ -240,6 +243,12 @@ class PeerBench:
                 "time latencies are the figures to read"
             )
         return Measured(latencies, load, len(body), len(json.loads(body)) if listing else None)
+
+    def _note_load(self) -> None:
+        """Keep the highest 1-minute load average seen before a measurement."""
+        one_minute = load_average().split()[0]
+        if one_minute != "unknown":
+            self.peak_load = max(self.peak_load, float(one_minute))
 
     def _show(self, result: Compared) -> None:
         pair, ours, theirs = result

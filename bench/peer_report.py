@@ -42,6 +42,7 @@ class Measured:
 
 
 Compared = tuple[Pair, Measured, Measured]  # the question, ours, IHateMoney's
+PEAK_LOAD = "load average, highest 1-minute figure before a measurement"
 
 
 def render(
@@ -85,11 +86,12 @@ def verdict(results: list[Compared]) -> list[str]:
 
 def load_note(facts: dict[str, str]) -> list[str]:
     """A warning when the load average was above the number of cores."""
-    busiest = max(
+    seen = [
         float(facts[name].split()[0])
-        for name in ("load average at start", "load average at the end")
+        for name in ("load average at start", PEAK_LOAD, "load average at the end")
         if facts.get(name, "unknown") != "unknown"
-    )
+    ]
+    busiest = max(seen, default=0.0)
     cores = os.cpu_count() or 1
     if busiest <= cores:
         return []
