@@ -238,7 +238,8 @@ class PeerBench:
             self.notes.append(f"{where}: wrk saw {load.failures} failures")
         if load.requests < self.load.connections:
             self.notes.append(
-                f"{where}: wrk saw {load.requests} answers in {self.load.seconds:g} s with "
+                f"{where}: wrk saw {load.requests} answer{'' if load.requests == 1 else 's'} in "
+                f"{self.load.seconds:g} s with "
                 f"{self.load.connections} connections, so its req/s is rough; the one at a "
                 "time latencies are the figures to read"
             )
