@@ -9,8 +9,8 @@ of its own; our service started as `make bench` starts it (bench/stack.py: produ
 settings, gunicorn.conf.py, `flask db upgrade`), with 3 workers too, on another database.
 Both get an 8-member group of 100 and one of 5,000 expenses (ours with `flask seed-bench`,
 IHateMoney's through its REST API: one payer, equal shares between all members). Then, for
-balances and the expense list at each size, first our service, then IHateMoney's: requests
-one at a time (p50 / p99), and wrk (-t2 -c8) for throughput. Prints the table (and writes it
+balances and the expense list at each size, first our service, then IHateMoney's: wrk
+(-t2 -c8) for throughput, then requests one at a time (p50 / p99). Prints the table (and writes it
 to bench/README.md); every process started is stopped and both databases dropped, on
 success, failure or Ctrl-C. A bench tool: neither CI nor `make test` runs it.
 """
@@ -148,7 +148,7 @@ class PeerBench:
             for size in self.args.sizes
             for what in ("balances", "expense list")
         ]
-        with self.phase("measure: one at a time, then wrk"):
+        with self.phase("measure: wrk, then one at a time"):
             for pair in pairs:
                 listing = pair.what == "expense list"
                 measured = (
