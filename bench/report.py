@@ -266,7 +266,13 @@ def _markers(database: str) -> tuple[str, str]:
 def update_readme(report: Report, markdown: str, path: Path = README) -> bool:
     """Put `markdown` between this database's markers in the README; False when the
     markers are missing (the README is left alone)."""
-    start, end = _markers(report.database)
+    return replace_block(report.database, markdown, path)
+
+
+def replace_block(name: str, markdown: str, path: Path = README) -> bool:
+    """Put `markdown` between the README's `bench:<name>` markers (bench/peer.py's block
+    is `peer`); False when they are missing (the README is left alone)."""
+    start, end = _markers(name)
     try:
         text = path.read_text()
     except OSError:

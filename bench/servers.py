@@ -161,11 +161,31 @@ def start_gunicorn(
     """gunicorn -c gunicorn.conf.py `app` on a free port; returns once every worker is up
     and /healthz answers."""
     port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app]
+    return launch(
+        name, command, {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}, port, log_path,
+        workers, boot_timeout,
+    )  # fmt: skip
+
+
+def launch(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    workers: int,
+    boot_timeout: float,
+    health_path: str = "/healthz",
+    cwd: Path = ROOT,
+) -> Server:
+    """Start a gunicorn `command` that listens on `port`; returns once `workers` workers
+    are up and `health_path` answers 200 (bench/peer.py starts another project's this way)."""
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app],
-        cwd=ROOT,
-        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}"},
+        command,
+        cwd=cwd,
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -174,27 +194,27 @@ def start_gunicorn(
     log.close()
     server = Server(name, process, port, log_path)
     try:
-        _wait_until_ready(server, workers, boot_timeout)
+        _wait_until_ready(server, workers, boot_timeout, health_path)
     except BaseException:
         server.stop(grace=5)
         raise
     return server
 
 
-def _wait_until_ready(server: Server, workers: int, timeout: float) -> None:
+def _wait_until_ready(server: Server, workers: int, timeout: float, health_path: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         server.check_alive()
-        if len(server.worker_pids()) >= workers and _healthy(server.port):
+        if len(server.worker_pids()) >= workers and _healthy(server.port, health_path):
             return
         time.sleep(0.2)
     raise ServerError(f"{server.name} not ready after {timeout:.0f} s:\n{server.log_tail()}")
 
 
-def _healthy(port: int) -> bool:
+def _healthy(port: int, path: str) -> bool:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        connection.request("GET", "/healthz")
+        connection.request("GET", path)
         return connection.getresponse().status == 200
     except OSError:
         return False
