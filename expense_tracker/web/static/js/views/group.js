@@ -1,0 +1,261 @@
+// One group: invite link, members and roles, balances, settling up, settlements, expenses.
+
+import * as api from "../api.js";
+import { formatDate } from "../dates.js";
+import { h, field, mount, empty, options, toast, busyButton, copyText } from "../dom.js";
+import { onSubmit } from "../forms.js";
+import { formatMoney } from "../money.js";
+import { go } from "../router.js";
+import * as session from "../session.js";
+import { confirmed, namesOf } from "./common.js";
+import { groupExpenseList } from "./group-expenses.js";
+
+export async function groupView(node, { id }) {
+  const me = session.user().id;
+  const [groupAnswer, formerAnswer] = await Promise.all([
+    api.get(`/groups/${id}`),
+    api.get(`/groups/${id}/members`, { query: { include_former: "true" } }),
+  ]);
+  const group = groupAnswer.data;
+  if (!group.members) {
+    // An open group I am not in: its public view, and a way in.
+    mount(
+      node,
+      h("h1", {}, group.name),
+      h("p", {}, group.description),
+      busyButton(`Join ${group.name}`, async () => {
+        await api.create(`/groups/${id}/join`, {});
+        go(`/groups/${id}`);
+      }, { class: "primary" }),
+    );
+    return;
+  }
+  const name = namesOf(formerAnswer.data, me);
+  const mine = group.members.find((member) => member.user_id === me);
+  const owner = mine?.role === "owner";
+  const currency = group.currency;
+  const reload = () => groupView(node, { id });
+
+  const sections = [
+    h("h1", {}, group.name),
+    group.description ? h("p", { class: "lead" }, group.description) : null,
+    h("p", { class: "meta" }, `${group.member_count} member${group.member_count === 1 ? "" : "s"} · amounts in ${currency}`),
+    h("p", {}, h("a", { class: "button primary", href: `#/groups/${id}/expenses/new` }, "Add a shared expense")),
+    await balancesCard(id, currency, name, me, owner, reload),
+    settlementForm(id, group, me, reload),
+    await groupExpenseList(id, currency, name, me, owner, reload),
+    await settlementsCard(id, currency, name, me, owner, reload),
+    inviteCard(id, group, owner, reload),
+    membersCard(id, group, me, owner, reload),
+  ];
+  mount(node, ...sections);
+}
+
+function netWords(net, currency) {
+  if (/^-?0(\.0+)?$/.test(net)) return "settled up";
+  return net.startsWith("-") ? `owes ${formatMoney(net.slice(1), currency)}` : `is owed ${formatMoney(net, currency)}`;
+}
+
+async function balancesCard(id, currency, name, me, owner, reload) {
+  const [balances, plan] = await Promise.all([api.get(`/groups/${id}/balances`), api.get(`/groups/${id}/settle-up`)]);
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "balances-heading" },
+    h("h2", { id: "balances-heading" }, "Balances"),
+    h(
+      "ul",
+      { class: "rows balances" },
+      balances.data.map((row) =>
+        h(
+          "li",
+          { class: ["row", row.net.startsWith("-") ? "negative" : ""] },
+          h("span", { class: "title" }, name(row.user_id)),
+          h("span", { class: "amount" }, netWords(row.net, row.currency)),
+        ),
+      ),
+    ),
+    h("h3", {}, "Settle up"),
+    plan.data.length
+      ? h(
+          "ul",
+          { class: "rows settle-up" },
+          plan.data.map((transfer) => {
+            const allowed = owner || transfer.from_user === me || transfer.to_user === me;
+            const text = `${name(transfer.from_user)} pays ${name(transfer.to_user)} ${formatMoney(transfer.amount, transfer.currency)}`;
+            return h(
+              "li",
+              { class: "row" },
+              h("span", { class: "title" }, text),
+              allowed
+                ? busyButton("Record this payment", async () => {
+                    try {
+                      await api.create(`/groups/${id}/settlements`, {
+                        from_user: transfer.from_user,
+                        to_user: transfer.to_user,
+                        amount: transfer.amount,
+                      });
+                      toast(`Recorded: ${text}.`);
+                      await reload();
+                    } catch (error) {
+                      toast(error.message, "error");
+                    }
+                  }, { "aria-label": `Record this payment: ${text}` })
+                : null,
+            );
+          }),
+        )
+      : empty("Everyone is settled up."),
+  );
+}
+
+function settlementForm(id, group, me, reload) {
+  const others = group.members.filter((member) => member.user_id !== me);
+  if (!others.length) return null;
+  const form = h(
+    "form",
+    { class: "card", novalidate: true, "aria-labelledby": "pay-heading" },
+    h("h2", { id: "pay-heading" }, "Record a payment you made"),
+    h(
+      "div",
+      { class: "grid" },
+      field("To", h("select", { name: "to_user" }, options(others.map((member) => [member.user_id, member.full_name])))),
+      field("Amount", h("input", { name: "amount", inputmode: "decimal", autocomplete: "off" }), `In ${group.currency}.`),
+      field("Date", h("input", { name: "date", type: "date" })),
+      field("Note", h("input", { name: "note", maxlength: 500, autocomplete: "off" })),
+    ),
+    h("button", { type: "submit", class: "primary" }, "Record payment"),
+  );
+  onSubmit(form, async (values) => {
+    const body = { ...values, to_user: Number(values.to_user) };
+    if (!body.date) delete body.date;
+    if (!body.note) delete body.note;
+    await api.create(`/groups/${id}/settlements`, body);
+    toast("Payment recorded.");
+    await reload();
+  });
+  return form;
+}
+
+async function settlementsCard(id, currency, name, me, owner, reload) {
+  const answer = await api.get(`/groups/${id}/settlements`, { query: { limit: 50 } });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "settlements-heading" },
+    h("h2", { id: "settlements-heading" }, "Payments between members"),
+    answer.data.length
+      ? h(
+          "ul",
+          { class: "rows" },
+          answer.data.map((settlement) =>
+            h(
+              "li",
+              { class: "row" },
+              h(
+                "div",
+                { class: "row-main" },
+                h("span", { class: "title" }, `${name(settlement.from_user)} paid ${name(settlement.to_user)}`),
+                h("span", { class: "meta" }, formatDate(settlement.date), settlement.note ? ` · ${settlement.note}` : ""),
+              ),
+              h("span", { class: "amount" }, formatMoney(settlement.amount, settlement.currency)),
+              owner || settlement.created_by === me
+                ? busyButton("Delete", async () => {
+                    if (!confirmed("Delete this payment? Balances go back to what they were.")) return;
+                    try {
+                      await api.remove(`/groups/${id}/settlements/${settlement.id}`);
+                      await reload();
+                    } catch (error) {
+                      toast(error.message, "error");
+                    }
+                  }, { class: "danger", "aria-label": `Delete payment of ${formatMoney(settlement.amount, settlement.currency)}` })
+                : null,
+            ),
+          ),
+        )
+      : empty("No payments recorded yet."),
+    answer.total > answer.data.length ? h("p", { class: "meta" }, `The latest ${answer.data.length} of ${answer.total}.`) : null,
+  );
+}
+
+function inviteCard(id, group, owner, reload) {
+  const link = `${location.origin}/app/#/join/${encodeURIComponent(group.invite_code)}`;
+  const input = h("input", { readonly: true, value: link, id: "invite-link", class: "wide" });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "invite-heading" },
+    h("h2", { id: "invite-heading" }, "Invite people"),
+    h("p", {}, "Send this link to the people you share costs with. The code alone works too: ", h("code", {}, group.invite_code)),
+    field("Invite link", input),
+    h(
+      "div",
+      { class: "actions" },
+      busyButton("Copy link", async () => {
+        toast((await copyText(link, input)) ? "Invite link copied." : "Press Ctrl+C to copy the selected link.");
+      }),
+      owner
+        ? busyButton("Make a new link", async () => {
+            if (!confirmed("Make a new invite link? The current one stops working.")) return;
+            await api.post(`/groups/${id}/invite-code`);
+            toast("New invite link made; the old one no longer works.");
+            await reload();
+          })
+        : null,
+    ),
+  );
+}
+
+function membersCard(id, group, me, owner, reload) {
+  async function act(action, message) {
+    try {
+      await action();
+      if (message) toast(message);
+      await reload();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "members-heading" },
+    h("h2", { id: "members-heading" }, "Members"),
+    h(
+      "ul",
+      { class: "rows members" },
+      group.members.map((member) => {
+        const self = member.user_id === me;
+        const buttons = [];
+        if (owner && member.role === "member") {
+          buttons.push(busyButton("Make owner", () => act(() => api.patch(`/groups/${id}/members/${member.user_id}`, { role: "owner" }), `${member.full_name} is now an owner.`), { "aria-label": `Make ${member.full_name} an owner` }));
+          buttons.push(busyButton("Remove", async () => {
+            if (confirmed(`Remove ${member.full_name} from the group?`)) await act(() => api.remove(`/groups/${id}/members/${member.user_id}`), `${member.full_name} was removed.`);
+          }, { class: "danger", "aria-label": `Remove ${member.full_name}` }));
+        }
+        if (self && member.role === "owner") {
+          buttons.push(busyButton("Step down as owner", () => act(() => api.patch(`/groups/${id}/members/${me}`, { role: "member" }), "You are no longer an owner.")));
+        }
+        if (self) {
+          buttons.push(busyButton("Leave group", async () => {
+            if (!confirmed(`Leave ${group.name}?`)) return;
+            try {
+              await api.remove(`/groups/${id}/members/${me}`);
+              toast(`You left ${group.name}.`);
+              go("/groups");
+            } catch (error) {
+              toast(error.message, "error");
+            }
+          }, { class: "danger" }));
+        }
+        return h(
+          "li",
+          { class: "row" },
+          h(
+            "div",
+            { class: "row-main" },
+            h("span", { class: "title" }, self ? `${member.full_name} (you)` : member.full_name),
+            h("span", { class: "meta" }, `${member.role === "owner" ? "Owner" : "Member"} · ${member.email} · joined ${formatDate(member.joined_at.slice(0, 10))}`),
+          ),
+          h("div", { class: "row-actions" }, buttons),
+        );
+      }),
+    ),
+  );
+}
