@@ -92,7 +92,7 @@ class App:
     def scope(self, heading: str | None) -> WebElement:
         """The card (section or form) whose heading is `heading`, else the whole page."""
         if heading is None:
-            return self.driver.find_element(By.TAG_NAME, "main")
+            return self.driver.find_element(By.TAG_NAME, "body")
         xpath = (
             f"//main//*[self::h2 or self::h3][normalize-space()={xpath_text(heading)}]"
             "/ancestor::*[self::section or self::form or self::figure][1]"

@@ -166,7 +166,7 @@ def test_members_roles_and_leaving(open_browser, api: ApiClient):
     assert status == 201
     app.driver.refresh()
     app.heading("Flat 3B")
-    app.click("Make Dana Member an owner")
+    app.click("Make owner: Dana Member")
     app.see("Dana Member is now an owner.")
     app.see("Owner · ")
     # Joining by code typed into the groups page.

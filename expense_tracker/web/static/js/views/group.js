@@ -224,7 +224,7 @@ function membersCard(id, group, me, owner, reload) {
         const self = member.user_id === me;
         const buttons = [];
         if (owner && member.role === "member") {
-          buttons.push(busyButton("Make owner", () => act(() => api.patch(`/groups/${id}/members/${member.user_id}`, { role: "owner" }), `${member.full_name} is now an owner.`), { "aria-label": `Make ${member.full_name} an owner` }));
+          buttons.push(busyButton("Make owner", () => act(() => api.patch(`/groups/${id}/members/${member.user_id}`, { role: "owner" }), `${member.full_name} is now an owner.`), { "aria-label": `Make owner: ${member.full_name}` }));
           buttons.push(busyButton("Remove", async () => {
             if (confirmed(`Remove ${member.full_name} from the group?`)) await act(() => api.remove(`/groups/${id}/members/${member.user_id}`), `${member.full_name} was removed.`);
           }, { class: "danger", "aria-label": `Remove ${member.full_name}` }));
