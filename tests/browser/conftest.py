@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.app_driver import App, ApiClient
+from tests.browser.app_driver import ApiClient, App
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
 from tests.servers import free_port, production_env, run_flask, stop
 
@@ -92,7 +92,9 @@ def open_browser(
 ) -> Iterator[Callable[..., App]]:
     """open_browser(width=1200) -> App: a fresh headless chromium on the app."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        message = "chromium / chromedriver are not installed (Debian packages; .ci/run installs them)"
+        message = (
+            "chromium / chromedriver are not installed (Debian packages; .ci/run installs them)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
@@ -134,4 +136,3 @@ def api(base_url: str) -> ApiClient:
 
 def pytest_report_header() -> str:
     return f"browser screenshots: {SCREENSHOTS}"
-

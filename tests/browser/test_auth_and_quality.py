@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from expense_tracker.hooks import APP_CONTENT_SECURITY_POLICY
-from tests.browser.app_driver import PASSWORD, App, ApiClient, unique_email
+from tests.browser.app_driver import PASSWORD, ApiClient, App, unique_email
 from tests.browser.conftest import ACCESS_TOKEN_SECONDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -95,10 +95,17 @@ def test_sign_up_out_in_and_change_password(open_browser, api: ApiClient):
     assert app.console_errors() == []
 
 
-def test_an_expired_access_token_is_refreshed_without_the_person_noticing(open_browser, api: ApiClient):
+def test_an_expired_access_token_is_refreshed_without_the_person_noticing(
+    open_browser, api: ApiClient
+):
     email = unique_email("tim")
     token = api.sign_up("Tim Timeout", email)
-    api.call("POST", "/expenses/", {"amount": "3", "category": "Coffee", "payment_method": "cash"}, token=token)
+    api.call(
+        "POST",
+        "/expenses/",
+        {"amount": "3", "category": "Coffee", "payment_method": "cash"},
+        token=token,
+    )
     app = open_browser()
     app.sign_in(email)
     app.see("€3.00")
@@ -108,7 +115,9 @@ def test_an_expired_access_token_is_refreshed_without_the_person_noticing(open_b
     app.see("€3.00")
     app.nav("Expenses")
     app.see("€3.00")
-    signed_in_buttons = app.driver.find_elements(By.XPATH, "//nav//button[normalize-space()='Sign out']")
+    signed_in_buttons = app.driver.find_elements(
+        By.XPATH, "//nav//button[normalize-space()='Sign out']"
+    )
     assert signed_in_buttons
     # The tokens never appear in the page's address or its storage but the tab's refresh token.
     assert "eyJ" not in app.driver.current_url
@@ -123,8 +132,18 @@ def test_phone_width_keyboard_only_and_accessibility(open_browser, api: ApiClien
     status, group, _ = api.call("POST", "/groups/", {"name": "Climbing club"}, token=token)
     assert status == 201
     api.call("POST", "/groups/join", {"invite_code": group["invite_code"]}, token=other)
-    api.call("POST", f"/groups/{group['id']}/expenses", {"description": "Rope", "amount": "80", "split_type": "equal"}, token=token)
-    api.call("POST", "/expenses/", {"amount": "9.99", "category": "Snacks", "payment_method": "cash", "description": "Chalk"}, token=token)
+    api.call(
+        "POST",
+        f"/groups/{group['id']}/expenses",
+        {"description": "Rope", "amount": "80", "split_type": "equal"},
+        token=token,
+    )
+    api.call(
+        "POST",
+        "/expenses/",
+        {"amount": "9.99", "category": "Snacks", "payment_method": "cash", "description": "Chalk"},
+        token=token,
+    )
 
     app = open_browser(width=375, height=812)
     width = lambda: app.driver.execute_script("return document.documentElement.scrollWidth")  # noqa: E731

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.app_driver import App, ApiClient, unique_email
+from tests.browser.app_driver import ApiClient, App, unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,7 +30,11 @@ def add_shared(app: App, description: str, amount: str) -> None:
 
 
 def owes_texts(app: App) -> list[str]:
-    return [element.text for element in app.driver.find_elements(By.CSS_SELECTOR, "output") if element.text]
+    return [
+        element.text
+        for element in app.driver.find_elements(By.CSS_SELECTOR, "output")
+        if element.text
+    ]
 
 
 def test_two_people_share_expenses_and_settle_up(open_browser, api: ApiClient):
@@ -138,9 +142,16 @@ def test_two_people_share_expenses_and_settle_up(open_browser, api: ApiClient):
     bob.see("Your share is marked paid.")
     _, plan, _ = api.call("GET", f"/groups/{group_id}/settle-up", token=token)
     transfer = plan[0]
-    bob.wait(lambda: bob.driver.find_elements(By.XPATH, "//button[starts-with(@aria-label, 'Record this payment')]"), "the settle-up suggestion")
+    bob.wait(
+        lambda: bob.driver.find_elements(
+            By.XPATH, "//button[starts-with(@aria-label, 'Record this payment')]"
+        ),
+        "the settle-up suggestion",
+    )
     bob.button("Record this payment", within="Balances")  # visible
-    bob.driver.find_element(By.XPATH, "//button[starts-with(@aria-label, 'Record this payment')]").click()
+    bob.driver.find_element(
+        By.XPATH, "//button[starts-with(@aria-label, 'Record this payment')]"
+    ).click()
     bob.see("Everyone is settled up.")
     bob.see("settled up")
     _, balances, _ = api.call("GET", f"/groups/{group_id}/balances", token=token)

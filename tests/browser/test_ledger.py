@@ -8,12 +8,19 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.app_driver import App, ApiClient, unique_email
+from tests.browser.app_driver import ApiClient, App, unique_email
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def add(app: App, amount: str, category: str, description: str, date: str | None = None, method: str | None = None) -> None:
+def add(
+    app: App,
+    amount: str,
+    category: str,
+    description: str,
+    date: str | None = None,
+    method: str | None = None,
+) -> None:
     app.fill("Amount", amount, within="Add an expense")
     app.fill("Category", category, within="Add an expense")
     app.fill("Description", description, within="Add an expense")
@@ -28,7 +35,9 @@ def add(app: App, amount: str, category: str, description: str, date: str | None
 def listed(app: App) -> list[str]:
     return [
         element.text.split("\n")[0]
-        for element in app.driver.find_elements(By.CSS_SELECTOR, "[aria-labelledby=list-heading] li[data-expense-id]")
+        for element in app.driver.find_elements(
+            By.CSS_SELECTOR, "[aria-labelledby=list-heading] li[data-expense-id]"
+        )
     ]
 
 
@@ -101,7 +110,12 @@ def test_an_edit_that_hits_412_says_so_and_offers_to_reload(open_browser, api: A
     # Meanwhile, on another device, the same person changes it.
     token = api.token(email)
     _, expenses, _ = api.call("GET", "/expenses/", token=token)
-    status, _, _ = api.call("PATCH", f"/expenses/{expenses[0]['id']}", {"amount": "25", "description": "Novel (hardback)"}, token=token)
+    status, _, _ = api.call(
+        "PATCH",
+        f"/expenses/{expenses[0]['id']}",
+        {"amount": "25", "description": "Novel (hardback)"},
+        token=token,
+    )
     assert status == 200
     app.fill("Amount", "21")
     app.click("Save expense")
@@ -133,9 +147,16 @@ def test_an_expense_named_like_html_is_shown_as_text(open_browser, api: ApiClien
     assert app.console_errors() == []
     # In a group too: the group, the expense and a member's name.
     token = api.token(email)
-    status, group, _ = api.call("POST", "/groups/", {"name": payload, "description": payload}, token=token)
+    status, group, _ = api.call(
+        "POST", "/groups/", {"name": payload, "description": payload}, token=token
+    )
     assert status == 201
-    status, _, _ = api.call("POST", f"/groups/{group['id']}/expenses", {"description": payload, "amount": "3", "category": payload, "split_type": "equal"}, token=token)
+    status, _, _ = api.call(
+        "POST",
+        f"/groups/{group['id']}/expenses",
+        {"description": payload, "amount": "3", "category": payload, "split_type": "equal"},
+        token=token,
+    )
     assert status == 201
     app.go(f"/groups/{group['id']}")
     app.heading(payload)
@@ -149,8 +170,17 @@ def test_an_expense_named_like_html_is_shown_as_text(open_browser, api: ApiClien
 def test_summary_chart_and_csv_export_and_import(open_browser, api: ApiClient, tmp_path: Path):
     email = unique_email("sam")
     token = api.sign_up("Sam Summary", email, currency="JPY")
-    for date, amount, category in [("2025-01-05", "1200", "Food"), ("2025-01-20", "800", "Food"), ("2025-02-03", "5000", "Rent")]:
-        status, body, _ = api.call("POST", "/expenses/", {"date": date, "amount": amount, "category": category, "payment_method": "cash"}, token=token)
+    for date, amount, category in [
+        ("2025-01-05", "1200", "Food"),
+        ("2025-01-20", "800", "Food"),
+        ("2025-02-03", "5000", "Rent"),
+    ]:
+        status, body, _ = api.call(
+            "POST",
+            "/expenses/",
+            {"date": date, "amount": amount, "category": category, "payment_method": "cash"},
+            token=token,
+        )
         assert status == 201, body
     app = open_browser()
     app.sign_in(email)
@@ -166,14 +196,19 @@ def test_summary_chart_and_csv_export_and_import(open_browser, api: ApiClient, t
     app.screenshot("summary")
 
     # Export: the file the app downloads is the API's CSV.
-    app.driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    app.driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
     app.nav("Expenses")
     app.heading("Your expenses")
     app.click("Download CSV")
     app.see("Export downloaded.")
     exported = tmp_path / "expenses.csv"
     app.wait(lambda: exported.exists() and exported.stat().st_size > 0, "the downloaded CSV")
-    assert exported.read_text().splitlines()[0] == "date,category,amount,currency,description,payment_method"
+    assert (
+        exported.read_text().splitlines()[0]
+        == "date,category,amount,currency,description,payment_method"
+    )
 
     # Import: a broken file shows each line's errors and imports nothing.
     broken = tmp_path / "broken.csv"
