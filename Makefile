@@ -25,6 +25,7 @@ $(STAMP): setup.cfg pyproject.toml
 ## there), the API beside it, interactive docs at /docs.
 run: venv
 	APP_ENV=development $(BIN)/flask db upgrade
+	@echo "Open the app: http://$(HOST):$(PORT)/app/"
 	APP_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## The production stack locally: gunicorn (gunicorn.conf.py) on http://$(HOST):8000, JSON

@@ -148,7 +148,7 @@ class App:
                 By.XPATH,
                 f".//button[normalize-space()={literal} or @aria-label={literal}]"
                 f" | .//a[contains(concat(' ', @class, ' '), ' button ')"
-                f" and normalize-space()={literal}]",
+                f" and (normalize-space()={literal} or @aria-label={literal})]",
             ):
                 if element.is_displayed() and element.is_enabled():
                     return element

@@ -58,6 +58,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> It
             env = production_env(url, port)
             env["ACCESS_TOKEN_LIFETIME"] = str(ACCESS_TOKEN_SECONDS)
             env["BCRYPT_LOG_ROUNDS"] = "4"
+            # Every request logged, so that the check below sees every URL the app used.
+            env["LOG_LEVEL"] = "INFO"
             run_flask(env, "db", "upgrade")
             log = directory / "gunicorn.log"
             with log.open("wb") as out:
@@ -74,6 +76,11 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> It
                 yield f"http://127.0.0.1:{port}"
             finally:
                 stop(process, signal.SIGTERM)
+            # No token ever travels in a URL, so none is in the server's log (JWTs start
+            # with the base64 of '{"': eyJ).
+            leaked = [line for line in log.read_text().splitlines() if "eyJ" in line]
+            assert not leaked, leaked[:3]
+            assert '"path": "/app/' in log.read_text() or "/app/" in log.read_text()
     except DatabaseUnavailable as exc:
         service_unavailable(f"SKIPPED POSTGRESQL: {exc}")
 

@@ -62,10 +62,17 @@ def test_sign_up_out_in_and_change_password(open_browser, api: ApiClient):
     # Reloading keeps the tab signed in (the refresh token), signing out ends the session.
     app.driver.refresh()
     app.heading("Your expenses")
+    refresh_token = app.driver.execute_script(
+        "return sessionStorage.getItem('expense_tracker.refresh_token')"
+    )
+    assert refresh_token
     app.click("Sign out")
     signed_out(app)
     app.driver.refresh()
     signed_out(app)
+    # Signing out revoked the session on the server, not only in this tab.
+    status, _, _ = api.call("POST", "/token/refresh", token=refresh_token)
+    assert status == 401
 
     # Wrong password, then the right one.
     app.fill("Email", email)
