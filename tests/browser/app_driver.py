@@ -5,6 +5,7 @@ being tested."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import time
@@ -122,6 +123,17 @@ class App:
         return self.wait(find, f"a field labelled {label!r}")
 
     def fill(self, label: str, value: str, within: str | None = None) -> None:
+        # A view may redraw itself between finding the field and typing: find it again.
+        for attempt in range(3):
+            try:
+                self._fill(label, value, within)
+                return
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
+
+    def _fill(self, label: str, value: str, within: str | None) -> None:
         element = self.field(label, within)
         kind = element.get_attribute("type")
         if kind == "date":
@@ -239,8 +251,24 @@ class App:
     # -- evidence ------------------------------------------------------------------------
 
     def screenshot(self, name: str) -> Path:
+        """The whole page, not only the window (chromium's DevTools protocol)."""
         path = self.screenshot_dir / f"{name}.png"
-        self.driver.save_screenshot(str(path))
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = self.driver.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {
+                    "x": 0,
+                    "y": 0,
+                    "width": size["width"],
+                    "height": size["height"],
+                    "scale": 1,
+                },
+            },
+        )
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
     def console_errors(self) -> list[str]:

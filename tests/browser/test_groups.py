@@ -186,6 +186,14 @@ def test_members_roles_and_leaving(open_browser, api: ApiClient):
     app.click("Make owner: Dana Member")
     app.see("Dana Member is now an owner.")
     app.see("Owner · ")
+    # Owners change the group's settings; the currency is fixed once money moved.
+    app.fill("Group name", "Flat 3B & friends")
+    app.click("Save settings")
+    app.heading("Flat 3B & friends")
+    app.fill("Group currency", "JPY")
+    app.click("Save settings")
+    app.see("Group settings saved.")
+    app.see("amounts in JPY")
     # Joining by code typed into the groups page.
     third = open_browser(width=375, height=800)
     third.sign_up("Theo Third", unique_email("theo"))
@@ -195,11 +203,11 @@ def test_members_roles_and_leaving(open_browser, api: ApiClient):
     assert "No group has this invite code" in third.field_error("Invite link or code")
     third.fill("Invite link or code", link)
     third.click("Join")
-    third.heading("Flat 3B")
+    third.heading("Flat 3B & friends")
     third.click("Leave group")
     third.accept_confirm()
     third.heading("Groups")
-    third.see("You left Flat 3B.")
+    third.see("You left Flat 3B & friends.")
 
 
 def test_an_invite_link_opened_signed_out_leads_through_sign_up_into_the_group(

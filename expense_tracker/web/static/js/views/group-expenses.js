@@ -43,8 +43,8 @@ export async function groupExpenseList(id, currency, name, me, owner, reload) {
           ? busyButton(mySplit.is_paid ? "Unmark my share" : "Mark my share paid", async () => {
               try {
                 await api.patch(`/groups/${id}/expenses/${expense.id}/splits/${me}`, { is_paid: !mySplit.is_paid });
-                toast(mySplit.is_paid ? "Your share is open again." : "Your share is marked paid.");
                 await reload();
+                toast(mySplit.is_paid ? "Your share is open again." : "Your share is marked paid.");
               } catch (error) {
                 toast(error.message, "error");
               }

@@ -3,11 +3,11 @@
 import * as api from "../api.js";
 import { formatDate } from "../dates.js";
 import { h, field, mount, empty, options, toast, busyButton, copyText } from "../dom.js";
-import { onSubmit } from "../forms.js";
+import { onSubmit, showErrors } from "../forms.js";
 import { formatMoney } from "../money.js";
 import { go } from "../router.js";
 import * as session from "../session.js";
-import { confirmed, namesOf } from "./common.js";
+import { confirmed, currencyInput, namesOf } from "./common.js";
 import { groupExpenseList } from "./group-expenses.js";
 
 export async function groupView(node, { id }) {
@@ -36,17 +36,22 @@ export async function groupView(node, { id }) {
   const currency = group.currency;
   const reload = () => groupView(node, { id });
 
+  const alone = group.member_count === 1;
+  const invite = inviteCard(id, group, owner, reload);
   const sections = [
     h("h1", {}, group.name),
     group.description ? h("p", { class: "lead" }, group.description) : null,
     h("p", { class: "meta" }, `${group.member_count} member${group.member_count === 1 ? "" : "s"} · amounts in ${currency}`),
+    // A group of one needs people first: the invite link comes before anything else.
+    alone ? invite : null,
     h("p", {}, h("a", { class: "button primary", href: `#/groups/${id}/expenses/new` }, "Add a shared expense")),
     await balancesCard(id, currency, name, me, owner, reload),
     settlementForm(id, group, me, reload),
     await groupExpenseList(id, currency, name, me, owner, reload),
     await settlementsCard(id, currency, name, me, owner, reload),
-    inviteCard(id, group, owner, reload),
+    alone ? null : invite,
     membersCard(id, group, me, owner, reload),
+    owner ? settingsForm(id, group, groupAnswer.etag, reload) : null,
   ];
   mount(node, ...sections);
 }
@@ -94,8 +99,8 @@ async function balancesCard(id, currency, name, me, owner, reload) {
                         to_user: transfer.to_user,
                         amount: transfer.amount,
                       });
-                      toast(`Recorded: ${text}.`);
                       await reload();
+                      toast(`Recorded: ${text}.`);
                     } catch (error) {
                       toast(error.message, "error");
                     }
@@ -130,8 +135,8 @@ function settlementForm(id, group, me, reload) {
     if (!body.date) delete body.date;
     if (!body.note) delete body.note;
     await api.create(`/groups/${id}/settlements`, body);
-    toast("Payment recorded.");
     await reload();
+    toast("Payment recorded.");
   });
   return form;
 }
@@ -195,8 +200,8 @@ function inviteCard(id, group, owner, reload) {
         ? busyButton("Make a new link", async () => {
             if (!confirmed("Make a new invite link? The current one stops working.")) return;
             await api.post(`/groups/${id}/invite-code`);
-            toast("New invite link made; the old one no longer works.");
             await reload();
+            toast("New invite link made; the old one no longer works.");
           })
         : null,
     ),
@@ -207,8 +212,8 @@ function membersCard(id, group, me, owner, reload) {
   async function act(action, message) {
     try {
       await action();
-      if (message) toast(message);
       await reload();
+      if (message) toast(message);
     } catch (error) {
       toast(error.message, "error");
     }
@@ -258,4 +263,40 @@ function membersCard(id, group, me, owner, reload) {
       }),
     ),
   );
+}
+
+/** Owners: name, description, who may join, currency (until the group has expenses). */
+function settingsForm(id, group, etag, reload) {
+  const form = h(
+    "form",
+    { class: "card", novalidate: true, "aria-labelledby": "settings-heading" },
+    h("h2", { id: "settings-heading" }, "Group settings"),
+    field("Group name", h("input", { name: "name", value: group.name, maxlength: 100, autocomplete: "off" })),
+    field("Group description", h("input", { name: "description", value: group.description, maxlength: 500, autocomplete: "off" })),
+    h(
+      "div",
+      { class: "grid" },
+      field("Group currency", currencyInput("currency", group.currency), "Fixed once the group has expenses or payments."),
+      field(
+        "Who may join",
+        h("select", { name: "join_policy" }, options([["invite", "People with the invite link"], ["open", "Anyone who finds it"]], group.join_policy)),
+      ),
+    ),
+    h("button", { type: "submit", class: "primary" }, "Save settings"),
+  );
+  onSubmit(form, async (values) => {
+    const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== String(group[key] ?? "")));
+    if (!Object.keys(changed).length) return;
+    try {
+      await api.patch(`/groups/${id}`, changed, { etag });
+    } catch (error) {
+      if (error.status !== 412) throw error;
+      error.message = "Someone else changed this group's settings since you opened the page.";
+      showErrors(form, error, [h("button", { type: "button", onclick: reload }, "Reload the group")]);
+      return;
+    }
+    await reload();
+    toast("Group settings saved.");
+  });
+  return form;
 }
