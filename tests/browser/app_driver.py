@@ -241,12 +241,9 @@ class App:
         self.fill("Email", email)
         self.fill("Password", password)
         self.click("Sign in")
-        self.wait(
-            lambda: self.driver.find_elements(
-                By.XPATH, "//nav//button[normalize-space()='Sign out']"
-            ),
-            "signed in",
-        )
+        # The landing page, not only the navigation: the app moves there once the account
+        # is loaded, and a route opened before that would be overtaken.
+        self.heading("Your expenses")
 
     # -- evidence ------------------------------------------------------------------------
 
