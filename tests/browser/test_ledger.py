@@ -29,7 +29,8 @@ def add(
     if method:
         app.choose("Paid with", method, within="Add an expense")
     app.click("Save expense")
-    app.see("Expense added.")
+    # The list itself, not the toast: the previous save's toast may still be showing.
+    app.wait(lambda: description in listed(app), f"{description!r} in the list")
 
 
 def listed(app: App) -> list[str]:
