@@ -70,7 +70,7 @@ export function hundredths(text) {
  * -> {shares: Map(user_id -> BigInt) | null, problem: string | null, difference: BigInt | null}
  */
 export function preview(type, total, entries, rotationKey = 0) {
-  if (total === null || total < 0n) return { shares: null, problem: "Enter the amount first." };
+  if (total === null || total < 0n) return { shares: null, problem: null, hint: "Enter a valid amount to see each share." };
   if (!entries.length) return { shares: null, problem: "Choose at least one person." };
   const ids = entries.map((entry) => entry.user_id);
   const order = spareOrder(ids, rotationKey);

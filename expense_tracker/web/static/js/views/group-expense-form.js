@@ -126,7 +126,7 @@ export async function groupExpenseView(node, { id, eid }) {
         row.owes.textContent = share === undefined ? "" : `owes ${formatMoney(fromMinor(share, currency), currency)}`;
       }
     }
-    let status = result.problem || "";
+    let status = result.problem || result.hint || "";
     if (result.difference !== undefined && result.difference !== null && result.difference !== 0n) {
       const words = result.difference > 0n ? "short of" : "over";
       status = `The amounts are ${formatMoney(fromMinor(absMinor(result.difference), currency), currency)} ${words} the total (difference ${fromMinor(result.difference, currency)}).`;
