@@ -116,7 +116,16 @@ export async function expensesView(node) {
       next = answer.next;
       const filtered = Object.values(filters).some((value) => value && value !== "-date");
       if (!answer.data.length) {
-        mount(list, h("li", {}, empty(filtered ? "No expense matches these filters." : "No expenses yet. Add your first one above.")));
+        mount(
+          list,
+          h(
+            "li",
+            {},
+            filtered
+              ? empty("No expense matches these filters.")
+              : h("p", { class: "empty" }, "No expenses yet. Add your first one above, or share costs with others in ", h("a", { href: "#/groups" }, "a group"), "."),
+          ),
+        );
       } else {
         mount(list, answer.data.map(row));
       }
