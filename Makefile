@@ -11,7 +11,7 @@ WORKERS ?= auto
 
 export FLASK_APP := wsgi:app
 
-.PHONY: venv run test test-slow test-all lint format openapi migrate upgrade clean
+.PHONY: venv run test test-slow test-browser test-all lint format openapi migrate upgrade clean
 
 venv: $(STAMP)
 
@@ -21,9 +21,11 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## Start the API on SQLite at http://$(HOST):$(PORT) (docs at /docs).
+## Start the service on SQLite: the web app at http://$(HOST):$(PORT)/app/ (`/` leads
+## there), the API beside it, interactive docs at /docs.
 run: venv
 	APP_ENV=development $(BIN)/flask db upgrade
+	@echo "Open the app: http://$(HOST):$(PORT)/app/"
 	APP_ENV=development $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## The production stack locally: gunicorn (gunicorn.conf.py) on http://$(HOST):8000, JSON
@@ -47,6 +49,11 @@ test: venv
 ## Long-running suites: end-to-end servers, large randomised runs.
 test-slow: venv
 	$(BIN)/pytest -n $(WORKERS) -m slow; status=$$?; [ $$status -eq 5 ] || exit $$status
+
+## The web app in headless chromium against a live gunicorn (part of test-slow too);
+## screenshots land in build/screenshots/.
+test-browser: venv
+	$(BIN)/pytest -n $(WORKERS) -m browser
 
 test-all: venv
 	$(BIN)/pytest -n $(WORKERS)

@@ -107,11 +107,13 @@ def register_blueprints(app: Flask) -> None:
     from expense_tracker.groups.routes import blp as groups_blp
     from expense_tracker.health.routes import blp as health_blp
     from expense_tracker.recurring.routes import blp as recurring_blp
+    from expense_tracker.web import blp as web_blp
 
     blueprints = (health_blp, auth_blp, expenses_blp, groups_blp, recurring_blp, currencies_blp)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets_blp)
+    app.register_blueprint(web_blp)
 
 
 def register_commands(app: Flask) -> None:

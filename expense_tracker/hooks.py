@@ -30,6 +30,15 @@ SECURITY_HEADERS = {
 # the interactive docs page is the one exception and keeps the browser defaults.
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 DOC_ENDPOINT_PREFIXES = ("api-docs.", "docs_assets.")
+# The web app's pages (expense_tracker/web): its own files only, no inline script or style,
+# no eval, no plugins, no framing, forms and API calls to this origin only. deploy/nginx.conf
+# sends the same policy for the files it serves (a test compares them).
+APP_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+APP_ENDPOINT_PREFIX = "web."
 
 
 def has_body() -> bool:
@@ -93,7 +102,10 @@ class BearerSchemeCaseInsensitive:
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    if not (request.endpoint or "").startswith(DOC_ENDPOINT_PREFIXES):
+    endpoint = request.endpoint or ""
+    if endpoint.startswith(APP_ENDPOINT_PREFIX):
+        response.headers["Content-Security-Policy"] = APP_CONTENT_SECURITY_POLICY
+    elif not endpoint.startswith(DOC_ENDPOINT_PREFIXES):
         response.headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Cache-Control", "no-store")
     return response

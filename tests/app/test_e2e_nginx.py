@@ -28,6 +28,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+from expense_tracker.hooks import APP_CONTENT_SECURITY_POLICY
+from expense_tracker.web import STATIC_FOLDER as WEB_STATIC
 from tests.servers import free_port, run_flask, stop
 
 pytestmark = pytest.mark.slow
@@ -48,6 +50,7 @@ def nginx_config(directory: Path, listen_port: int, upstream_port: int) -> str:
         "listen 80;": f"listen 127.0.0.1:{listen_port};",
         "listen [::]:80;": "",
         "/var/log/nginx/expense_tracker.access.log": str(directory / "access.log"),
+        "/srv/expense_tracker/expense_tracker/web/static/": f"{WEB_STATIC}/",
     }
     for old, new in replacements.items():
         assert site.count(old) == 1, f"deploy/nginx.conf no longer has {old!r} exactly once"
@@ -392,3 +395,34 @@ def test_metrics_are_not_public_but_gunicorn_serves_every_workers_numbers(stack:
     ]
     assert counts, text
     assert sum(float(line.rsplit(" ", 1)[1]) for line in counts) == 6
+
+
+def test_nginx_serves_the_web_app_itself_with_its_headers(stack: Stack) -> None:
+    page = stack.request("GET", "/app/")
+    assert page.status == 200
+    assert page.body == (WEB_STATIC / "index.html").read_bytes()
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert page.headers["Content-Security-Policy"] == APP_CONTENT_SECURITY_POLICY
+    assert page.headers["Cache-Control"] == "no-cache"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    # Revalidation is cheap: the same file again is a 304 without a body.
+    again = stack.request("GET", "/app/", headers={"If-None-Match": page.headers["ETag"]})
+    assert again.status == 304
+    assert again.body == b""
+    module = stack.request("GET", "/app/js/main.js", headers={"Accept-Encoding": "gzip"})
+    assert module.status == 200
+    assert module.headers["Content-Type"].startswith("text/javascript")
+    assert module.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(module.body) == (WEB_STATIC / "js" / "main.js").read_bytes()
+    assert module.headers["Content-Security-Policy"] == APP_CONTENT_SECURITY_POLICY
+    # Nothing else of the checkout is reachable through the app's folder.
+    assert stack.request("GET", "/app/../../config.py").status in (400, 404)
+    assert stack.request("GET", "/app/no-such-file.js").status == 404
+    # The service's root (gunicorn, through nginx) and /app send a browser to the app.
+    root = stack.request("GET", "/")
+    assert root.status == 302
+    assert root.headers["Location"].endswith("/app/")
+    bare = stack.request("GET", "/app")
+    assert bare.status == 301
+    assert bare.headers["Location"].endswith("/app/")

@@ -1,0 +1,101 @@
+// The REST API client: JSON in and out, problem+json errors as ApiError, ETags and
+// Idempotency-Keys, and one retry after refreshing an expired access token.
+
+import * as session from "./session.js";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    const body = problem && typeof problem === "object" ? problem : {};
+    super(body.detail || body.title || `The server answered ${status}.`);
+    this.status = status;
+    this.problem = body;
+    this.type = body.type || "";
+    /** {"splits.1.amount": ["..."]}: dotted paths name the fields. */
+    this.errors = body.errors || {};
+    /** Exact and several-payer splits that do not add up: total - sum, a money string. */
+    this.difference = body.difference ?? null;
+  }
+}
+
+/** Network failures look like API errors to the views, with status 0. */
+function offline() {
+  return new ApiError(0, { detail: "The service cannot be reached. Check your connection and try again." });
+}
+
+function withQuery(path, query) {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== "") params.set(name, value);
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/**
+ * request("POST", "/expenses/", {json, etag, idempotent, query, form, accept})
+ * -> {data, etag, total, next, response}; throws ApiError.
+ */
+export async function request(method, path, options = {}) {
+  const { json, form, query, etag, idempotent = false, accept = "application/json" } = options;
+  const url = withQuery(path, query);
+  const headers = { Accept: accept };
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = form; // FormData: the browser writes the multipart Content-Type
+  }
+  if (etag) headers["If-Match"] = etag;
+  // One key per user action: a retry after a refresh replays instead of creating twice.
+  if (idempotent) headers["Idempotency-Key"] = crypto.randomUUID();
+
+  let response;
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const token = await session.bearer();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    try {
+      response = await fetch(url, { method, headers, body, credentials: "omit", cache: "no-store" });
+    } catch {
+      throw offline();
+    }
+    if (response.status !== 401 || attempt > 0 || !(await session.refresh())) break;
+  }
+  return answer(response);
+}
+
+async function answer(response) {
+  const type = response.headers.get("Content-Type") || "";
+  let data = null;
+  if (response.status !== 204) {
+    if (type.includes("json")) data = await response.json().catch(() => null);
+    else if (type.startsWith("text/csv")) data = await response.blob();
+    else data = await response.text();
+  }
+  if (!response.ok) {
+    if (response.status === 401) await session.signOut();
+    throw new ApiError(response.status, data);
+  }
+  return {
+    data,
+    response,
+    etag: response.headers.get("ETag"),
+    total: Number(response.headers.get("X-Total-Count") ?? NaN),
+    next: nextLink(response.headers.get("Link")),
+  };
+}
+
+function nextLink(header) {
+  if (!header) return null;
+  const match = header.split(",").map((part) => part.match(/<([^>]+)>\s*;\s*rel="?next"?/)).find(Boolean);
+  if (!match) return null;
+  const url = new URL(match[1], location.origin);
+  return url.pathname + url.search;
+}
+
+export const get = (path, options) => request("GET", path, options);
+export const post = (path, json, options = {}) => request("POST", path, { json, ...options });
+export const create = (path, json, options = {}) => request("POST", path, { json, idempotent: true, ...options });
+export const patch = (path, json, options = {}) => request("PATCH", path, { json, ...options });
+export const remove = (path, options) => request("DELETE", path, options);
