@@ -63,15 +63,18 @@ def run_migrations_online() -> None:
             # SQLite changes a table's constraints by rebuilding it (batch mode): a DROP of
             # the old copy, which with foreign keys on would cascade to (or be refused by)
             # every row that refers to it. Off during the migrations, checked after them.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
+            # Straight to the driver, outside any transaction: inside one (and SQLAlchemy
+            # begins one with any statement, database.py's BEGIN IMMEDIATE) the pragma is
+            # silently ignored.
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=db.metadata, **options)
         with context.begin_transaction():
             context.run_migrations()
         if sqlite:
-            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
             connection.commit()
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
             if broken:
                 raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
 
