@@ -78,12 +78,19 @@ def currency_exponent(code: str) -> int:
     Raises MoneyError for unknown codes and for codes without minor units
     (XXX, XAU, XDR, ...), which cannot hold an amount in this application.
     """
+    if isinstance(code, str) and (known := _KNOWN_EXPONENTS.get(code)) is not None:
+        return known
     if not isinstance(code, str) or not _CURRENCY_CODE.fullmatch(code):
         raise MoneyError(_INVALID_CURRENCY)
     exponent = _lookup_exponent(code)
     if exponent is None:
         raise MoneyError(_INVALID_CURRENCY)
+    _KNOWN_EXPONENTS[code] = exponent
     return exponent
+
+
+# Codes already checked: lists format hundreds of amounts per request, each asking this.
+_KNOWN_EXPONENTS: dict[str, int] = {}
 
 
 def normalize_currency(raw: object) -> str:
