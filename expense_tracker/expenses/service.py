@@ -21,6 +21,7 @@ from expense_tracker.expenses import csv_io
 from expense_tracker.extensions import db
 from expense_tracker.fields import MAX_CURRENCY_PLACES, minor_units
 from expense_tracker.models import Expense, User
+from expense_tracker.sync import personal_log
 from expense_tracker.text import casefold_key, like_pattern
 
 # Amounts are stored in each currency's minor units. Sorting and amount filters compare
@@ -133,6 +134,8 @@ def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     add_to_expense_count(user.id, 1)
     expense = Expense(owner_id=user.id, **values)
     db.session.add(expense)
+    db.session.flush()
+    personal_log.record(user.id, [expense.id])
     db.session.commit()
     return expense
 
@@ -185,6 +188,7 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
     for name, value in _fields_in_currency(changes, currency).items():
         setattr(expense, name, value)
     db.session.flush()
+    personal_log.record(expense.owner_id, [expense.id])
     # The answer is what this write wrote, kept in memory rather than read again after the
     # commit: a DELETE waiting for the row's lock may have removed it by then.
     db.session.expunge(expense)
@@ -195,6 +199,7 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
 def delete_expense(expense: Expense) -> None:
     db.session.delete(expense)
     add_to_expense_count(expense.owner_id, -1)
+    personal_log.record(expense.owner_id, [expense.id])
     db.session.commit()
 
 
@@ -304,8 +309,8 @@ def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[s
         existing = existing_rows(user, min(dates), max(dates))
         rows, skipped = csv_io.without_duplicates(rows, existing)
     if rows:
-        db.session.execute(
-            insert(Expense),
+        imported = db.session.scalars(
+            insert(Expense).returning(Expense.id),
             [
                 {
                     **row,
@@ -315,7 +320,8 @@ def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[s
                 }
                 for row in rows
             ],
-        )
+        ).all()
+        personal_log.record(user.id, imported)
         add_to_expense_count(user.id, len(rows))
     db.session.commit()
     return {"imported": len(rows), "skipped_duplicates": skipped}

@@ -15,7 +15,7 @@ from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.fields import minor_units
-from expense_tracker.groups import running_totals
+from expense_tracker.groups import activity, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -63,8 +63,12 @@ def update_expense(
     _refuse_paid_share_changes(expense, payers, amounts)
     _refuse_former_member_changes(expense, members, payers, amounts, inputs)
     before = running_totals.of_expense(expense)
-    _apply_edit(expense, changes, total, split_type, payers, amounts, inputs)
-    running_totals.record_change(group.id, before, running_totals.of_expense(expense))
+    snapshot = activity.of_expense(expense)
+    if _apply_edit(expense, changes, total, split_type, payers, amounts, inputs):
+        running_totals.record_change(group.id, before, running_totals.of_expense(expense))
+        after = activity.of_expense(expense)
+        subject = ("expense", expense.id)
+        activity.record(group.id, actor.user_id, "expense.updated", subject, snapshot, after)
     db.session.commit()
     return expense
 
@@ -181,9 +185,10 @@ def _apply_edit(
     payers: Mapping[int, int],
     amounts: Mapping[int, int],
     inputs: Mapping[int, ShareInput],
-) -> None:
-    """Write the edit to the expense and its rows; its version moves only if something did."""
-    for name in ("description", "date"):
+) -> bool:
+    """Write the edit to the expense and its rows; its version moves only if something did
+    (True then)."""
+    for name in ("description", "date", "notes"):
         if name in changes:
             setattr(expense, name, changes[name])
     if "category" in changes:
@@ -195,8 +200,10 @@ def _apply_edit(
     sync_splits(expense, amounts, inputs)
     # Payer and split rows are the expense too: its version (the ETag) must move with them,
     # and only then, so that an edit that changes nothing does not outdate others' ETags.
-    if _changed(expense):
-        expense.updated_at = utcnow()
+    if not _changed(expense):
+        return False
+    expense.updated_at = utcnow()
+    return True
 
 
 def _changed(expense: GroupExpense) -> bool:

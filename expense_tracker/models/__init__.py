@@ -9,18 +9,23 @@ from expense_tracker.models.group import (
     GroupMember,
     Settlement,
 )
+from expense_tracker.models.history import Activity, Comment, ExpenseChange, Notification
 from expense_tracker.models.idempotency import IdempotencyRecord
 from expense_tracker.models.user import AuthSession, User
 
 __all__ = [
+    "Activity",
     "AuthSession",
+    "Comment",
     "Expense",
+    "ExpenseChange",
     "ExpensePayer",
     "ExpenseSplit",
     "Group",
     "GroupExpense",
     "GroupMember",
     "IdempotencyRecord",
+    "Notification",
     "Settlement",
     "User",
 ]
