@@ -114,10 +114,12 @@ class _PgType(UserDefinedType[Any]):
 
 
 class _Xid8(_PgType):
+    cache_ok = True
     name = "xid8"
 
 
 class _PgSnapshot(_PgType):
+    cache_ok = True
     name = "pg_snapshot"
 
 

@@ -27,7 +27,9 @@ from tests.groups.random_writes import GroupDriver
 @given(
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     operations=st.lists(
-        st.sampled_from(["create", "create", "edit_split", "edit_payers", "mark_paid", "delete"]),
+        st.sampled_from(
+            ["create", "create", "edit_split", "edit_payers", "mark_paid", "delete", "restore"]
+        ),
         min_size=1,
         max_size=12,
     ),

@@ -1,0 +1,229 @@
+"""`GET /users/me/changes`: a client that follows the cursor holds every object it may see,
+in its latest state, and later calls return what changed, including changes committed by
+transactions that were still running when the previous call answered."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from tests.factories import Account, add_expense, join, new_group
+
+Replica = dict[tuple[str, Any, int], Any]
+
+
+def sync(client: FlaskClient, account: Account, replica: Replica, cursor: str | None, limit: int = 200) -> str:
+    """Call the feed until `has_more` is false, applying each page; the last cursor."""
+    while True:
+        query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+        response = client.get(f"/users/me/changes{query}", headers=account.headers)
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        keys = [(c["type"], c["group_id"], c["id"]) for c in body["changes"]]
+        assert len(keys) == len(set(keys)) and len(keys) <= limit
+        for change in body["changes"]:
+            key = (change["type"], change["group_id"], change["id"])
+            if change["type"] == "group" and change["deleted"]:
+                for other in [k for k in replica if k[1] == change["group_id"]]:
+                    del replica[other]
+            elif change["deleted"]:
+                replica.pop(key, None)
+            else:
+                replica[key] = change["data"]
+        cursor = body["cursor"]
+        if not body["has_more"]:
+            return cursor
+
+
+def truth(client: FlaskClient, account: Account) -> Replica:
+    """Every object `account` may see, read through the ordinary endpoints."""
+    def get(path: str) -> Any:
+        response = client.get(path, headers=account.headers)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    objects: Replica = {}
+    for expense in get("/expenses/?limit=200"):
+        objects[("expense", None, expense["id"])] = expense
+    for group in get("/groups/?limit=200"):
+        gid = group["id"]
+        objects[("group", gid, gid)] = get(f"/groups/{gid}")
+        for member in get(f"/groups/{gid}/members"):
+            uid = member["user_id"]
+            objects[("member", gid, uid)] = get(f"/groups/{gid}/members/{uid}")
+        for settlement in get(f"/groups/{gid}/settlements?limit=200"):
+            objects[("settlement", gid, settlement["id"])] = settlement
+        for expense in get(f"/groups/{gid}/expenses/?limit=200"):
+            objects[("group_expense", gid, expense["id"])] = expense
+            for comment in get(f"/groups/{gid}/expenses/{expense['id']}/comments?limit=200"):
+                objects[("comment", gid, comment["id"])] = comment
+    return objects
+
+
+def personal(client: FlaskClient, account: Account, **body: Any) -> dict[str, Any]:
+    body = {"amount": "4.50", "category": "Coffee", "payment_method": "cash", **body}
+    response = client.post("/expenses/", json=body, headers=account.headers)
+    assert response.status_code == 201
+    return response.get_json()
+
+
+@pytest.mark.parametrize("limit", [1, 3, 200])
+def test_a_first_sync_then_later_ones_hold_exactly_what_is_visible(
+    client: FlaskClient, make_user: Any, limit: int
+) -> None:
+    me, friend = make_user(), make_user()
+    group = new_group(client, me)
+    join(client, group, friend)
+    gid = group["id"]
+    first = add_expense(client, gid, friend, amount="20.00")
+    personal(client, me)
+    doomed = personal(client, me, amount="1.00")
+    client.post(f"/groups/{gid}/expenses/{first['id']}/comments", json={"body": "hi"}, headers=friend.headers)
+    replica: Replica = {}
+    cursor = sync(client, me, replica, None, limit)
+    assert replica == truth(client, me)
+
+    # Nothing changed: nothing comes.
+    again = client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()
+    assert again["changes"] == [] and again["has_more"] is False
+
+    second = add_expense(client, gid, friend, amount="7.00")
+    client.patch(f"/groups/{gid}/expenses/{first['id']}", json={"notes": "hm"}, headers=friend.headers)
+    client.delete(f"/groups/{gid}/expenses/{second['id']}", headers=friend.headers)
+    client.delete(f"/expenses/{doomed['id']}", headers=me.headers)
+    personal(client, me, amount="2.00")
+    client.post(f"/groups/{gid}/settlements", json={"to_user": friend.id, "amount": "3.00"}, headers=me.headers)
+    cursor2 = sync(client, me, replica, cursor, limit)
+    assert replica == truth(client, me)
+    changes = client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()
+    kinds = {(c["type"], c["deleted"]) for c in changes["changes"]}
+    assert ("group_expense", True) in kinds and ("expense", True) in kinds
+    # The old group expense comes in its latest state, once.
+    [latest] = [c for c in changes["changes"] if c["type"] == "group_expense" and c["id"] == first["id"]]
+    assert latest["data"]["notes"] == "hm"
+    assert client.get(f"/users/me/changes?cursor={cursor2}", headers=me.headers).get_json()["changes"] == []
+
+
+def test_joining_brings_the_whole_group_and_leaving_takes_it_away(
+    client: FlaskClient, make_user: Any
+) -> None:
+    me, owner = make_user(), make_user()
+    group = new_group(client, owner)
+    gid = group["id"]
+    old = add_expense(client, gid, owner)
+    replica: Replica = {}
+    cursor = sync(client, me, replica, None)
+    assert replica == {}
+    join(client, group, me)
+    cursor = sync(client, me, replica, cursor, limit=2)
+    assert ("group_expense", gid, old["id"]) in replica
+    assert replica == truth(client, me)
+
+    assert client.delete(f"/groups/{gid}/members/{me.id}", headers=me.headers).status_code == 204
+    body = client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()
+    assert {"type": "group", "id": gid, "group_id": gid, "deleted": True, "data": None} in body["changes"]
+    cursor = sync(client, me, replica, cursor)
+    assert replica == {} == truth(client, me)
+    # A former member sees nothing new.
+    add_expense(client, gid, owner)
+    client.patch(f"/groups/{gid}", json={"name": "Secret"}, headers=owner.headers)
+    assert client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()["changes"] == []
+
+
+def test_a_deleted_group_goes_and_a_restored_one_comes_back_whole(
+    client: FlaskClient, make_user: Any
+) -> None:
+    owner, member = make_user(), make_user()
+    group = new_group(client, owner)
+    join(client, group, member)
+    gid = group["id"]
+    replica: Replica = {}
+    cursor = sync(client, member, replica, None)
+    client.delete(f"/groups/{gid}", headers=owner.headers)
+    cursor = sync(client, member, replica, cursor)
+    assert replica == {} == truth(client, member)
+    client.post(f"/groups/{gid}/restore", headers=owner.headers)
+    sync(client, member, replica, cursor)
+    assert replica == truth(client, member) and ("member", gid, owner.id) in replica
+
+
+def test_a_malformed_forged_or_foreign_cursor_is_refused(client: FlaskClient, make_user: Any) -> None:
+    me, other = make_user(), make_user()
+    cursor = client.get("/users/me/changes", headers=me.headers).get_json()["cursor"]
+    body, _, signature = cursor.partition(".")
+    for bad in ("nonsense", cursor + "x", f"{body}.{signature[::-1]}", "a.b.c"):
+        response = client.get(f"/users/me/changes?cursor={bad}", headers=me.headers)
+        assert response.status_code == 422 and "cursor" in response.get_json()["errors"]
+    assert client.get(f"/users/me/changes?cursor={cursor}", headers=other.headers).status_code == 422
+    for limit in ("0", "501", "x"):
+        assert client.get(f"/users/me/changes?limit={limit}", headers=me.headers).status_code == 422
+
+
+class HeldCommit:
+    """Holds the commit of the next write made on a thread of this name until released:
+    its rows (and its activity entry) are written, its transaction still open."""
+
+    def __init__(self, thread_name: str) -> None:
+        self.thread_name = thread_name
+        self.written = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, session: Session) -> None:
+        if threading.current_thread().name == self.thread_name and not self.written.is_set():
+            session.flush()
+            self.written.set()
+            assert self.release.wait(30)
+
+
+def test_a_change_committed_after_a_sync_that_started_before_it_is_not_lost(
+    app: Flask, client: FlaskClient, make_user: Any
+) -> None:
+    """A writer takes its activity row's id, a later writer (in another group) takes a
+    larger one and commits, the client syncs, and only then the first writer commits. A
+    plain "id > last seen" would skip the first writer's change; the feed must not."""
+    me, friend = make_user(), make_user()
+    slow_group, fast_group = new_group(client, me, name="Slow"), new_group(client, me, name="Fast")
+    join(client, slow_group, friend)
+    join(client, fast_group, friend)
+    replica: Replica = {}
+    cursor = sync(client, me, replica, None)
+
+    held = HeldCommit("slow-writer")
+    event.listen(Session, "before_commit", held)
+    result: dict[str, Any] = {}
+
+    def slow_write() -> None:
+        result["slow"] = add_expense(app.test_client(), slow_group["id"], friend, amount="11.00")
+
+    writer = threading.Thread(target=slow_write, name="slow-writer")
+    try:
+        writer.start()
+        assert held.written.wait(30)
+        concurrent = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+        if concurrent:
+            # Only PostgreSQL has concurrent writers: this one commits first, with a larger id.
+            result["fast"] = add_expense(client, fast_group["id"], friend, amount="22.00")
+        cursor = sync(client, me, replica, cursor)
+        assert not any(key[1] == slow_group["id"] and key[0] == "group_expense" for key in replica)
+    finally:
+        held.release.set()
+        writer.join(30)
+        event.remove(Session, "before_commit", held)
+    sync(client, me, replica, cursor)
+    assert ("group_expense", slow_group["id"], result["slow"]["id"]) in replica
+    assert replica == truth(client, me)
+    if concurrent:
+        # The trap was set: the change committed last has the smaller activity id.
+        slow_id, fast_id = (
+            client.get(
+                f"/groups/{g['id']}/activity?kind=expense.created", headers=me.headers
+            ).get_json()[0]["id"]
+            for g in (slow_group, fast_group)
+        )
+        assert slow_id < fast_id
