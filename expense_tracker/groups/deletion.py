@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from expense_tracker.database import utcnow
+from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.extensions import db
 from expense_tracker.groups import activity, running_totals
 from expense_tracker.groups.access import current_member_ids, name_order
@@ -96,7 +96,8 @@ def restore_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> 
     activity.record(
         group.id, actor.user_id, "expense.restored", ("expense", expense.id), None, after
     )
-    db.session.commit()
+    # The answer is these rows as restored: no need to read them again.
+    commit_keeping_loaded(db.session())
     return expense
 
 

@@ -37,17 +37,21 @@ def test_every_change_appends_an_entry_newest_first(client: FlaskClient, trio: A
     ]
     assert [entry["id"] for entry in entries] == sorted((e["id"] for e in entries), reverse=True)
     created, updated = entries[4], entries[3]
-    assert created["before"] is None and created["after"] == expense
-    assert created["actor_id"] == a.id and created["subject_type"] == "expense"
-    assert created["subject_id"] == expense["id"] and created["at"].endswith("Z")
+    assert created["before"] is None
+    assert created["after"] == expense
+    assert created["actor_id"] == a.id
+    assert created["subject_type"] == "expense"
+    assert created["subject_id"] == expense["id"]
+    assert created["at"].endswith("Z")
     assert updated["before"] == expense
     assert updated["after"]["description"] == "Dinner out"
-    assert entries[1]["after"] is None and entries[0]["before"] is None
+    assert entries[1]["after"] is None
+    assert entries[0]["before"] is None
     assert entries[0]["after"] == client.get(url, headers=owner.headers).get_json()
 
 
 def test_an_old_entry_keeps_the_old_values(client: FlaskClient, trio: Any) -> None:
-    group_id, owner, a, b = trio
+    group_id, owner, _a, _b = trio
     expense = add_expense(client, group_id, owner, amount="12.00", category="Food")
     url = f"/groups/{group_id}/expenses/{expense['id']}"
     for amount in ("15.00", "18.00"):
@@ -65,7 +69,8 @@ def test_the_invite_code_never_appears_in_an_entry(client: FlaskClient, make_use
     rotated = client.post(f"/groups/{group['id']}/invite-code", headers=owner.headers)
     client.patch(f"/groups/{group['id']}", json={"name": "Ski"}, headers=owner.headers)
     text = json.dumps(_activity(client, group["id"], owner).get_json())
-    assert group["invite_code"] not in text and rotated.get_json()["invite_code"] not in text
+    assert group["invite_code"] not in text
+    assert rotated.get_json()["invite_code"] not in text
     assert "invite_code" not in text.replace('"invite_code.rotated"', "")
 
 
@@ -76,7 +81,8 @@ def test_filters_and_pagination(client: FlaskClient, trio: Any) -> None:
     by_a = _activity(client, group_id, owner, f"?actor_id={a.id}&kind=expense.created")
     assert [e["actor_id"] for e in by_a.get_json()] == [a.id, a.id]
     page = _activity(client, group_id, owner, "?limit=2")
-    assert page.headers["X-Total-Count"] == "6" and 'rel="next"' in page.headers["Link"]
+    assert page.headers["X-Total-Count"] == "6"
+    assert 'rel="next"' in page.headers["Link"]
     joins = _activity(client, group_id, owner, "?subject_type=member").get_json()
     assert {e["subject_id"] for e in joins} == {a.id, b.id}
     bad = client.get(f"/groups/{group_id}/activity?kind=nonsense", headers=owner.headers)
@@ -93,10 +99,15 @@ def test_my_feed_spans_my_groups_and_a_former_member_sees_nothing_new(
     assert {e["group_id"] for e in mine} == {first["id"], second["id"]}
     only = client.get(f"/users/me/activity?group_id={second['id']}", headers=me.headers)
     assert {e["group_id"] for e in only.get_json()} == {second["id"]}
-    assert client.delete(f"/groups/{second['id']}/members/{me.id}", headers=me.headers).status_code == 204
+    assert (
+        client.delete(f"/groups/{second['id']}/members/{me.id}", headers=me.headers).status_code
+        == 204
+    )
     add_expense(client, second["id"], other)
     assert client.get(f"/groups/{second['id']}/activity", headers=me.headers).status_code == 404
     after = client.get("/users/me/activity", headers=me.headers).get_json()
     assert {e["group_id"] for e in after} == {first["id"]}
     stranger = make_user()
-    assert client.get(f"/groups/{first['id']}/activity", headers=stranger.headers).status_code == 404
+    assert (
+        client.get(f"/groups/{first['id']}/activity", headers=stranger.headers).status_code == 404
+    )

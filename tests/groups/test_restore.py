@@ -56,13 +56,16 @@ def test_a_restored_expense_is_back_exactly_with_its_paid_flags(
     assert client.delete(url, headers=a.headers).status_code == 204
     assert client.get(url, headers=owner.headers).status_code == 404
     during = _state(client, group_id, owner)
-    assert [row["id"] for row in during["/expenses/"]] != [row["id"] for row in before["/expenses/"]]
+    assert [row["id"] for row in during["/expenses/"]] != [
+        row["id"] for row in before["/expenses/"]
+    ]
     assert during["/balances"] != before["/balances"]
     _no_drift(app, group_id)
     deleted = client.get(f"/groups/{group_id}/expenses/?deleted=only", headers=owner.headers)
     assert deleted.headers["X-Total-Count"] == "1"
     [row] = deleted.get_json()
-    assert row["deleted_by"] == a.id and row["deleted_at"].endswith("Z")
+    assert row["deleted_by"] == a.id
+    assert row["deleted_at"].endswith("Z")
     assert {k: v for k, v in row.items() if not k.startswith("deleted_")} == document
 
     restored = client.post(f"{url}/restore", headers=owner.headers)
@@ -72,13 +75,14 @@ def test_a_restored_expense_is_back_exactly_with_its_paid_flags(
     assert _state(client, group_id, owner) == before
     _no_drift(app, group_id)
     empty = client.get(f"/groups/{group_id}/expenses/?deleted=only", headers=owner.headers)
-    assert empty.get_json() == [] and empty.headers["X-Total-Count"] == "0"
+    assert empty.get_json() == []
+    assert empty.headers["X-Total-Count"] == "0"
 
 
 def test_restore_answers_404_unless_deleted_and_403_to_others(
     client: FlaskClient, trio: Any, make_user: Any
 ) -> None:
-    group_id, owner, a, b = trio
+    group_id, _owner, a, b = trio
     expense = add_expense(client, group_id, a)
     url = f"/groups/{group_id}/expenses/{expense['id']}"
     assert client.post(f"{url}/restore", headers=a.headers).status_code == 404
@@ -91,7 +95,7 @@ def test_restore_answers_404_unless_deleted_and_403_to_others(
 
 
 def test_restore_is_refused_once_someone_in_it_has_left(client: FlaskClient, trio: Any) -> None:
-    group_id, owner, a, b = trio
+    group_id, owner, _a, b = trio
     expense = add_expense(client, group_id, owner, participants=[owner.id, b.id])
     url = f"/groups/{group_id}/expenses/{expense['id']}"
     assert client.delete(url, headers=owner.headers).status_code == 204
@@ -120,10 +124,12 @@ def test_a_restored_settlement_moves_the_balances_back(
     _no_drift(app, group_id)
     listed = client.get(f"/groups/{group_id}/settlements?deleted=only", headers=owner.headers)
     [row] = listed.get_json()
-    assert row["id"] == settlement["id"] and row["deleted_by"] == a.id
+    assert row["id"] == settlement["id"]
+    assert row["deleted_by"] == a.id
     assert client.post(f"{url}/restore", headers=b.headers).status_code == 403
     restored = client.post(f"{url}/restore", headers=owner.headers)
-    assert restored.status_code == 200 and restored.get_json() == settlement
+    assert restored.status_code == 200
+    assert restored.get_json() == settlement
     assert _state(client, group_id, owner) == before
     _no_drift(app, group_id)
 
@@ -147,11 +153,14 @@ def test_a_deleted_group_is_hidden_and_its_owners_restore_it(
         assert client.get("/groups/", headers=member.headers).get_json() == []
         balances = client.get("/users/me/balances", headers=member.headers).get_json()
         assert balances["groups"] == []
-    joined = client.post("/groups/join", json={"invite_code": full["invite_code"]}, headers=a.headers)
+    joined = client.post(
+        "/groups/join", json={"invite_code": full["invite_code"]}, headers=a.headers
+    )
     assert joined.status_code == 404
     assert client.get("/groups/?deleted=only", headers=a.headers).get_json() == []
     [listed] = client.get("/groups/?deleted=only", headers=owner.headers).get_json()
-    assert listed["id"] == group_id and listed["deleted_by"] == owner.id
+    assert listed["id"] == group_id
+    assert listed["deleted_by"] == owner.id
     assert listed["restorable_until"] > listed["deleted_at"]
 
     assert client.post(f"/groups/{group_id}/restore", headers=a.headers).status_code == 404
@@ -178,7 +187,7 @@ def test_a_group_deleted_more_than_30_days_ago_cannot_be_restored(
 
 
 def test_deleted_expenses_leave_the_count_and_the_lists(client: FlaskClient, trio: Any) -> None:
-    group_id, owner, a, b = trio
+    group_id, owner, a, _b = trio
     ids = [add_expense(client, group_id, owner, amount=usd(100 + n))["id"] for n in range(3)]
     client.delete(f"/groups/{group_id}/expenses/{ids[1]}", headers=owner.headers)
     listed = client.get(f"/groups/{group_id}/expenses/", headers=owner.headers)

@@ -2,9 +2,10 @@
 
 Random sequences of every write that moves money (expenses created, edited and deleted,
 payers and splits changed, shares marked paid and unpaid, settlements recorded and
-deleted, expenses and settlements restored, members leaving and joining again) go through the HTTP API; after each sequence
-the stored totals must equal `balance_audit.recompute` for every member, and the API's
-balances must be what the totals say. `flask verify-balances` finds and repairs drift.
+deleted, expenses and settlements restored, members leaving and joining again) go
+through the HTTP API; after each sequence the stored totals must equal
+`balance_audit.recompute` for every member, and the API's balances must be what the
+totals say. `flask verify-balances` finds and repairs drift.
 """
 
 from __future__ import annotations

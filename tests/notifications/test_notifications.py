@@ -26,10 +26,12 @@ def test_expense_changes_notify_its_people_but_not_the_actor(
     client.post(f"{url}/restore", headers=owner.headers)
     expected = ["expense.restored", "expense.deleted", "expense.updated", "expense.created"]
     assert _kinds(client, a) == expected
-    assert _kinds(client, owner) == [] and _kinds(client, b) == []
+    assert _kinds(client, owner) == []
+    assert _kinds(client, b) == []
     # Taken out of an expense: the one removed hears of it too.
     client.patch(url, json={"participants": [owner.id, b.id]}, headers=owner.headers)
-    assert _kinds(client, a)[0] == "expense.updated" and _kinds(client, b) == ["expense.updated"]
+    assert _kinds(client, a)[0] == "expense.updated"
+    assert _kinds(client, b) == ["expense.updated"]
 
 
 def test_comments_notify_the_people_of_the_expense(client: FlaskClient, trio: Any) -> None:
@@ -46,12 +48,18 @@ def test_settlements_and_paid_shares_notify_the_other_side(client: FlaskClient, 
     group_id, owner, a, b = trio
     expense = add_expense(client, group_id, owner, amount="30.00")
     created = client.post(
-        f"/groups/{group_id}/settlements", json={"to_user": owner.id, "amount": "5.00"}, headers=a.headers
+        f"/groups/{group_id}/settlements",
+        json={"to_user": owner.id, "amount": "5.00"},
+        headers=a.headers,
     ).get_json()
     settlement_url = f"/groups/{group_id}/settlements/{created['id']}"
     client.delete(settlement_url, headers=a.headers)
     client.post(f"{settlement_url}/restore", headers=a.headers)
-    assert _kinds(client, owner) == ["settlement.restored", "settlement.deleted", "settlement.created"]
+    assert _kinds(client, owner) == [
+        "settlement.restored",
+        "settlement.deleted",
+        "settlement.created",
+    ]
     assert "settlement.created" not in _kinds(client, b)
     split_url = f"/groups/{group_id}/expenses/{expense['id']}/splits/{b.id}"
     client.patch(split_url, json={"is_paid": True}, headers=owner.headers)
@@ -62,8 +70,13 @@ def test_settlements_and_paid_shares_notify_the_other_side(client: FlaskClient, 
 
 def test_role_changes_and_removals_notify_that_member(client: FlaskClient, trio: Any) -> None:
     group_id, owner, a, b = trio
-    client.patch(f"/groups/{group_id}/members/{a.id}", json={"role": "owner"}, headers=owner.headers)
-    assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=owner.headers).status_code == 204
+    client.patch(
+        f"/groups/{group_id}/members/{a.id}", json={"role": "owner"}, headers=owner.headers
+    )
+    assert (
+        client.delete(f"/groups/{group_id}/members/{b.id}", headers=owner.headers).status_code
+        == 204
+    )
     assert _kinds(client, a) == ["member.role_changed"]
     assert _kinds(client, b) == ["member.removed"]
     assert _kinds(client, owner) == []
@@ -77,7 +90,8 @@ def test_unread_count_and_marking_read(client: FlaskClient, trio: Any, make_user
     for _ in range(4):
         add_expense(client, group_id, a)
     listed = client.get("/users/me/notifications", headers=b.headers)
-    assert listed.headers["X-Unread-Count"] == "4" and listed.headers["X-Total-Count"] == "4"
+    assert listed.headers["X-Unread-Count"] == "4"
+    assert listed.headers["X-Total-Count"] == "4"
     ids = [n["id"] for n in listed.get_json()]
     marked = client.post("/users/me/notifications/read", json={"ids": [ids[0]]}, headers=b.headers)
     assert marked.status_code == 204
@@ -89,13 +103,20 @@ def test_unread_count_and_marking_read(client: FlaskClient, trio: Any, make_user
     assert [n["id"] for n in left] == [ids[1]]  # newest first: ids[2:] are older
     everything = client.get("/users/me/notifications", headers=b.headers).get_json()
     assert [n["read_at"] is None for n in everything] == [False, True, False, False]
-    assert everything[0]["actor_id"] == a.id and everything[0]["group_id"] == group_id
+    assert everything[0]["actor_id"] == a.id
+    assert everything[0]["group_id"] == group_id
     # Someone else's ids are refused, and nothing is marked.
-    other_ids = [n["id"] for n in client.get("/users/me/notifications", headers=owner.headers).get_json()]
+    other_ids = [
+        n["id"] for n in client.get("/users/me/notifications", headers=owner.headers).get_json()
+    ]
     refused = client.post(
         "/users/me/notifications/read", json={"ids": [ids[1], *other_ids]}, headers=b.headers
     )
-    assert refused.status_code == 422 and "ids" in refused.get_json()["errors"]
+    assert refused.status_code == 422
+    assert "ids" in refused.get_json()["errors"]
     assert client.get("/users/me/notifications?unread=true", headers=b.headers).get_json() != []
     for body in ({}, {"ids": [1], "up_to": 1}, {"ids": []}, {"up_to": "x"}):
-        assert client.post("/users/me/notifications/read", json=body, headers=b.headers).status_code == 422
+        assert (
+            client.post("/users/me/notifications/read", json=body, headers=b.headers).status_code
+            == 422
+        )

@@ -18,7 +18,9 @@ from tests.factories import Account, add_expense, join, new_group
 Replica = dict[tuple[str, Any, int], Any]
 
 
-def sync(client: FlaskClient, account: Account, replica: Replica, cursor: str | None, limit: int = 200) -> str:
+def sync(
+    client: FlaskClient, account: Account, replica: Replica, cursor: str | None, limit: int = 200
+) -> str:
     """Call the feed until `has_more` is false, applying each page; the last cursor."""
     while True:
         query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
@@ -26,7 +28,8 @@ def sync(client: FlaskClient, account: Account, replica: Replica, cursor: str | 
         assert response.status_code == 200, response.get_json()
         body = response.get_json()
         keys = [(c["type"], c["group_id"], c["id"]) for c in body["changes"]]
-        assert len(keys) == len(set(keys)) and len(keys) <= limit
+        assert len(keys) == len(set(keys))
+        assert len(keys) <= limit
         for change in body["changes"]:
             key = (change["type"], change["group_id"], change["id"])
             if change["type"] == "group" and change["deleted"]:
@@ -43,6 +46,7 @@ def sync(client: FlaskClient, account: Account, replica: Replica, cursor: str | 
 
 def truth(client: FlaskClient, account: Account) -> Replica:
     """Every object `account` may see, read through the ordinary endpoints."""
+
     def get(path: str) -> Any:
         response = client.get(path, headers=account.headers)
         assert response.status_code == 200, response.get_json()
@@ -84,30 +88,47 @@ def test_a_first_sync_then_later_ones_hold_exactly_what_is_visible(
     first = add_expense(client, gid, friend, amount="20.00")
     personal(client, me)
     doomed = personal(client, me, amount="1.00")
-    client.post(f"/groups/{gid}/expenses/{first['id']}/comments", json={"body": "hi"}, headers=friend.headers)
+    client.post(
+        f"/groups/{gid}/expenses/{first['id']}/comments",
+        json={"body": "hi"},
+        headers=friend.headers,
+    )
     replica: Replica = {}
     cursor = sync(client, me, replica, None, limit)
     assert replica == truth(client, me)
 
     # Nothing changed: nothing comes.
     again = client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()
-    assert again["changes"] == [] and again["has_more"] is False
+    assert again["changes"] == []
+    assert again["has_more"] is False
 
     second = add_expense(client, gid, friend, amount="7.00")
-    client.patch(f"/groups/{gid}/expenses/{first['id']}", json={"notes": "hm"}, headers=friend.headers)
+    client.patch(
+        f"/groups/{gid}/expenses/{first['id']}", json={"notes": "hm"}, headers=friend.headers
+    )
     client.delete(f"/groups/{gid}/expenses/{second['id']}", headers=friend.headers)
     client.delete(f"/expenses/{doomed['id']}", headers=me.headers)
     personal(client, me, amount="2.00")
-    client.post(f"/groups/{gid}/settlements", json={"to_user": friend.id, "amount": "3.00"}, headers=me.headers)
+    client.post(
+        f"/groups/{gid}/settlements",
+        json={"to_user": friend.id, "amount": "3.00"},
+        headers=me.headers,
+    )
     cursor2 = sync(client, me, replica, cursor, limit)
     assert replica == truth(client, me)
     changes = client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()
     kinds = {(c["type"], c["deleted"]) for c in changes["changes"]}
-    assert ("group_expense", True) in kinds and ("expense", True) in kinds
+    assert ("group_expense", True) in kinds
+    assert ("expense", True) in kinds
     # The old group expense comes in its latest state, once.
-    [latest] = [c for c in changes["changes"] if c["type"] == "group_expense" and c["id"] == first["id"]]
+    [latest] = [
+        c for c in changes["changes"] if c["type"] == "group_expense" and c["id"] == first["id"]
+    ]
     assert latest["data"]["notes"] == "hm"
-    assert client.get(f"/users/me/changes?cursor={cursor2}", headers=me.headers).get_json()["changes"] == []
+    assert (
+        client.get(f"/users/me/changes?cursor={cursor2}", headers=me.headers).get_json()["changes"]
+        == []
+    )
 
 
 def test_joining_brings_the_whole_group_and_leaving_takes_it_away(
@@ -127,13 +148,18 @@ def test_joining_brings_the_whole_group_and_leaving_takes_it_away(
 
     assert client.delete(f"/groups/{gid}/members/{me.id}", headers=me.headers).status_code == 204
     body = client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()
-    assert {"type": "group", "id": gid, "group_id": gid, "deleted": True, "data": None} in body["changes"]
+    assert {"type": "group", "id": gid, "group_id": gid, "deleted": True, "data": None} in body[
+        "changes"
+    ]
     cursor = sync(client, me, replica, cursor)
     assert replica == {} == truth(client, me)
     # A former member sees nothing new.
     add_expense(client, gid, owner)
     client.patch(f"/groups/{gid}", json={"name": "Secret"}, headers=owner.headers)
-    assert client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()["changes"] == []
+    assert (
+        client.get(f"/users/me/changes?cursor={cursor}", headers=me.headers).get_json()["changes"]
+        == []
+    )
 
 
 def test_a_deleted_group_goes_and_a_restored_one_comes_back_whole(
@@ -150,17 +176,23 @@ def test_a_deleted_group_goes_and_a_restored_one_comes_back_whole(
     assert replica == {} == truth(client, member)
     client.post(f"/groups/{gid}/restore", headers=owner.headers)
     sync(client, member, replica, cursor)
-    assert replica == truth(client, member) and ("member", gid, owner.id) in replica
+    assert replica == truth(client, member)
+    assert ("member", gid, owner.id) in replica
 
 
-def test_a_malformed_forged_or_foreign_cursor_is_refused(client: FlaskClient, make_user: Any) -> None:
+def test_a_malformed_forged_or_foreign_cursor_is_refused(
+    client: FlaskClient, make_user: Any
+) -> None:
     me, other = make_user(), make_user()
     cursor = client.get("/users/me/changes", headers=me.headers).get_json()["cursor"]
     body, _, signature = cursor.partition(".")
     for bad in ("nonsense", cursor + "x", f"{body}.{signature[::-1]}", "a.b.c"):
         response = client.get(f"/users/me/changes?cursor={bad}", headers=me.headers)
-        assert response.status_code == 422 and "cursor" in response.get_json()["errors"]
-    assert client.get(f"/users/me/changes?cursor={cursor}", headers=other.headers).status_code == 422
+        assert response.status_code == 422
+        assert "cursor" in response.get_json()["errors"]
+    assert (
+        client.get(f"/users/me/changes?cursor={cursor}", headers=other.headers).status_code == 422
+    )
     for limit in ("0", "501", "x"):
         assert client.get(f"/users/me/changes?limit={limit}", headers=me.headers).status_code == 422
 
