@@ -13,8 +13,8 @@ stages, each paged by a position in the cursor:
 
 1. `full`: whole groups, object by object (the group, its members, expenses,
    settlements, comments): on the first sync every group of the caller's, and their
-   personal expenses; later, the groups the caller joined (or that were restored) within
-   the window, whose older objects no log row in the window would bring.
+   personal expenses; later, the groups the caller created or joined (or that were
+   restored) within the window, whose older objects no log row in the window would bring.
 2. `log`: the activity rows of the window, in the caller's current groups, plus the rows
    about the caller's own membership anywhere (so that leaving a group, being removed or
    the group's deletion reach them as a `group` change with `deleted: true`: a group the
@@ -151,8 +151,8 @@ def _key(group_id: int, rank: int, object_id: int) -> Key:
 
 
 def _full_groups(user: User, cursor: cursors.Cursor, accessible: set[int]) -> list[int]:
-    """Whole groups to send: all the caller's on a first sync, else those they joined or
-    that were restored within the window."""
+    """Whole groups to send: all the caller's on a first sync, else those they created or
+    joined, or that were restored, within the window."""
     if cursor.since is None:
         return sorted(accessible)
     assert cursor.until is not None
@@ -160,7 +160,7 @@ def _full_groups(user: User, cursor: cursors.Cursor, accessible: set[int]) -> li
         in_window(Activity, cursor.since, cursor.until),
         or_(
             and_(Activity.kind == "member.joined", Activity.subject_id == user.id),
-            Activity.kind == "group.restored",
+            Activity.kind.in_(("group.created", "group.restored")),
         ),
     )
     return sorted(set(db.session.scalars(joined_or_restored.distinct())) & accessible)

@@ -162,6 +162,32 @@ def test_joining_brings_the_whole_group_and_leaving_takes_it_away(
     )
 
 
+def test_every_kind_of_change_reaches_a_synced_member(client: FlaskClient, make_user: Any) -> None:
+    me, friend, third = make_user(), make_user(), make_user()
+    replica: Replica = {}
+    cursor = sync(client, me, replica, None)
+    group = new_group(client, me)
+    gid = group["id"]
+    join(client, group, friend, third)
+    expense = add_expense(client, gid, friend, amount="9.00", participants=[me.id, friend.id])
+    url = f"/groups/{gid}/expenses/{expense['id']}"
+    cursor = sync(client, me, replica, cursor)
+    assert replica == truth(client, me)
+    comment = client.post(f"{url}/comments", json={"body": "x"}, headers=friend.headers).get_json()
+    client.patch(f"{url}/splits/{me.id}", json={"is_paid": True}, headers=me.headers)
+    client.patch(f"/groups/{gid}/members/{friend.id}", json={"role": "owner"}, headers=me.headers)
+    assert (
+        client.delete(f"/groups/{gid}/members/{third.id}", headers=third.headers).status_code == 204
+    )
+    client.post(f"/groups/{gid}/invite-code", headers=me.headers)
+    cursor = sync(client, me, replica, cursor, limit=2)
+    assert replica == truth(client, me)
+    assert ("member", gid, third.id) not in replica
+    client.delete(f"{url}/comments/{comment['id']}", headers=friend.headers)
+    sync(client, me, replica, cursor)
+    assert replica == truth(client, me)
+
+
 def test_a_deleted_group_goes_and_a_restored_one_comes_back_whole(
     client: FlaskClient, make_user: Any
 ) -> None:
