@@ -7,8 +7,8 @@ that an entry never changes afterwards: an old entry shows the old values. The i
 code never appears in one.
 
 Writing an entry is one INSERT; the notifications it derives (`notifications.recipients`)
-are one more, a single executemany, and only when someone other than the actor is
-concerned. The entry also carries the writing transaction's id (`sync.window`), which is
+are one more, a single INSERT ... SELECT over the recipients' membership rows, and only
+when someone other than the actor is concerned. The entry also carries the writing transaction's id (`sync.window`), which is
 how the sync feed finds the changes committed since a client's last call.
 """
 
@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from datetime import datetime
 
-from expense_tracker.database import utcnow
+from sqlalchemy import BigInteger, Select, String, insert, literal, select
+
+from expense_tracker.database import UTCDateTime, utcnow
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import my_group_ids
 from expense_tracker.groups.schemas.balances import SettlementSchema
@@ -110,21 +112,34 @@ def record(
     assert activity_id is not None
     notified = recipients(kind, before, after, concerned) - {actor_id}
     if notified:
-        db.session.execute(
-            insert(Notification),
-            [
-                {
-                    "user_id": user_id,
-                    "activity_id": activity_id,
-                    "group_id": group_id,
-                    "kind": kind,
-                    "actor_id": actor_id,
-                    "at": at,
-                }
-                for user_id in sorted(notified)
-            ],
-        )
+        _notify(activity_id, group_id, actor_id, kind, at, notified)
     return activity_id
+
+
+_NOTIFICATION_COLUMNS = ("user_id", "activity_id", "group_id", "kind", "actor_id", "at")
+
+
+def _notify(
+    activity_id: int, group_id: int, actor_id: int, kind: str, at: datetime, users: set[int]
+) -> None:
+    """One notification per user among `users` who is a member of the group: one
+    INSERT ... SELECT over their membership rows.
+
+    A former member hears nothing new from the group (an expense they were in may still
+    be edited or commented on), except of their own removal, which ended it.
+    """
+    members = GroupMember.__table__
+    rows = select(
+        members.c.user_id,
+        literal(activity_id, BigInteger()),
+        literal(group_id, BigInteger()),
+        literal(kind, String()),
+        literal(actor_id, BigInteger()),
+        literal(at, UTCDateTime()),
+    ).where(members.c.group_id == group_id, members.c.user_id.in_(sorted(users)))
+    if kind != "member.removed":
+        rows = rows.where(members.c.left_at.is_(None))
+    db.session.execute(insert(Notification).from_select(_NOTIFICATION_COLUMNS, rows))
 
 
 # --------------------------------------------------------------------------- reading

@@ -120,3 +120,17 @@ def test_unread_count_and_marking_read(client: FlaskClient, trio: Any, make_user
             client.post("/users/me/notifications/read", json=body, headers=b.headers).status_code
             == 422
         )
+
+
+def test_a_former_member_hears_nothing_new_from_the_group(client: FlaskClient, trio: Any) -> None:
+    group_id, owner, a, b = trio
+    expense = add_expense(client, group_id, owner, participants=[owner.id, b.id], amount="10.00")
+    url = f"/groups/{group_id}/expenses/{expense['id']}"
+    client.patch(f"{url}/splits/{b.id}", json={"is_paid": True}, headers=b.headers)
+    assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers).status_code == 204
+    heard = _kinds(client, b)
+    # Still in the expense, which may be renamed and commented on: b hears of neither.
+    assert client.patch(url, json={"description": "Taxi"}, headers=owner.headers).status_code == 200
+    client.post(f"{url}/comments", json={"body": "thanks b"}, headers=a.headers)
+    assert _kinds(client, b) == heard
+    assert _kinds(client, owner)[0] == "comment.created"
