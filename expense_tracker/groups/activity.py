@@ -8,16 +8,16 @@ code never appears in one.
 
 Writing an entry is one INSERT; the notifications it derives (`notifications.recipients`)
 are one more, a single INSERT ... SELECT over the recipients' membership rows, and only
-when someone other than the actor is concerned. The entry also carries the writing transaction's id (`sync.window`), which is
-how the sync feed finds the changes committed since a client's last call.
+when someone other than the actor is concerned. The entry also carries the writing
+transaction's id (`sync.window`), which is how the sync feed finds the changes
+committed since a client's last call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Select, String, insert, literal, select
 
