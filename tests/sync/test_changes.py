@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from expense_tracker.extensions import db
 from tests.factories import Account, add_expense, join, new_group
 
 Replica = dict[tuple[str, Any, int], Any]
@@ -285,3 +286,47 @@ def test_a_change_committed_after_a_sync_that_started_before_it_is_not_lost(
             for g in (slow_group, fast_group)
         )
         assert slow_id < fast_id
+
+
+def statements(app: Flask, action: Any) -> int:
+    """How many SQL statements `action` runs."""
+    count = 0
+
+    def counter(*_args: Any) -> None:
+        nonlocal count
+        count += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counter)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", counter)
+    return count
+
+
+def test_reads_of_history_cost_the_same_whatever_their_size(
+    app: Flask, client: FlaskClient, make_user: Any
+) -> None:
+    me, friend = make_user(), make_user()
+    group = new_group(client, me)
+    join(client, group, friend)
+    cursor = sync(client, me, {}, None)
+
+    def reads() -> None:
+        for path in (
+            f"/users/me/changes?cursor={cursor}",
+            f"/groups/{group['id']}/activity?limit=200",
+            "/users/me/activity?limit=200",
+            "/users/me/notifications?limit=200",
+        ):
+            assert client.get(path, headers=me.headers).status_code == 200
+
+    costs = []
+    for count in (2, 20):
+        for _ in range(count):
+            add_expense(client, group["id"], friend)
+            personal(client, me)
+        costs.append(statements(app, reads))
+    assert costs[0] == costs[1]
