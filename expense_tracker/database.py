@@ -7,7 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from flask import Flask
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TypeDecorator, event
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Table,
+    TypeDecorator,
+    event,
+    text,
+)
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
@@ -149,3 +159,21 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class SoftDeleteMixin:
+    """Deleted is not gone: a deleted row keeps everything and can be restored
+    (groups/deletion.py); every list, balance and load leaves it out meanwhile."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def partial_index_where(condition: str) -> dict[str, Any]:
+    """The keyword arguments of an Index that covers only the rows where `condition` holds,
+    on both databases."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}

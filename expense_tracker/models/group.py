@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -23,12 +22,19 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from expense_tracker.database import BigId, MinorUnits, UTCDateTime, VersionedMixin, utcnow
+from expense_tracker.database import (
+    BigId,
+    MinorUnits,
+    SoftDeleteMixin,
+    UTCDateTime,
+    VersionedMixin,
+    partial_index_where,
+    utcnow,
+)
 from expense_tracker.extensions import Model
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.user import User
@@ -63,23 +69,6 @@ def from_hundredths(hundredths: int) -> Decimal:
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
-
-
-def _where(condition: str) -> dict[str, Any]:
-    """A partial index's condition, on both databases."""
-    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
-
-
-class SoftDeleteMixin:
-    """Deleted is not gone: a deleted row keeps everything and can be restored
-    (groups/restore.py); every list, balance and load leaves it out meanwhile."""
-
-    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
 
 class Group(SoftDeleteMixin, VersionedMixin, Model):
@@ -238,14 +227,18 @@ class GroupExpense(SoftDeleteMixin, VersionedMixin, Model):
         # The list's order, and date-range filters, within one group: the live rows only,
         # so deleted ones cost the list nothing; `?deleted=only` has its own.
         Index(
-            "ix_group_expenses_group_date", "group_id", "date", "id", **_where("deleted_at IS NULL")
+            "ix_group_expenses_group_date",
+            "group_id",
+            "date",
+            "id",
+            **partial_index_where("deleted_at IS NULL"),
         ),
         Index(
             "ix_group_expenses_deleted",
             "group_id",
             "date",
             "id",
-            **_where("deleted_at IS NOT NULL"),
+            **partial_index_where("deleted_at IS NOT NULL"),
         ),
     )
 
@@ -353,13 +346,13 @@ class Settlement(SoftDeleteMixin, VersionedMixin, Model):
             "group_id",
             "created_at",
             "id",
-            **_where("deleted_at IS NULL"),
+            **partial_index_where("deleted_at IS NULL"),
         ),
         Index(
             "ix_group_settlements_deleted",
             "group_id",
             "created_at",
             "id",
-            **_where("deleted_at IS NOT NULL"),
+            **partial_index_where("deleted_at IS NOT NULL"),
         ),
     )
