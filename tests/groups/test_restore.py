@@ -195,3 +195,27 @@ def test_deleted_expenses_leave_the_count_and_the_lists(client: FlaskClient, tri
     assert [row["id"] for row in listed.get_json()] == [ids[2], ids[0]]
     filtered = client.get(f"/groups/{group_id}/expenses/?involving={a.id}", headers=owner.headers)
     assert filtered.headers["X-Total-Count"] == "2"
+
+
+def test_purge_deletes_groups_past_their_restore_window_with_their_rows(
+    app: Flask, client: FlaskClient, runner: Any, trio: Any
+) -> None:
+    group_id, owner, a, _b = trio
+    expense = add_expense(client, group_id, owner, amount="30.00")
+    url = f"/groups/{group_id}/expenses/{expense['id']}"
+    client.post(f"{url}/comments", json={"body": "x"}, headers=a.headers)
+    client.delete(url, headers=owner.headers)
+    recent = group_with(client, owner)
+    for gid in (group_id, recent):
+        assert client.delete(f"/groups/{gid}", headers=owner.headers).status_code == 204
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=31)
+        db.session.execute(update(Group).where(Group.id == group_id).values(deleted_at=long_ago))
+        db.session.commit()
+    result = runner.invoke(args=["purge-deleted-groups"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 " in result.output
+    with app.app_context():
+        assert db.session.get(Group, group_id) is None
+        assert db.session.get(Group, recent) is not None
+    assert client.post(f"/groups/{recent}/restore", headers=owner.headers).status_code == 200
