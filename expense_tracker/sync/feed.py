@@ -29,10 +29,9 @@ next page be empty.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import and_, or_, select, tuple_
 
 from expense_tracker.extensions import db
 from expense_tracker.models import (
@@ -59,7 +58,7 @@ _FEED_TYPES = {
     "settlement": "settlement",
     "comment": "comment",
 }
-# The streams of a whole group in the `full` stage, in order (rank 0: personal expenses).
+# The streams of whole groups in the `full` stage, by rank (rank 0: personal expenses).
 _GROUP_STREAMS = ("group", "member", "group_expense", "settlement", "comment")
 
 
@@ -102,52 +101,44 @@ def accessible_groups(user: User) -> set[int]:
 # --------------------------------------------------------------------------- stage 1
 
 
-def _stream_ids(user: User, group_id: int, rank: int, after: int, count: int) -> list[int]:
-    statement: Select[Any]
+def _stream(
+    user: User, rank: int, groups: list[int], after: tuple[int, int], count: int
+) -> list[tuple[Key, tuple[int, int]]]:
+    """Up to `count` objects of one type after position `after`: each with its position.
+
+    One statement per type, across every group of the stage (whose ids are unique per
+    type: a member is placed by (group_id, user_id)).
+    """
+    first = after[0]
+    statement: Any
     if rank == 0:
-        statement = select(Expense.id).where(Expense.owner_id == user.id, Expense.id > after)
-        statement = statement.order_by(Expense.id)
-    elif rank == 1:
-        return [group_id] if group_id > after else []
-    elif rank == 2:
-        statement = select(GroupMember.user_id).where(
-            GroupMember.group_id == group_id,
-            GroupMember.left_at.is_(None),
-            GroupMember.user_id > after,
+        statement = select(Expense.id).where(Expense.owner_id == user.id, Expense.id > first)
+        rows = db.session.scalars(statement.order_by(Expense.id).limit(count))
+        return [(Key("expense", i, None), (i, 0)) for i in rows]
+    if rank == 2:
+        statement = (
+            select(GroupMember.group_id, GroupMember.user_id)
+            .where(
+                GroupMember.group_id.in_(groups),
+                GroupMember.left_at.is_(None),
+                tuple_(GroupMember.group_id, GroupMember.user_id) > tuple_(*after),
+            )
+            .order_by(GroupMember.group_id, GroupMember.user_id)
         )
-        statement = statement.order_by(GroupMember.user_id)
-    elif rank == 3:
-        statement = select(GroupExpense.id).where(
-            GroupExpense.group_id == group_id,
-            GroupExpense.deleted_at.is_(None),
-            GroupExpense.id > after,
-        )
-        statement = statement.order_by(GroupExpense.id)
-    elif rank == 4:
-        statement = select(Settlement.id).where(
-            Settlement.group_id == group_id,
-            Settlement.deleted_at.is_(None),
-            Settlement.id > after,
-        )
-        statement = statement.order_by(Settlement.id)
-    else:  # comments stay while their expense is deleted: they come back with it
-        statement = select(Comment.id).where(Comment.group_id == group_id, Comment.id > after)
-        statement = statement.order_by(Comment.id)
-    return list(db.session.scalars(statement.limit(count)))
-
-
-def _streams(initial: bool, groups: list[int]) -> Iterator[tuple[int, int]]:
-    if initial:
-        yield 0, 0
-    for group_id in groups:
-        for rank in range(1, len(_GROUP_STREAMS) + 1):
-            yield group_id, rank
-
-
-def _key(group_id: int, rank: int, object_id: int) -> Key:
-    if rank == 0:
-        return Key("expense", object_id, None)
-    return Key(_GROUP_STREAMS[rank - 1], object_id, group_id)
+        return [
+            (Key("member", user_id, group_id), (group_id, user_id))
+            for group_id, user_id in db.session.execute(statement.limit(count))
+        ]
+    model: Any = {1: Group, 3: GroupExpense, 4: Settlement, 5: Comment}[rank]
+    group_column = model.id if model is Group else model.group_id
+    statement = select(model.id, group_column).where(group_column.in_(groups), model.id > first)
+    if model is not Comment:
+        # Comments stay while their expense is deleted: they come back with it.
+        statement = statement.where(model.deleted_at.is_(None))
+    return [
+        (Key(_GROUP_STREAMS[rank - 1], object_id, group_id), (object_id, 0))
+        for object_id, group_id in db.session.execute(statement.order_by(model.id).limit(count))
+    ]
 
 
 def _full_groups(user: User, cursor: cursors.Cursor, accessible: set[int]) -> list[int]:
@@ -167,21 +158,22 @@ def _full_groups(user: User, cursor: cursors.Cursor, accessible: set[int]) -> li
 
 
 def _run_full(user: User, cursor: cursors.Cursor, page: Page, groups: list[int]) -> bool:
-    """Fill the page from whole groups; True when they are all sent."""
-    start = tuple(cursor.position) if cursor.position else (-1, -1, 0)
-    for group_id, rank in _streams(cursor.since is None, groups):
-        if (group_id, rank) < start[:2]:
+    """Fill the page with whole groups (and on a first sync the personal expenses), type
+    by type; True when they are all sent. The position is [type rank, key, key]."""
+    start_rank, *start = cursor.position or [0, 0, 0]
+    for rank in range(start_rank, len(_GROUP_STREAMS) + 1):
+        if (rank == 0 and cursor.since is not None) or (rank > 0 and not groups):
             continue
-        after = start[2] if (group_id, rank) == start[:2] else 0
+        after = (start[0], start[1]) if rank == start_rank else (0, 0)
         while True:
-            ids = _stream_ids(user, group_id, rank, after, page.room)
-            for object_id in ids:
-                page.add(_key(group_id, rank, object_id))
-                after = object_id
+            found = _stream(user, rank, groups, after, page.room)
+            for key, position in found:
+                page.add(key)
+                after = position
             if page.room == 0:
-                cursor.position = [group_id, rank, after]
+                cursor.position = [rank, *after]
                 return False
-            if len(ids) == 0 or rank == 1:
+            if not found:
                 break
     return True
 

@@ -330,3 +330,29 @@ def test_reads_of_history_cost_the_same_whatever_their_size(
             personal(client, me)
         costs.append(statements(app, reads))
     assert costs[0] == costs[1]
+
+
+def test_a_first_sync_costs_the_same_for_two_groups_or_ten(
+    app: Flask, client: FlaskClient, make_user: Any
+) -> None:
+    me, friend = make_user(), make_user()
+
+    def add_groups(count: int) -> None:
+        for _ in range(count):
+            group = new_group(client, me)
+            join(client, group, friend)
+            expense = add_expense(client, group["id"], friend)
+            client.post(
+                f"/groups/{group['id']}/expenses/{expense['id']}/comments",
+                json={"body": "x"},
+                headers=me.headers,
+            )
+
+    def first_sync() -> None:
+        body = client.get("/users/me/changes?limit=500", headers=me.headers).get_json()
+        assert body["has_more"] is False
+
+    add_groups(2)
+    two = statements(app, first_sync)
+    add_groups(8)
+    assert statements(app, first_sync) == two
