@@ -9,7 +9,13 @@ from expense_tracker.models.group import (
     GroupMember,
     Settlement,
 )
-from expense_tracker.models.history import Activity, Comment, ExpenseChange, Notification
+from expense_tracker.models.history import (
+    Activity,
+    Comment,
+    ExpenseChange,
+    Notification,
+    ProfileChange,
+)
 from expense_tracker.models.idempotency import IdempotencyRecord
 from expense_tracker.models.user import AuthSession, User
 
@@ -26,6 +32,7 @@ __all__ = [
     "GroupMember",
     "IdempotencyRecord",
     "Notification",
+    "ProfileChange",
     "Settlement",
     "User",
 ]

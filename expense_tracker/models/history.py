@@ -1,5 +1,5 @@
 """History: the activity log of every change in a group, comments on group expenses,
-notifications, and the change log of personal expenses (for the sync feed).
+notifications, and the change logs of personal expenses and of names (for the sync feed).
 
 Activity entries and notifications are append-only: nothing updates an entry, so an old
 entry keeps the old values (`before` / `after` are the subject's representation then).
@@ -89,6 +89,18 @@ class ExpenseChange(Model):
         Index("ix_expense_changes_user_id", "user_id", "id"),
         Index("ix_expense_changes_txid", "txid"),
     )
+
+
+class ProfileChange(Model):
+    """A user's name changed: it shows in every group they are in (the sync feed's log)."""
+
+    __tablename__ = "profile_changes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    txid: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_profile_changes_txid", "txid"),)
 
 
 class Comment(Model):

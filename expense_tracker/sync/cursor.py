@@ -22,7 +22,7 @@ from flask import current_app
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.sync.window import Horizon, is_postgresql
 
-STAGES = ("full", "log", "personal", "done")
+STAGES = ("full", "log", "personal", "names", "done")
 
 
 @dataclass

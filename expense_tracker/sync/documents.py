@@ -20,7 +20,15 @@ from expense_tracker.groups.expense_listing import documents_by_id
 from expense_tracker.groups.schemas.balances import SettlementSchema
 from expense_tracker.groups.schemas.comments import CommentSchema
 from expense_tracker.groups.schemas.groups import GroupSchema, MemberSchema
-from expense_tracker.models import Comment, Expense, Group, GroupMember, Settlement, User
+from expense_tracker.models import (
+    Comment,
+    Expense,
+    Group,
+    GroupExpense,
+    GroupMember,
+    Settlement,
+    User,
+)
 
 TYPES = ("expense", "group", "member", "group_expense", "settlement", "comment")
 
@@ -88,7 +96,13 @@ def load(user: User, keys: Collection[Key], groups: Collection[int]) -> dict[Key
             )
     if ids := _ids(by_type["comment"], groups):
         for comment in db.session.scalars(
-            select(Comment).where(Comment.id.in_(ids), Comment.group_id.in_(groups))
+            select(Comment)
+            .join(GroupExpense, GroupExpense.id == Comment.expense_id)
+            .where(
+                Comment.id.in_(ids),
+                Comment.group_id.in_(groups),
+                GroupExpense.deleted_at.is_(None),  # hidden while their expense is deleted
+            )
         ):
             found[Key("comment", comment.id, comment.group_id)] = _comment.dump(comment)
     return found

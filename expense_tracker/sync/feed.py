@@ -8,18 +8,22 @@ when the previous call answered. How "since" stays exact under out-of-order comm
 
 A call answers one page of a *window*: from the previous complete answer's horizon
 (`since`) to the horizon taken when the window opened (`until`, kept in the cursor while
-the window is paged through, so that its set of rows is fixed). A window has up to three
+the window is paged through, so that its set of rows is fixed). A window has up to four
 stages, each paged by a position in the cursor:
 
-1. `full`: whole groups, object by object (the group, its members, expenses,
+1. `full`: whole groups, type by type (the groups, their members, expenses,
    settlements, comments): on the first sync every group of the caller's, and their
    personal expenses; later, the groups the caller created or joined (or that were
-   restored) within the window, whose older objects no log row in the window would bring.
+   restored) within the window, whose older objects no log row in the window would bring,
+   and the comments of expenses restored within it (a client drops the comments of a
+   deleted expense with it: they are not visible while it is deleted).
 2. `log`: the activity rows of the window, in the caller's current groups, plus the rows
    about the caller's own membership anywhere (so that leaving a group, being removed or
    the group's deletion reach them as a `group` change with `deleted: true`: a group the
    caller cannot see any more is reported so, never its contents).
 3. `personal`: the window's rows of the caller's personal expense log.
+4. `names`: the window's name changes of people in the caller's groups (a member shows
+   their name, and so does the group that lists them).
 
 Each object appears at most once per page, with its current representation read after
 the horizon (so never older than the change that brought it); a change made after the
@@ -29,6 +33,7 @@ next page be empty.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_
@@ -42,6 +47,7 @@ from expense_tracker.models import (
     Group,
     GroupExpense,
     GroupMember,
+    ProfileChange,
     Settlement,
     User,
 )
@@ -102,14 +108,14 @@ def accessible_groups(user: User) -> set[int]:
 
 
 def _stream(
-    user: User, rank: int, groups: list[int], after: tuple[int, int], count: int
+    user: User, rank: int, whole: Whole, after: tuple[int, int], count: int
 ) -> list[tuple[Key, tuple[int, int]]]:
     """Up to `count` objects of one type after position `after`: each with its position.
 
     One statement per type, across every group of the stage (whose ids are unique per
     type: a member is placed by (group_id, user_id)).
     """
-    first = after[0]
+    first, groups = after[0], whole.groups
     statement: Any
     if rank == 0:
         statement = select(Expense.id).where(Expense.owner_id == user.id, Expense.id > first)
@@ -129,44 +135,82 @@ def _stream(
             (Key("member", user_id, group_id), (group_id, user_id))
             for group_id, user_id in db.session.execute(statement.limit(count))
         ]
-    model: Any = {1: Group, 3: GroupExpense, 4: Settlement, 5: Comment}[rank]
+    if rank == 5:
+        # The comments of whole groups and of restored expenses; none of a deleted expense
+        # (a client drops those with it).
+        statement = (
+            select(Comment.id, Comment.group_id)
+            .join(GroupExpense, GroupExpense.id == Comment.expense_id)
+            .where(
+                or_(Comment.group_id.in_(groups), Comment.expense_id.in_(whole.expenses)),
+                GroupExpense.deleted_at.is_(None),
+                Comment.id > first,
+            )
+        )
+        return [
+            (Key("comment", object_id, group_id), (object_id, 0))
+            for object_id, group_id in db.session.execute(
+                statement.order_by(Comment.id).limit(count)
+            )
+        ]
+    model: Any = {1: Group, 3: GroupExpense, 4: Settlement}[rank]
     group_column = model.id if model is Group else model.group_id
-    statement = select(model.id, group_column).where(group_column.in_(groups), model.id > first)
-    if model is not Comment:
-        # Comments stay while their expense is deleted: they come back with it.
-        statement = statement.where(model.deleted_at.is_(None))
+    statement = select(model.id, group_column).where(
+        group_column.in_(groups), model.id > first, model.deleted_at.is_(None)
+    )
     return [
         (Key(_GROUP_STREAMS[rank - 1], object_id, group_id), (object_id, 0))
         for object_id, group_id in db.session.execute(statement.order_by(model.id).limit(count))
     ]
 
 
-def _full_groups(user: User, cursor: cursors.Cursor, accessible: set[int]) -> list[int]:
-    """Whole groups to send: all the caller's on a first sync, else those they created or
-    joined, or that were restored, within the window."""
+@dataclass(frozen=True)
+class Whole:
+    """What the `full` stage sends whole: groups, and the comments of restored expenses."""
+
+    groups: list[int]
+    expenses: list[int]
+
+
+def _whole(user: User, cursor: cursors.Cursor, accessible: set[int]) -> Whole:
+    """On a first sync every group of the caller's. Later, the groups they created or
+    joined, or that were restored, within the window (no log row in the window brings
+    their older objects), and the expenses restored within it, whose comments a client
+    dropped with them."""
     if cursor.since is None:
-        return sorted(accessible)
+        return Whole(sorted(accessible), [])
     assert cursor.until is not None
+    window = in_window(Activity, cursor.since, cursor.until)
     joined_or_restored = select(Activity.group_id).where(
-        in_window(Activity, cursor.since, cursor.until),
+        window,
         or_(
             and_(Activity.kind == "member.joined", Activity.subject_id == user.id),
             Activity.kind.in_(("group.created", "group.restored")),
         ),
     )
-    return sorted(set(db.session.scalars(joined_or_restored.distinct())) & accessible)
+    groups = sorted(set(db.session.scalars(joined_or_restored.distinct())) & accessible)
+    restored = select(Activity.subject_id).where(
+        window,
+        Activity.kind == "expense.restored",
+        Activity.group_id.in_(sorted(accessible - set(groups))),
+    )
+    return Whole(groups, sorted(set(db.session.scalars(restored.distinct()))))
 
 
-def _run_full(user: User, cursor: cursors.Cursor, page: Page, groups: list[int]) -> bool:
+def _run_full(user: User, cursor: cursors.Cursor, page: Page, whole: Whole) -> bool:
     """Fill the page with whole groups (and on a first sync the personal expenses), type
     by type; True when they are all sent. The position is [type rank, key, key]."""
     start_rank, *start = cursor.position or [0, 0, 0]
     for rank in range(start_rank, len(_GROUP_STREAMS) + 1):
-        if (rank == 0 and cursor.since is not None) or (rank > 0 and not groups):
+        if rank == 0 and cursor.since is not None:
+            continue
+        if 0 < rank < 5 and not whole.groups:
+            continue
+        if rank == 5 and not (whole.groups or whole.expenses):
             continue
         after = (start[0], start[1]) if rank == start_rank else (0, 0)
         while True:
-            found = _stream(user, rank, groups, after, page.room)
+            found = _stream(user, rank, whole, after, page.room)
             for key, position in found:
                 page.add(key)
                 after = position
@@ -181,13 +225,16 @@ def _run_full(user: User, cursor: cursors.Cursor, page: Page, groups: list[int])
 # --------------------------------------------------------------------------- stages 2, 3
 
 
-def _log_key(row: Any, user: User, accessible: set[int]) -> Key:
+def _log_keys(row: Any, accessible: set[int]) -> list[Key]:
+    """The objects an activity row changed, as the caller sees them now."""
     subject_type, subject_id, group_id = row
-    if group_id not in accessible:
-        return Key("group", group_id, group_id)
-    if subject_type == "group":
-        return Key("group", group_id, group_id)
-    return Key(_FEED_TYPES[subject_type], subject_id, group_id)
+    group = Key("group", group_id, group_id)
+    if group_id not in accessible or subject_type == "group":
+        return [group]
+    if subject_type == "member":
+        # The group shows its members (and their count): it changed with them.
+        return [Key("member", subject_id, group_id), group]
+    return [Key(_FEED_TYPES[subject_type], subject_id, group_id)]
 
 
 def _run_log(
@@ -208,9 +255,7 @@ def _run_log(
         ),
         Activity.group_id.not_in(full),
     )
-    return _read_log(
-        statement, Activity.id, page, cursor, lambda row: _log_key(row, user, accessible)
-    )
+    return _read_log(statement, Activity.id, page, cursor, lambda row: _log_keys(row, accessible))
 
 
 def _run_personal(user: User, cursor: cursors.Cursor, page: Page) -> bool:
@@ -219,23 +264,57 @@ def _run_personal(user: User, cursor: cursors.Cursor, page: Page) -> bool:
         ExpenseChange.user_id == user.id, in_window(ExpenseChange, cursor.since, cursor.until)
     )
     return _read_log(
-        statement, ExpenseChange.id, page, cursor, lambda row: Key("expense", row[0], None)
+        statement, ExpenseChange.id, page, cursor, lambda row: [Key("expense", row[0], None)]
     )
 
 
-def _read_log(statement: Any, id_column: Any, page: Page, cursor: Any, key: Any) -> bool:
-    """Read log rows after the cursor's position, in id order, into the page."""
-    after = cursor.position[0] if cursor.position else 0
+def _run_names(user: User, cursor: cursors.Cursor, page: Page, accessible: set[int]) -> bool:
+    """Fill the page from the window's name changes of people in the caller's groups:
+    each changes their member object, and the group that lists them, in every group the
+    caller shares with them."""
+    assert cursor.until is not None
+    shared: dict[int, list[int]] = {}
+    for group_id, user_id in db.session.execute(
+        select(GroupMember.group_id, GroupMember.user_id)
+        .where(GroupMember.group_id.in_(sorted(accessible)), GroupMember.left_at.is_(None))
+        .order_by(GroupMember.group_id)
+    ):
+        shared.setdefault(user_id, []).append(group_id)
+    statement = select(ProfileChange.id, ProfileChange.user_id).where(
+        in_window(ProfileChange, cursor.since, cursor.until),
+        ProfileChange.user_id.in_(sorted(shared)),
+    )
+
+    def keys(row: Any) -> list[Key]:
+        (user_id,) = row
+        groups = shared.get(user_id, [])
+        return [
+            key
+            for group_id in groups
+            for key in (Key("member", user_id, group_id), Key("group", group_id, group_id))
+        ]
+
+    return _read_log(statement, ProfileChange.id, page, cursor, keys)
+
+
+def _read_log(statement: Any, id_column: Any, page: Page, cursor: Any, keys: Any) -> bool:
+    """Read log rows after the cursor's position, in id order, into the page.
+
+    The position is [the last row read whole, how many keys of the next one were sent]: a
+    row may change two objects, and a page of one has room for one.
+    """
+    after, sent = (*cursor.position, 0, 0)[:2]
     batch = max(page.limit, 100)
     while True:
         rows = db.session.execute(
             statement.where(id_column > after).order_by(id_column).limit(batch)
         ).all()
         for row_id, *rest in rows:
-            if not page.add(key(rest)):
-                cursor.position = [after]
-                return False
-            after = row_id
+            for index, key in enumerate(keys(rest)[sent:], start=sent):
+                if not page.add(key):
+                    cursor.position = [after, index]
+                    return False
+            after, sent = row_id, 0
         if len(rows) < batch:
             return True
 
@@ -250,13 +329,15 @@ def changes(user: User, cursor_text: str | None, limit: int) -> dict[str, Any]:
         cursor = cursors.Cursor(user.id, cursor.since, Horizon.now(), "full", [])
     accessible = accessible_groups(user)
     page = Page(limit)
-    full = _full_groups(user, cursor, accessible)
+    whole = _whole(user, cursor, accessible)
     finished = False
-    if cursor.stage == "full" and _run_full(user, cursor, page, full):
+    if cursor.stage == "full" and _run_full(user, cursor, page, whole):
         cursor.stage, cursor.position = ("log", []) if cursor.since else ("done", [])
-    if cursor.stage == "log" and _run_log(user, cursor, page, accessible, full):
+    if cursor.stage == "log" and _run_log(user, cursor, page, accessible, whole.groups):
         cursor.stage, cursor.position = "personal", []
     if cursor.stage == "personal" and _run_personal(user, cursor, page):
+        cursor.stage, cursor.position = "names", []
+    if cursor.stage == "names" and _run_names(user, cursor, page, accessible):
         cursor.stage, cursor.position = "done", []
     if cursor.stage == "done":
         finished = True

@@ -1,8 +1,9 @@
 """Which logged changes committed between two calls of the change feed, exactly.
 
-Two logs record every change the feed reports: `activity` (every change in a group) and
-`expense_changes` (personal expenses). A call of the feed answers what committed after
-the previous call's *horizon* and up to its own, and hands its horizon on in the cursor.
+Three logs record every change the feed reports: `activity` (every change in a group),
+`expense_changes` (personal expenses) and `profile_changes` (names, which members show).
+A call of the feed answers what committed after the previous call's *horizon* and up to
+its own, and hands its horizon on in the cursor.
 
 The trap is a transaction that commits out of order. A writer may take id 41 for its row,
 a second writer id 42 and commit at once, the feed answer "up to 42", and only then the
@@ -38,7 +39,7 @@ from sqlalchemy import BigInteger, ColumnElement, Text, and_, cast, func, litera
 from sqlalchemy.types import UserDefinedType
 
 from expense_tracker.extensions import db
-from expense_tracker.models import Activity, ExpenseChange
+from expense_tracker.models import Activity, ExpenseChange, ProfileChange
 
 
 def is_postgresql() -> bool:
@@ -59,23 +60,26 @@ class Horizon:
     snapshot: str | None = None  # "xmin:xmax:xip,..." (PostgreSQL)
     activity_id: int = 0  # SQLite
     expense_change_id: int = 0  # SQLite
+    profile_change_id: int = 0  # SQLite
 
     @classmethod
     def now(cls) -> Horizon:
         if is_postgresql():
             return cls(snapshot=db.session.scalar(text("SELECT pg_current_snapshot()::text")))
-        activity, change = db.session.execute(
+        activity, change, profile = db.session.execute(
             select(
-                select(func.coalesce(func.max(Activity.id), 0)).scalar_subquery(),
-                select(func.coalesce(func.max(ExpenseChange.id), 0)).scalar_subquery(),
+                *(
+                    select(func.coalesce(func.max(log.id), 0)).scalar_subquery()
+                    for log in (Activity, ExpenseChange, ProfileChange)
+                )
             )
         ).one()
-        return cls(activity_id=activity, expense_change_id=change)
+        return cls(None, activity, change, profile)
 
     def to_data(self) -> Any:
         if self.snapshot is not None:
             return self.snapshot
-        return [self.activity_id, self.expense_change_id]
+        return [self.activity_id, self.expense_change_id, self.profile_change_id]
 
     @classmethod
     def from_data(cls, data: Any) -> Horizon:
@@ -86,11 +90,11 @@ class Horizon:
             return cls(snapshot=data)
         if (
             not isinstance(data, list)
-            or len(data) != 2
+            or len(data) != 3
             or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in data)
         ):
             raise ValueError("not a SQLite horizon")
-        return cls(activity_id=data[0], expense_change_id=data[1])
+        return cls(None, *data)
 
 
 def _xmin(snapshot: str) -> int | None:
@@ -130,9 +134,15 @@ def _visible(txid: Any, snapshot: str) -> ColumnElement[bool]:
     )
 
 
-def in_window(
-    log: type[Activity] | type[ExpenseChange], since: Horizon | None, until: Horizon
-) -> ColumnElement[bool]:
+Log = type[Activity] | type[ExpenseChange] | type[ProfileChange]
+_HORIZON_FIELDS: dict[Any, str] = {
+    Activity: "activity_id",
+    ExpenseChange: "expense_change_id",
+    ProfileChange: "profile_change_id",
+}
+
+
+def in_window(log: Log, since: Horizon | None, until: Horizon) -> ColumnElement[bool]:
     """The log's rows that committed after `since` (None: ever) and by `until`."""
     if until.snapshot is not None:
         conditions = [log.txid.is_not(None), _visible(log.txid, until.snapshot)]
@@ -141,7 +151,7 @@ def in_window(
             assert xmin is not None
             conditions += [log.txid >= xmin, ~_visible(log.txid, since.snapshot)]
         return and_(*conditions)
-    field = "activity_id" if log is Activity else "expense_change_id"
+    field = _HORIZON_FIELDS[log]
     conditions = [log.id <= getattr(until, field)]
     if since is not None:
         conditions.append(log.id > getattr(since, field))

@@ -2,8 +2,8 @@
 
 Deleted group expenses, settlements and groups keep their rows (`deleted_at`,
 `deleted_by`); the lists' indexes cover the live rows only. `activity` is every change in a
-group with its before/after snapshots; `expense_changes` logs personal expense writes for
-the sync feed; both carry the writing transaction's id (`txid`, PostgreSQL) for it.
+group with its before/after snapshots; `expense_changes` and `profile_changes` log personal
+expense writes and name changes for the sync feed; they carry the writing transaction's id (`txid`, PostgreSQL) for it.
 
 Revision ID: a10000000001
 Revises: e5f6a7b8c9d0
@@ -34,6 +34,17 @@ def upgrade():
     with op.batch_alter_table('expense_changes', schema=None) as batch_op:
         batch_op.create_index('ix_expense_changes_txid', ['txid'], unique=False)
         batch_op.create_index('ix_expense_changes_user_id', ['user_id', 'id'], unique=False)
+
+    op.create_table('profile_changes',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('txid', sa.BigInteger(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_profile_changes_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_profile_changes')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('profile_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_profile_changes_txid', ['txid'], unique=False)
 
     op.create_table('activity',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -165,3 +176,7 @@ def downgrade():
         batch_op.drop_index('ix_expense_changes_txid')
 
     op.drop_table('expense_changes')
+    with op.batch_alter_table('profile_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_profile_changes_txid')
+
+    op.drop_table('profile_changes')

@@ -4,17 +4,21 @@ transactions that were still running when the previous call answered."""
 
 from __future__ import annotations
 
+import random
 import threading
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from expense_tracker.extensions import db
 from tests.factories import Account, add_expense, join, new_group
+from tests.groups.random_writes import GroupDriver
 
 Replica = dict[tuple[str, Any, int], Any]
 
@@ -38,6 +42,13 @@ def sync(
                     del replica[other]
             elif change["deleted"]:
                 replica.pop(key, None)
+                if change["type"] == "group_expense":  # its comments go with it
+                    for other in [
+                        k
+                        for k, data in replica.items()
+                        if k[0] == "comment" and data["expense_id"] == change["id"]
+                    ]:
+                        del replica[other]
             else:
                 replica[key] = change["data"]
         cursor = body["cursor"]
@@ -185,8 +196,14 @@ def test_every_kind_of_change_reaches_a_synced_member(client: FlaskClient, make_
     assert replica == truth(client, me)
     assert ("member", gid, third.id) not in replica
     client.delete(f"{url}/comments/{comment['id']}", headers=friend.headers)
-    sync(client, me, replica, cursor)
+    cursor = sync(client, me, replica, cursor)
     assert replica == truth(client, me)
+    # A member's new name shows in the group and in their member object.
+    renamed = client.patch("/users/me", json={"full_name": "Fred"}, headers=friend.headers)
+    assert renamed.status_code == 200
+    sync(client, me, replica, cursor, limit=1)
+    assert replica == truth(client, me)
+    assert replica[("member", gid, friend.id)]["full_name"] == "Fred"
 
 
 def test_a_deleted_group_goes_and_a_restored_one_comes_back_whole(
@@ -356,3 +373,62 @@ def test_a_first_sync_costs_the_same_for_two_groups_or_ten(
     two = statements(app, first_sync)
     add_groups(8)
     assert statements(app, first_sync) == two
+
+
+SYNC_OPERATIONS = (
+    "sync",
+    "create",
+    "edit_split",
+    "delete",
+    "restore",
+    "mark_paid",
+    "settle",
+    "delete_settlement",
+    "restore_settlement",
+    "leave_and_rejoin",
+    "personal",
+    "comment",
+    "rename",
+)
+
+
+@settings(
+    max_examples=25,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    operations=st.lists(st.sampled_from(SYNC_OPERATIONS), min_size=1, max_size=25),
+)
+def test_following_the_cursor_always_yields_exactly_what_is_visible(
+    client: FlaskClient, make_user: Any, seed: int, operations: list[str]
+) -> None:
+    rng = random.Random(seed)
+    accounts = [make_user() for _ in range(3)]
+    driver = GroupDriver(client, accounts, rng)
+    viewer = accounts[1]  # not the owner: leave_and_rejoin may take them out and back
+    replica: Replica = {}
+    cursor = None
+    for operation in operations:
+        if operation == "sync":
+            cursor = sync(client, viewer, replica, cursor, limit=rng.choice([1, 2, 5, 200]))
+            assert replica == truth(client, viewer)
+        elif operation == "personal":
+            personal(client, rng.choice(accounts), amount=f"{rng.randint(1, 99)}.00")
+        elif operation == "rename":
+            renamed = rng.choice(accounts)
+            name = f"Name {rng.randint(1, 9)}"
+            client.patch("/users/me", json={"full_name": name}, headers=renamed.headers)
+        elif operation == "comment":
+            if driver.expenses:
+                expense_id = rng.choice(sorted(driver.expenses))
+                author = accounts[rng.randrange(3)]
+                client.post(
+                    driver.url(f"/expenses/{expense_id}/comments"),
+                    json={"body": "noted"},
+                    headers=author.headers,
+                )
+        else:
+            driver.run(operation)
+    sync(client, viewer, replica, cursor, limit=rng.choice([1, 3, 200]))
+    assert replica == truth(client, viewer)
