@@ -11,12 +11,10 @@ A call answers one page of a *window*: from the previous complete answer's horiz
 the window is paged through, so that its set of rows is fixed). A window has up to four
 stages, each paged by a position in the cursor:
 
-1. `full`: whole groups, type by type (the groups, their members, expenses,
-   settlements, comments): on the first sync every group of the caller's, and their
-   personal expenses; later, the groups the caller created or joined (or that were
-   restored) within the window, whose older objects no log row in the window would bring,
-   and the comments of expenses restored within it (a client drops the comments of a
-   deleted expense with it: they are not visible while it is deleted).
+1. `full` (sync/whole.py): whole groups, type by type (the groups, their members,
+   expenses, settlements, comments): on the first sync every group of the caller's, and
+   their personal expenses; later, the groups the caller created or joined (or that were
+   restored) within the window, and the comments of expenses restored within it.
 2. `log`: the activity rows of the window, in the caller's current groups, plus the rows
    about the caller's own membership anywhere (so that leaving a group, being removed or
    the group's deletion reach them as a `group` change with `deleted: true`: a group the
@@ -33,30 +31,28 @@ next page be empty.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, or_, select
 
 from expense_tracker.extensions import db
 from expense_tracker.models import (
     Activity,
-    Comment,
-    Expense,
     ExpenseChange,
     Group,
-    GroupExpense,
     GroupMember,
     ProfileChange,
-    Settlement,
     User,
 )
 from expense_tracker.sync import cursor as cursors
 from expense_tracker.sync import documents
 from expense_tracker.sync.documents import Key
+from expense_tracker.sync.page import Page
+from expense_tracker.sync.whole import run_full, whole_of
 from expense_tracker.sync.window import Horizon, in_window
 
 # What an activity row's subject is as a feed object.
+
 _FEED_TYPES = {
     "group": "group",
     "member": "member",
@@ -65,28 +61,6 @@ _FEED_TYPES = {
     "comment": "comment",
 }
 # The streams of whole groups in the `full` stage, by rank (rank 0: personal expenses).
-_GROUP_STREAMS = ("group", "member", "group_expense", "settlement", "comment")
-
-
-class Page:
-    """The keys of one answer, in order, each once, at most `limit` of them."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.keys: dict[Key, None] = {}
-
-    def add(self, key: Key) -> bool:
-        """Add `key`; False (and nothing added) when it is new and the page is full."""
-        if key in self.keys:
-            return True
-        if len(self.keys) >= self.limit:
-            return False
-        self.keys[key] = None
-        return True
-
-    @property
-    def room(self) -> int:
-        return self.limit - len(self.keys)
 
 
 def accessible_groups(user: User) -> set[int]:
@@ -104,125 +78,7 @@ def accessible_groups(user: User) -> set[int]:
     )
 
 
-# --------------------------------------------------------------------------- stage 1
-
-
-def _stream(
-    user: User, rank: int, whole: Whole, after: tuple[int, int], count: int
-) -> list[tuple[Key, tuple[int, int]]]:
-    """Up to `count` objects of one type after position `after`: each with its position.
-
-    One statement per type, across every group of the stage (whose ids are unique per
-    type: a member is placed by (group_id, user_id)).
-    """
-    first, groups = after[0], whole.groups
-    statement: Any
-    if rank == 0:
-        statement = select(Expense.id).where(Expense.owner_id == user.id, Expense.id > first)
-        rows = db.session.scalars(statement.order_by(Expense.id).limit(count))
-        return [(Key("expense", i, None), (i, 0)) for i in rows]
-    if rank == 2:
-        statement = (
-            select(GroupMember.group_id, GroupMember.user_id)
-            .where(
-                GroupMember.group_id.in_(groups),
-                GroupMember.left_at.is_(None),
-                tuple_(GroupMember.group_id, GroupMember.user_id) > tuple_(*after),
-            )
-            .order_by(GroupMember.group_id, GroupMember.user_id)
-        )
-        return [
-            (Key("member", user_id, group_id), (group_id, user_id))
-            for group_id, user_id in db.session.execute(statement.limit(count))
-        ]
-    if rank == 5:
-        # The comments of whole groups and of restored expenses; none of a deleted expense
-        # (a client drops those with it).
-        statement = (
-            select(Comment.id, Comment.group_id)
-            .join(GroupExpense, GroupExpense.id == Comment.expense_id)
-            .where(
-                or_(Comment.group_id.in_(groups), Comment.expense_id.in_(whole.expenses)),
-                GroupExpense.deleted_at.is_(None),
-                Comment.id > first,
-            )
-        )
-        return [
-            (Key("comment", object_id, group_id), (object_id, 0))
-            for object_id, group_id in db.session.execute(
-                statement.order_by(Comment.id).limit(count)
-            )
-        ]
-    model: Any = {1: Group, 3: GroupExpense, 4: Settlement}[rank]
-    group_column = model.id if model is Group else model.group_id
-    statement = select(model.id, group_column).where(
-        group_column.in_(groups), model.id > first, model.deleted_at.is_(None)
-    )
-    return [
-        (Key(_GROUP_STREAMS[rank - 1], object_id, group_id), (object_id, 0))
-        for object_id, group_id in db.session.execute(statement.order_by(model.id).limit(count))
-    ]
-
-
-@dataclass(frozen=True)
-class Whole:
-    """What the `full` stage sends whole: groups, and the comments of restored expenses."""
-
-    groups: list[int]
-    expenses: list[int]
-
-
-def _whole(user: User, cursor: cursors.Cursor, accessible: set[int]) -> Whole:
-    """On a first sync every group of the caller's. Later, the groups they created or
-    joined, or that were restored, within the window (no log row in the window brings
-    their older objects), and the expenses restored within it, whose comments a client
-    dropped with them."""
-    if cursor.since is None:
-        return Whole(sorted(accessible), [])
-    assert cursor.until is not None
-    window = in_window(Activity, cursor.since, cursor.until)
-    joined_or_restored = select(Activity.group_id).where(
-        window,
-        or_(
-            and_(Activity.kind == "member.joined", Activity.subject_id == user.id),
-            Activity.kind.in_(("group.created", "group.restored")),
-        ),
-    )
-    groups = sorted(set(db.session.scalars(joined_or_restored.distinct())) & accessible)
-    restored = select(Activity.subject_id).where(
-        window,
-        Activity.kind == "expense.restored",
-        Activity.group_id.in_(sorted(accessible - set(groups))),
-    )
-    return Whole(groups, sorted(set(db.session.scalars(restored.distinct()))))
-
-
-def _run_full(user: User, cursor: cursors.Cursor, page: Page, whole: Whole) -> bool:
-    """Fill the page with whole groups (and on a first sync the personal expenses), type
-    by type; True when they are all sent. The position is [type rank, key, key]."""
-    start_rank, *start = cursor.position or [0, 0, 0]
-    for rank in range(start_rank, len(_GROUP_STREAMS) + 1):
-        if rank == 0 and cursor.since is not None:
-            continue
-        if 0 < rank < 5 and not whole.groups:
-            continue
-        if rank == 5 and not (whole.groups or whole.expenses):
-            continue
-        after = (start[0], start[1]) if rank == start_rank else (0, 0)
-        while True:
-            found = _stream(user, rank, whole, after, page.room)
-            for key, position in found:
-                page.add(key)
-                after = position
-            if page.room == 0:
-                cursor.position = [rank, *after]
-                return False
-            if not found:
-                break
-    return True
-
-
-# --------------------------------------------------------------------------- stages 2, 3
+# --------------------------------------------------------------------------- stages 2 to 4
 
 
 def _log_keys(row: Any, accessible: set[int]) -> list[Key]:
@@ -329,9 +185,9 @@ def changes(user: User, cursor_text: str | None, limit: int) -> dict[str, Any]:
         cursor = cursors.Cursor(user.id, cursor.since, Horizon.now(), "full", [])
     accessible = accessible_groups(user)
     page = Page(limit)
-    whole = _whole(user, cursor, accessible)
+    whole = whole_of(user, cursor, accessible)
     finished = False
-    if cursor.stage == "full" and _run_full(user, cursor, page, whole):
+    if cursor.stage == "full" and run_full(user, cursor, page, whole):
         cursor.stage, cursor.position = ("log", []) if cursor.since else ("done", [])
     if cursor.stage == "log" and _run_log(user, cursor, page, accessible, whole.groups):
         cursor.stage, cursor.position = "personal", []
