@@ -18,7 +18,9 @@ stages, each paged by a position in the cursor:
 2. `log`: the activity rows of the window, in the caller's current groups, plus the rows
    about the caller's own membership anywhere (so that leaving a group, being removed or
    the group's deletion reach them as a `group` change with `deleted: true`: a group the
-   caller cannot see any more is reported so, never its contents).
+   caller cannot see any more is reported so, never its contents). Groups sent whole
+   are read here too: a client that left and joined again within one window still holds
+   what was deleted meanwhile, and hears of it only from these rows.
 3. `personal`: the window's rows of the caller's personal expense log.
 4. `names`: the window's name changes of people in the caller's groups (a member shows
    their name, and so does the group that lists them).
@@ -60,7 +62,6 @@ _FEED_TYPES = {
     "settlement": "settlement",
     "comment": "comment",
 }
-# The streams of whole groups in the `full` stage, by rank (rank 0: personal expenses).
 
 
 def accessible_groups(user: User) -> set[int]:
@@ -93,9 +94,7 @@ def _log_keys(row: Any, accessible: set[int]) -> list[Key]:
     return [Key(_FEED_TYPES[subject_type], subject_id, group_id)]
 
 
-def _run_log(
-    user: User, cursor: cursors.Cursor, page: Page, accessible: set[int], full: list[int]
-) -> bool:
+def _run_log(user: User, cursor: cursors.Cursor, page: Page, accessible: set[int]) -> bool:
     """Fill the page from the window's activity rows; True when they are all read."""
     assert cursor.until is not None
     mine = select(GroupMember.group_id).where(
@@ -109,7 +108,6 @@ def _run_log(
             Activity.group_id.in_(mine),
             and_(Activity.subject_type == "member", Activity.subject_id == user.id),
         ),
-        Activity.group_id.not_in(full),
     )
     return _read_log(statement, Activity.id, page, cursor, lambda row: _log_keys(row, accessible))
 
@@ -189,7 +187,7 @@ def changes(user: User, cursor_text: str | None, limit: int) -> dict[str, Any]:
     finished = False
     if cursor.stage == "full" and run_full(user, cursor, page, whole):
         cursor.stage, cursor.position = ("log", []) if cursor.since else ("done", [])
-    if cursor.stage == "log" and _run_log(user, cursor, page, accessible, whole.groups):
+    if cursor.stage == "log" and _run_log(user, cursor, page, accessible):
         cursor.stage, cursor.position = "personal", []
     if cursor.stage == "personal" and _run_personal(user, cursor, page):
         cursor.stage, cursor.position = "names", []

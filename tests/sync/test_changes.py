@@ -206,6 +206,24 @@ def test_every_kind_of_change_reaches_a_synced_member(client: FlaskClient, make_
     assert replica[("member", gid, friend.id)]["full_name"] == "Fred"
 
 
+def test_leaving_and_joining_again_in_one_window_still_drops_what_was_deleted(
+    client: FlaskClient, make_user: Any
+) -> None:
+    owner, me = make_user(), make_user()
+    group = new_group(client, owner)
+    join(client, group, me)
+    gid = group["id"]
+    expense = add_expense(client, gid, owner, participants=[owner.id])
+    replica: Replica = {}
+    cursor = sync(client, me, replica, None)
+    assert ("group_expense", gid, expense["id"]) in replica
+    client.delete(f"/groups/{gid}/expenses/{expense['id']}", headers=owner.headers)
+    assert client.delete(f"/groups/{gid}/members/{me.id}", headers=me.headers).status_code == 204
+    join(client, group, me)
+    sync(client, me, replica, cursor, limit=1)
+    assert replica == truth(client, me)
+
+
 def test_a_deleted_group_goes_and_a_restored_one_comes_back_whole(
     client: FlaskClient, make_user: Any
 ) -> None:
