@@ -407,11 +407,12 @@ SYNC_OPERATIONS = (
     "personal",
     "comment",
     "rename",
+    "role",
 )
 
 
 @settings(
-    max_examples=25,
+    max_examples=50,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
@@ -433,6 +434,14 @@ def test_following_the_cursor_always_yields_exactly_what_is_visible(
             assert replica == truth(client, viewer)
         elif operation == "personal":
             personal(client, rng.choice(accounts), amount=f"{rng.randint(1, 99)}.00")
+        elif operation == "role":  # someone becomes an owner, then steps down
+            member = rng.choice(accounts[1:])
+            url = driver.url(f"/members/{member.id}")
+            if (
+                client.patch(url, json={"role": "owner"}, headers=accounts[0].headers).status_code
+                == 200
+            ):
+                client.patch(url, json={"role": "member"}, headers=member.headers)
         elif operation == "rename":
             renamed = rng.choice(accounts)
             name = f"Name {rng.randint(1, 9)}"
