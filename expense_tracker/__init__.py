@@ -19,7 +19,15 @@ from expense_tracker.hooks import register_hooks
 from expense_tracker.observability import configure_logging, register_observability
 from expense_tracker.ratelimit import init_rate_limits
 
-EXPOSED_HEADERS = ["X-Total-Count", "Link", "Location", "ETag", "Retry-After", "X-Request-ID"]
+EXPOSED_HEADERS = [
+    "X-Total-Count",
+    "Link",
+    "Location",
+    "ETag",
+    "Retry-After",
+    "X-Request-ID",
+    "X-Unread-Count",
+]
 
 
 def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -106,10 +114,21 @@ def register_blueprints(app: Flask) -> None:
     from expense_tracker.expenses.routes import blp as expenses_blp
     from expense_tracker.groups.routes import blp as groups_blp
     from expense_tracker.health.routes import blp as health_blp
+    from expense_tracker.notifications.routes import blp as notifications_blp
     from expense_tracker.recurring.routes import blp as recurring_blp
+    from expense_tracker.sync.routes import blp as sync_blp
     from expense_tracker.web import blp as web_blp
 
-    blueprints = (health_blp, auth_blp, expenses_blp, groups_blp, recurring_blp, currencies_blp)
+    blueprints = (
+        health_blp,
+        auth_blp,
+        expenses_blp,
+        groups_blp,
+        notifications_blp,
+        sync_blp,
+        recurring_blp,
+        currencies_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_assets_blp)

@@ -16,6 +16,8 @@
 - `flask run-recurring [--today YYYY-MM-DD]`: create every recurring occurrence due up to
   today, each exactly once (schedule it daily or hourly).
 - `flask rates import FILE`: load the ECB's historical reference rates into the rate table.
+- `flask purge-deleted-groups`: delete for good the groups deleted more than 30 days ago
+  (no longer restorable), with all their history (daily too).
 
 The commands parse, prompt and report; the data sets live in `expense_tracker.seeding`.
 """
@@ -39,7 +41,7 @@ from expense_tracker.errors import Conflict, flatten_messages
 from expense_tracker.expenses import service as expense_service
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups import balance_audit, deletion
 from expense_tracker.idempotency import purge_expired
 from expense_tracker.recurring.runner import run_recurring
 from expense_tracker.seeding.bench import load_bench_data
@@ -52,6 +54,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_bench)
     app.cli.add_command(purge_idempotency_keys)
     app.cli.add_command(purge_sessions)
+    app.cli.add_command(purge_deleted_groups)
     app.cli.add_command(verify_balances)
     app.cli.add_command(run_recurring_command)
     app.cli.add_command(rates_group)
@@ -123,6 +126,17 @@ def purge_sessions(days: int) -> None:
     """
     deleted = service.purge_sessions(timedelta(days=days))
     click.echo(f"Deleted {deleted} sessions expired or ended more than {days} days ago.")
+
+
+@click.command("purge-deleted-groups")
+@with_appcontext
+def purge_deleted_groups() -> None:
+    """Delete for good the groups deleted more than 30 days ago, with all their rows.
+
+    Their owners could restore them for 30 days; after that they are hidden for ever, so
+    their expenses, settlements, activity and notifications go too.
+    """
+    click.echo(f"Deleted {deletion.purge_expired_groups()} groups past their restore window.")
 
 
 @click.command("verify-balances")

@@ -11,12 +11,14 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import (
     BigInteger,
     DateTime,
+    ForeignKey,
     Integer,
     MetaData,
     String,
     Table,
     TypeDecorator,
     event,
+    text,
 )
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -224,3 +226,21 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class SoftDeleteMixin:
+    """Deleted is not gone: a deleted row keeps everything and can be restored
+    (groups/deletion.py); every list, balance and load leaves it out meanwhile."""
+
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+def partial_index_where(condition: str) -> dict[str, Any]:
+    """The keyword arguments of an Index that covers only the rows where `condition` holds,
+    on both databases."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}

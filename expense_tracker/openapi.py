@@ -21,7 +21,9 @@ from expense_tracker.fields import Amount, Currency, DecimalString
 from expense_tracker.schemas import InputSchema
 
 # POSTs that create nothing (or whose answer must never be replayed): no Idempotency-Key.
-NOT_IDEMPOTENT_PATHS = frozenset({"/token", "/token/refresh", "/token/revoke"})
+NOT_IDEMPOTENT_PATHS = frozenset(
+    {"/token", "/token/refresh", "/token/revoke", "/users/me/notifications/read"}
+)
 # 201s that create nothing addressable (an import creates many expenses).
 NO_LOCATION_PATHS = frozenset({"/expenses/import"})
 # Response bodies of these schemas are versioned resources, sent with their ETag.

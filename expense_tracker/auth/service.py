@@ -18,6 +18,7 @@ from expense_tracker.extensions import db
 from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
 from expense_tracker.models import AuthSession, Expense, User
+from expense_tracker.sync import personal_log
 from expense_tracker.text import email_key
 
 DELETED_USER_NAME = "Deleted user"
@@ -197,6 +198,9 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
     if new_password is not None:
         _require_password(user, current_password)
         _replace_password(user, passwords.hash_password(new_password, _rounds()))
+    if changes.get("full_name", user.full_name) != user.full_name:
+        # Members show their name: every group of theirs changes for the sync feed.
+        personal_log.record_profile(user.id)
     for name, value in changes.items():
         setattr(user, name, value)
     db.session.commit()

@@ -20,6 +20,7 @@ from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
 from expense_tracker.fields import MAX_CURRENCY_PLACES
 from expense_tracker.models import Expense, UsedCategory, User
+from expense_tracker.sync import personal_log
 from expense_tracker.text import casefold_key, like_pattern
 
 # Amounts are stored in each currency's minor units. Sorting and amount filters compare
@@ -144,6 +145,7 @@ def add_expense(
     db.session.add(expense)
     db.session.flush()
     summaries.record_change(None, summaries.entry_of(expense))
+    personal_log.record(user.id, [expense.id])
     return expense
 
 
@@ -206,6 +208,7 @@ def update_expense(expense: Expense, changes: Mapping[str, Any]) -> Expense:
         setattr(expense, name, value)
     db.session.flush()
     summaries.record_change(before, summaries.entry_of(expense))
+    personal_log.record(expense.owner_id, [expense.id])
     # The answer is what this write wrote, kept in memory rather than read again after the
     # commit: a DELETE waiting for the row's lock may have removed it by then.
     db.session.expunge(expense)
@@ -219,6 +222,7 @@ def delete_expense(expense: Expense) -> None:
     db.session.delete(expense)
     db.session.flush()
     summaries.record_change(before, None)
+    personal_log.record(expense.owner_id, [expense.id])
     db.session.commit()
 
 
@@ -314,7 +318,11 @@ def import_expenses(user: User, raw: bytes, *, allow_duplicates: bool) -> dict[s
         existing = existing_rows(user, min(dates), max(dates))
         rows, skipped = csv_io.without_duplicates(rows, existing)
     if rows:
-        db.session.execute(insert(Expense), [{**row, "owner_id": user.id} for row in rows])
+        imported = db.session.scalars(
+            insert(Expense).returning(Expense.id),
+            [{**row, "owner_id": user.id} for row in rows],
+        ).all()
+        personal_log.record(user.id, imported)
         add_to_expense_count(user.id, len(rows))
         summaries.record_import(user.id, rows)
     db.session.commit()

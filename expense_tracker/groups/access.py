@@ -52,7 +52,8 @@ def lock_account(user: User) -> None:
 
 
 def _load_group(group_id: int, *, lock: bool) -> Group | None:
-    statement = select(Group).where(Group.id == group_id)
+    # A deleted group is hidden from everyone (only `deletion.restore_group` finds it).
+    statement = select(Group).where(Group.id == group_id, Group.deleted_at.is_(None))
     if lock:
         statement = statement.with_for_update()
     return db.session.scalar(statement)
@@ -146,7 +147,9 @@ def joinable_group(group_id: int, user: User, invite_code: str | None) -> Group:
 def invited_group(invite_code: str) -> Group:
     """The group, locked, whose invite code this is; 404 when none has."""
     group = db.session.scalar(
-        select(Group).where(Group.invite_code == invite_code).with_for_update()
+        select(Group)
+        .where(Group.invite_code == invite_code, Group.deleted_at.is_(None))
+        .with_for_update()
     )
     if group is None:
         raise UnknownInviteCode()
@@ -154,10 +157,15 @@ def invited_group(invite_code: str) -> Group:
 
 
 def group_expense(group: Group, expense_id: int) -> GroupExpense:
-    """Expense `expense_id` of `group`, with payers and splits; 404 if it is not this group's."""
+    """Expense `expense_id` of `group`, with payers and splits; 404 if it is not this group's
+    or is deleted."""
     expense = db.session.scalar(
         select(GroupExpense)
-        .where(GroupExpense.id == expense_id, GroupExpense.group_id == group.id)
+        .where(
+            GroupExpense.id == expense_id,
+            GroupExpense.group_id == group.id,
+            GroupExpense.deleted_at.is_(None),
+        )
         .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
     )
     if expense is None:
@@ -166,9 +174,13 @@ def group_expense(group: Group, expense_id: int) -> GroupExpense:
 
 
 def group_settlement(group: Group, settlement_id: int) -> Settlement:
-    """Settlement `settlement_id` of `group`; 404 if it is not this group's."""
+    """Settlement `settlement_id` of `group`; 404 if it is not this group's or is deleted."""
     settlement = db.session.scalar(
-        select(Settlement).where(Settlement.id == settlement_id, Settlement.group_id == group.id)
+        select(Settlement).where(
+            Settlement.id == settlement_id,
+            Settlement.group_id == group.id,
+            Settlement.deleted_at.is_(None),
+        )
     )
     if settlement is None:
         raise SettlementNotFound()
@@ -195,9 +207,15 @@ def current_member_ids(group_id: int) -> set[int]:
 
 
 def my_group_ids(user: User) -> Select[int]:
-    """The ids of the groups `user` currently belongs to, as a subquery."""
-    return select(GroupMember.group_id).where(
-        GroupMember.user_id == user.id, GroupMember.left_at.is_(None)
+    """The ids of the (not deleted) groups `user` currently belongs to, as a subquery."""
+    return (
+        select(GroupMember.group_id)
+        .join(Group, Group.id == GroupMember.group_id)
+        .where(
+            GroupMember.user_id == user.id,
+            GroupMember.left_at.is_(None),
+            Group.deleted_at.is_(None),
+        )
     )
 
 

@@ -2,7 +2,9 @@
 
 The running totals on membership rows (`running_totals`) are what the API reads. This
 module derives the same four totals from the expenses, payers, splits and settlements
-themselves, for `flask verify-balances`, for bulk loads that insert rows without going
+themselves (deleted expenses and settlements move no money, so they are left out,
+as the writes that delete and restore them take them out of and put them back into
+the running totals), for `flask verify-balances`, for bulk loads that insert rows without going
 through the services, and for the tests that prove the two never differ.
 
 The recomputation runs in the database: one aggregate statement for everything but paid
@@ -16,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, union_all
 from sqlalchemy.orm import QueryableAttribute
 
 from expense_tracker.extensions import db
@@ -68,7 +70,7 @@ def _payer_counts(group_ids: Collection[int]) -> Select[int, int, int]:
             func.min(ExpensePayer.user_id).label("payer_id"),
         )
         .join(GroupExpense, GroupExpense.id == ExpensePayer.expense_id)
-        .where(GroupExpense.group_id.in_(group_ids))
+        .where(GroupExpense.group_id.in_(group_ids), GroupExpense.deleted_at.is_(None))
         .group_by(ExpensePayer.expense_id)
     )
 
@@ -83,13 +85,17 @@ def _aggregate_totals(group_ids: Collection[int]) -> Ledger:
         .join(payer_counts, payer_counts.c.expense_id == ExpenseSplit.expense_id)
         .where(
             GroupExpense.group_id.in_(group_ids),
+            GroupExpense.deleted_at.is_(None),
             ExpenseSplit.is_paid.is_(True),
             payer_counts.c.payer_count == 1,
             ExpenseSplit.user_id != payer_counts.c.payer_id,
         )
         .subquery()
     )
-    in_groups = GroupExpense.group_id.in_(group_ids)
+    in_groups = and_(GroupExpense.group_id.in_(group_ids), GroupExpense.deleted_at.is_(None))
+    settlements_in_groups = and_(
+        Settlement.group_id.in_(group_ids), Settlement.deleted_at.is_(None)
+    )
     parts = [
         _row(GroupExpense.group_id, ExpensePayer.user_id, paid=ExpensePayer.amount)
         .join(GroupExpense, GroupExpense.id == ExpensePayer.expense_id)
@@ -98,10 +104,10 @@ def _aggregate_totals(group_ids: Collection[int]) -> Ledger:
         .join(GroupExpense, GroupExpense.id == ExpenseSplit.expense_id)
         .where(in_groups),
         _row(Settlement.group_id, Settlement.from_user_id, sent=Settlement.amount).where(
-            Settlement.group_id.in_(group_ids)
+            settlements_in_groups
         ),
         _row(Settlement.group_id, Settlement.to_user_id, received=Settlement.amount).where(
-            Settlement.group_id.in_(group_ids)
+            settlements_in_groups
         ),
         # A paid split of a single-payer expense goes straight to that payer.
         _row(
@@ -145,6 +151,7 @@ def _add_several_payer_paid_splits(group_ids: Collection[int], totals: Ledger) -
         .join(ExpensePayer, ExpensePayer.expense_id == ExpenseSplit.expense_id)
         .where(
             GroupExpense.group_id.in_(group_ids),
+            GroupExpense.deleted_at.is_(None),
             ExpenseSplit.is_paid.is_(True),
             ExpenseSplit.amount > 0,
             payer_counts.c.payer_count > 1,
@@ -234,7 +241,7 @@ def _count_drift_in(group_ids: Collection[int]) -> Iterator[CountDrift]:
     counted = dict(
         db.session.execute(
             select(GroupExpense.group_id, func.count())
-            .where(GroupExpense.group_id.in_(group_ids))
+            .where(GroupExpense.group_id.in_(group_ids), GroupExpense.deleted_at.is_(None))
             .group_by(GroupExpense.group_id)
         ).all()
     )

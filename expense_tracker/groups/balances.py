@@ -93,7 +93,11 @@ def my_balances(user: User) -> dict[str, Any]:
     rows = db.session.execute(
         select(Group.id, Group.name, Group.currency, GroupMember.net)
         .join(GroupMember, GroupMember.group_id == Group.id)
-        .where(GroupMember.user_id == user.id, GroupMember.left_at.is_(None))
+        .where(
+            GroupMember.user_id == user.id,
+            GroupMember.left_at.is_(None),
+            Group.deleted_at.is_(None),
+        )
         .order_by(name_order(), Group.id)
     ).all()
     totals: dict[str, int] = {}

@@ -31,6 +31,10 @@ class SettlementNotFound(NotFound):
     detail = "No such settlement in this group."
 
 
+class CommentNotFound(NotFound):
+    detail = "No such comment on this expense."
+
+
 # --------------------------------------------------------------------------- 403
 
 
@@ -64,6 +68,10 @@ class NotAllowedToRecordSettlement(Forbidden):
 
 class NotAllowedToDeleteSettlement(Forbidden):
     detail = "Only the settlement's creator or an owner may delete it."
+
+
+class NotAllowedToDeleteComment(Forbidden):
+    detail = "Only the comment's author or an owner may delete it."
 
 
 # --------------------------------------------------------------------------- 409

@@ -16,7 +16,7 @@ from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import foreign_currency, running_totals
+from expense_tracker.groups import activity, foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -71,12 +71,18 @@ def update_expense(
     _refuse_paid_share_changes(expense, payers, amounts)
     _refuse_former_member_changes(expense, members, payers, amounts, inputs)
     before = running_totals.of_expense(expense)
+    snapshot = activity.of_expense(expense)
     converted_total = conversion.total(total) if conversion else total
     _apply_edit(expense, changes, converted_total, split_type, payers, amounts, inputs)
     _apply_conversion(expense, conversion, total, originals)
+    # Payer and split rows are the expense too: its version (the ETag) moves with them, and
+    # only then, so that an edit that changes nothing does not outdate others' ETags.
     if _changed(expense):
         expense.updated_at = utcnow()
-    running_totals.record_change(group.id, before, running_totals.of_expense(expense))
+        running_totals.record_change(group.id, before, running_totals.of_expense(expense))
+        after = activity.of_expense(expense)
+        subject = ("expense", expense.id)
+        activity.record(group.id, actor.user_id, "expense.updated", subject, snapshot, after)
     # The answer is built from the rows held, not read back after the commit: the group's
     # lock ends with it, and a DELETE waiting for that lock may remove the expense before
     # the answer is written (a read-back then failed with 500, or showed no splits).
@@ -242,7 +248,7 @@ def _apply_edit(
     inputs: Mapping[int, ShareInput],
 ) -> None:
     """Write the edit to the expense and its rows; its version moves only if something did."""
-    for name in ("description", "date", "category"):
+    for name in ("description", "date", "category", "notes"):
         if name in changes:
             setattr(expense, name, changes[name])
     expense.amount = total

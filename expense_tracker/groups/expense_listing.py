@@ -34,6 +34,7 @@ _EXPENSE_COLUMNS = (
     GroupExpense.currency,
     GroupExpense.date,
     GroupExpense.category,
+    GroupExpense.notes,
     GroupExpense.created_by,
     GroupExpense.split_type,
     GroupExpense.created_at,
@@ -74,6 +75,7 @@ def expense_document(expense: Any, payers: Sequence[Any], splits: Sequence[Any])
         currency,
         day,
         category,
+        notes,
         created_by,
         split_type,
         created_at,
@@ -94,6 +96,7 @@ def expense_document(expense: Any, payers: Sequence[Any], splits: Sequence[Any])
         "currency": currency,
         "date": day.isoformat(),
         "category": category,
+        "notes": notes,
         "paid_by": payers[0][1] if len(payers) == 1 else None,
         "payers": [_payer_document(payer, currency, input_currency) for payer in payers],
         "created_by": created_by,
@@ -164,9 +167,12 @@ def expense_page(
     The page's ids come from an inner query which, without filters, reads only the
     (group_id, date, id) index; from an `after` position it starts at that row.
     """
-    conditions = [GroupExpense.group_id == group.id, *expense_filters(filters)]
+    deleted = filters.get("deleted") == "only"
+    # Deleted rows are apart: each kind has its partial index, (group_id, date, id).
+    live = GroupExpense.deleted_at.is_not(None) if deleted else GroupExpense.deleted_at.is_(None)
+    conditions = [GroupExpense.group_id == group.id, live, *expense_filters(filters)]
     # Without filters the total is kept on the group: no count over the whole history.
-    if len(conditions) == 1:
+    if len(conditions) == 2 and not deleted:
         total = group.expense_count
     else:
         total = count_rows(select(GroupExpense.id).where(*conditions))
@@ -184,4 +190,31 @@ def expense_page(
         .order_by(*_NEWEST_FIRST)
     ).all()
     last = position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
-    return expense_documents(rows), total, last
+    documents = expense_documents(rows)
+    if deleted:
+        _add_deletion(documents)
+    return documents, total, last
+
+
+def _add_deletion(documents: list[dict[str, Any]]) -> None:
+    """`deleted_at` and `deleted_by` on each document of the deleted list (one statement)."""
+    marks = {
+        expense_id: (deleted_at, deleted_by)
+        for expense_id, deleted_at, deleted_by in db.session.execute(
+            select(GroupExpense.id, GroupExpense.deleted_at, GroupExpense.deleted_by).where(
+                GroupExpense.id.in_([document["id"] for document in documents])
+            )
+        )
+    }
+    for document in documents:
+        deleted_at, deleted_by = marks[document["id"]]
+        document["deleted_at"] = timestamp_text(deleted_at)
+        document["deleted_by"] = deleted_by
+
+
+def documents_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The live (not deleted) expenses among `ids`, as the API shows them, by id."""
+    rows = db.session.execute(
+        select(*_EXPENSE_COLUMNS).where(GroupExpense.id.in_(ids), GroupExpense.deleted_at.is_(None))
+    ).all()
+    return {document["id"]: document for document in expense_documents(rows)}

@@ -26,6 +26,8 @@ from expense_tracker.extensions import db
 from expense_tracker.groups import running_totals
 from expense_tracker.groups.access import group_member
 from expense_tracker.models import (
+    Activity,
+    Comment,
     ExpensePayer,
     ExpenseSplit,
     Group,
@@ -168,6 +170,14 @@ def _move_rows(group: Group, guest_id: int, user_id: int) -> None:
             .where(settlements.c.group_id == group.id, settlements.c[name] == guest_id)
             .values({name: user_id, "version": settlements.c.version + 1})
         )
+    # Activity attribution (a guest cannot sign in, but history may name them as actor).
+    for model, column in ((Activity, "actor_id"), (Comment, "author_id")):
+        table = model.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.group_id == group.id, table.c[column] == guest_id)
+            .values({column: user_id})
+        )
 
 
 def merge_guest(group: Group, actor: GroupMember, guest_id: int, user_id: int) -> GroupMember:
@@ -194,9 +204,12 @@ def merge_guest(group: Group, actor: GroupMember, guest_id: int, user_id: int) -
             and_(Settlement.from_user_id == user_id, Settlement.to_user_id == guest_id),
         ),
     )
-    collapsed = int(
-        db.session.scalar(select(func.coalesce(func.sum(Settlement.amount), 0)).where(between)) or 0
+    # Only live settlements are in the balances; deleted ones between the two go as well
+    # (from the member to themselves, they could never be restored).
+    live = select(func.coalesce(func.sum(Settlement.amount), 0)).where(
+        between, Settlement.deleted_at.is_(None)
     )
+    collapsed = int(db.session.scalar(live) or 0)
     db.session.execute(delete(Settlement).where(between))
     _move_rows(group, guest_id, user_id)
     moved = running_totals.Totals(

@@ -15,7 +15,8 @@ from sqlalchemy.orm import selectinload
 from expense_tracker.database import utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import access, balances
+from expense_tracker.groups import access, activity, balances
+from expense_tracker.groups.activity import of_member
 from expense_tracker.groups.errors import (
     AlreadyMember,
     CannotDemoteOwner,
@@ -48,6 +49,9 @@ def create_group(user: User, data: Mapping[str, Any]) -> Group:
     db.session.add(group)
     db.session.flush()
     db.session.add(GroupMember(group_id=group.id, user_id=user.id, role="owner"))
+    db.session.flush()
+    after = activity.of_group(group)
+    activity.record(group.id, user.id, "group.created", ("group", group.id), None, after)
     db.session.commit()
     return group
 
@@ -76,37 +80,36 @@ def search_groups(user: User, text: str | None) -> Select[Group]:
 
 
 def _has_money(group: Group) -> bool:
+    # Deleted expenses and settlements count: a restore would bring them back in the
+    # currency they were recorded in.
     expenses = exists().where(GroupExpense.group_id == group.id)
     settlements = exists().where(Settlement.group_id == group.id)
     return bool(db.session.scalar(select(or_(expenses, settlements))))
 
 
-def update_group(group: Group, changes: Mapping[str, Any]) -> Group:
+def update_group(group: Group, actor: GroupMember, changes: Mapping[str, Any]) -> Group:
     """Change the group's details; its currency only while it holds no money."""
     currency = changes.get("currency")
     if currency is not None and currency != group.currency and _has_money(group):
         raise CurrencyLocked()
+    before = activity.of_group(group)
     for name, value in changes.items():
         setattr(group, name, value)
+    after = activity.of_group(group)
+    if after != before:
+        activity.record(
+            group.id, actor.user_id, "group.updated", ("group", group.id), before, after
+        )
     db.session.commit()
     return group
 
 
-def _require_settled(group: Group) -> None:
-    if any(balances.group_nets(group).values()):
-        raise UnsettledBalance("The group still has unsettled balances.")
-
-
-def delete_group(group: Group) -> None:
-    """Delete the group with all its history, once every balance is zero."""
-    _require_settled(group)
-    db.session.delete(group)
-    db.session.commit()
-
-
-def rotate_invite_code(group: Group) -> Group:
-    """A new invite code; the old one stops working."""
+def rotate_invite_code(group: Group, actor: GroupMember) -> Group:
+    """A new invite code; the old one stops working (the entry never shows the code)."""
+    snapshot = activity.of_group(group)
     group.invite_code = _new_invite_code()
+    subject = ("group", group.id)
+    activity.record(group.id, actor.user_id, "invite_code.rotated", subject, snapshot, snapshot)
     db.session.commit()
     return group
 
@@ -133,11 +136,14 @@ def _admit(group: Group, user: User) -> GroupMember:
         membership.joined_at = now
         membership.left_at = None
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # A concurrent join of the same user won the (group_id, user_id) primary key.
         db.session.rollback()
         raise AlreadyMember() from None
+    subject = ("member", user.id)
+    activity.record(group.id, user.id, "member.joined", subject, None, of_member(membership))
+    db.session.commit()
     return membership
 
 
@@ -195,18 +201,24 @@ def _others_in(group_id: int, user_id: int) -> _Others:
     return _others([group_id], user_id).get(group_id, _Others())
 
 
-def _leave(group: Group, membership: GroupMember, others: _Others, now: datetime) -> None:
-    """End a membership under the leave rules (the caller commits).
+def _leave(
+    group: Group, membership: GroupMember, others: _Others, now: datetime, actor_id: int
+) -> None:
+    """End a membership under the leave rules, with its activity entry (the caller commits).
 
-    The last member takes the group with them; the last owner cannot leave others behind
-    (409).
+    The last member takes the group with them: it is deleted (hidden, its rows kept, and
+    with no owner left, for good); the last owner cannot leave others behind (409).
     """
-    if not others.members:
-        db.session.delete(group)
-        return
-    if membership.role == "owner" and not others.owners:
+    if others.members and membership.role == "owner" and not others.owners:
         raise LastOwner.leaving()
+    before = of_member(membership)
     membership.left_at = now
+    kind = "member.left" if actor_id == membership.user_id else "member.removed"
+    activity.record(group.id, actor_id, kind, ("member", membership.user_id), before)
+    if not others.members:
+        group_before = activity.of_group(group)
+        group.deleted_at, group.deleted_by = now, actor_id
+        activity.record(group.id, actor_id, "group.deleted", ("group", group.id), group_before)
 
 
 def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMember:
@@ -224,7 +236,12 @@ def change_role(actor: GroupMember, target: GroupMember, role: str) -> GroupMemb
         raise CannotDemoteOwner()
     if demoting and not _others_in(target.group_id, target.user_id).owners:
         raise LastOwner()
-    target.role = role
+    if target.role != role:
+        before = of_member(target)
+        target.role = role
+        subject = ("member", target.user_id)
+        kind = "member.role_changed"
+        activity.record(target.group_id, actor.user_id, kind, subject, before, of_member(target))
     db.session.commit()
     return target
 
@@ -247,7 +264,7 @@ def remove_member(group: Group, actor: GroupMember, target: GroupMember) -> None
             raise CannotRemoveOwner()
     if balances.group_nets(group).get(target.user_id, 0):
         raise UnsettledBalance("This member's balance is not zero; settle up first.")
-    _leave(group, target, _others_in(group.id, target.user_id), utcnow())
+    _leave(group, target, _others_in(group.id, target.user_id), utcnow(), actor.user_id)
     if removing_another:  # the actor stays, so the group does
         group.invite_code = _new_invite_code()
     db.session.commit()
@@ -286,6 +303,6 @@ def leave_all_groups(user: User) -> None:
     for membership in memberships:
         group = groups[membership.group_id]
         try:
-            _leave(group, membership, others.get(group.id, _Others()), now)
+            _leave(group, membership, others.get(group.id, _Others()), now, user.id)
         except LastOwner:
             raise LastOwner.deleting_account(group.name) from None

@@ -1,4 +1,5 @@
-"""Settlements: payments between two members of a group, recorded, listed and deleted."""
+"""Settlements: payments between two members of a group, recorded and listed (deleted
+and restored: `deletion`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from sqlalchemy import Select, select
 from expense_tracker import money
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import running_totals
+from expense_tracker.groups import activity, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
-    FormerMemberInvolved,
-    NotAllowedToDeleteSettlement,
     NotAllowedToRecordSettlement,
 )
 from expense_tracker.groups.split_requests import group_currency, not_a_member
@@ -49,31 +48,22 @@ def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any])
         created_by=actor.user_id,
     )
     db.session.add(settlement)
+    db.session.flush()
     running_totals.record_change(
         group.id, running_totals.NOTHING, running_totals.of_settlement(settlement)
     )
+    after = activity.of_settlement(settlement)
+    subject = ("settlement", settlement.id)
+    activity.record(group.id, actor.user_id, "settlement.created", subject, None, after)
     db.session.commit()
     return settlement
 
 
-def group_settlements(group: Group) -> Select[Settlement]:
-    """The group's settlements, newest first."""
+def group_settlements(group: Group, *, deleted: bool = False) -> Select[Settlement]:
+    """The group's settlements (or its deleted ones), newest first."""
+    kept = Settlement.deleted_at.is_not(None) if deleted else Settlement.deleted_at.is_(None)
     return (
         select(Settlement)
-        .where(Settlement.group_id == group.id)
+        .where(Settlement.group_id == group.id, kept)
         .order_by(Settlement.created_at.desc(), Settlement.id.desc())
     )
-
-
-def delete_settlement(group: Group, actor: GroupMember, settlement: Settlement) -> None:
-    """Delete a settlement (its creator or an owner) unless a former member is in it."""
-    if settlement.created_by != actor.user_id and not actor.is_owner:
-        raise NotAllowedToDeleteSettlement()
-    members = current_member_ids(group.id)
-    if not {settlement.from_user_id, settlement.to_user_id} <= members:
-        raise FormerMemberInvolved()
-    running_totals.record_change(
-        group.id, running_totals.of_settlement(settlement), running_totals.NOTHING
-    )
-    db.session.delete(settlement)
-    db.session.commit()

@@ -1,7 +1,8 @@
-"""Shared expenses of a group: record, filter and delete them; mark shares paid.
+"""Shared expenses of a group: record and filter them; mark shares paid.
 
-Changing one is `expense_edits`; both keep the members' running totals and the group's
-expense count in the same transaction.
+Changing one is `expense_edits`, deleting and restoring one `deletion`; they all keep
+the members' running totals and the group's expense count in the same transaction, and
+append the change to the activity log.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import foreign_currency, running_totals
+from expense_tracker.groups import activity, foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
-    NotAllowedToDeleteExpense,
     NotAllowedToMarkShare,
     ShareNotFound,
 )
@@ -124,6 +124,7 @@ def add_expense(
         currency=group.currency,
         date=data["date"],
         category=data["category"],
+        notes=data.get("notes", ""),
         split_type=split_type,
         created_by=actor.user_id,
         series_id=series_id,
@@ -148,14 +149,18 @@ def add_expense(
     running_totals.record_change(
         group.id, running_totals.NOTHING, running_totals.of_expense(expense)
     )
-    _add_to_expense_count(group, 1)
+    add_to_expense_count(group, 1)
     # The response shows these rows as written, in the collections' user_id order.
     expense.payers.sort(key=lambda payer: payer.user_id)
     expense.splits.sort(key=lambda split: split.user_id)
+    after = activity.of_expense(expense)
+    activity.record(
+        group.id, actor.user_id, "expense.created", ("expense", expense.id), None, after
+    )
     return expense
 
 
-def _add_to_expense_count(group: Group, change: int) -> None:
+def add_to_expense_count(group: Group, change: int) -> None:
     """Keep `Group.expense_count` (a Core UPDATE: the group's version and ETag stay)."""
     groups = Group.__table__
     db.session.execute(
@@ -208,20 +213,6 @@ def _involves_former_member(group: Group, expense: GroupExpense) -> bool:
     return not expense.user_ids <= current_member_ids(group.id)
 
 
-def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> None:
-    """Delete an expense (its creator, a payer or an owner) unless a former member is in it."""
-    if not may_change_expense(actor, expense):
-        raise NotAllowedToDeleteExpense()
-    if _involves_former_member(group, expense):
-        raise FormerMemberInvolved()
-    running_totals.record_change(
-        group.id, running_totals.of_expense(expense), running_totals.NOTHING
-    )
-    _add_to_expense_count(group, -1)
-    db.session.delete(expense)
-    db.session.commit()
-
-
 def set_split_paid(
     group: Group, actor: GroupMember, expense: GroupExpense, user_id: int, is_paid: bool
 ) -> GroupExpense:
@@ -243,10 +234,16 @@ def set_split_paid(
         raise FormerMemberInvolved()
     if split.is_paid != is_paid:
         before = running_totals.of_expense(expense)
+        snapshot = activity.of_expense(expense)
         split.is_paid = is_paid
         split.paid_at = utcnow() if is_paid else None
         expense.updated_at = utcnow()
         running_totals.record_change(group.id, before, running_totals.of_expense(expense))
+        kind = "split.paid" if is_paid else "split.unpaid"
+        subject = ("expense", expense.id)
+        activity.record(
+            group.id, actor.user_id, kind, subject, snapshot, activity.of_expense(expense)
+        )
     # Answer from the rows held: a DELETE waiting for the group's lock runs the moment this
     # commits, and reading the expense back afterwards could find it gone (see update).
     commit_keeping_loaded(db.session())

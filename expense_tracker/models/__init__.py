@@ -10,15 +10,25 @@ from expense_tracker.models.group import (
     Settlement,
 )
 from expense_tracker.models.guest import GroupGuest
+from expense_tracker.models.history import (
+    Activity,
+    Comment,
+    ExpenseChange,
+    Notification,
+    ProfileChange,
+)
 from expense_tracker.models.idempotency import IdempotencyRecord
 from expense_tracker.models.rates import ExchangeRate
 from expense_tracker.models.recurring import RecurringSeries
 from expense_tracker.models.user import AuthSession, User
 
 __all__ = [
+    "Activity",
     "AuthSession",
+    "Comment",
     "ExchangeRate",
     "Expense",
+    "ExpenseChange",
     "ExpensePayer",
     "ExpenseSplit",
     "ExpenseSummaryCell",
@@ -27,6 +37,8 @@ __all__ = [
     "GroupGuest",
     "GroupMember",
     "IdempotencyRecord",
+    "Notification",
+    "ProfileChange",
     "RecurringSeries",
     "Settlement",
     "UsedCategory",

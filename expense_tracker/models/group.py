@@ -9,7 +9,7 @@ Numeric column would come back from SQLite as a float.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
     and_,
 )
@@ -29,10 +30,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from expense_tracker.database import (
     BigId,
     MinorUnits,
+    SoftDeleteMixin,
     UTCDateTime,
     VersionedMixin,
     case_fold_of,
     keep_case_fold,
+    partial_index_where,
     utcnow,
 )
 from expense_tracker.extensions import Model
@@ -46,10 +49,13 @@ ROLES = ("owner", "member")
 RUNNING_TOTALS = ("paid", "owed", "sent", "received")
 SPLIT_TYPES = ("equal", "exact", "percentage", "shares", "adjustment")
 
+# How long the owners of a deleted group may restore it.
+RESTORE_WINDOW = timedelta(days=30)
 GROUP_NAME_MAX_LENGTH = 100
 GROUP_DESCRIPTION_MAX_LENGTH = 500
 EXPENSE_DESCRIPTION_MAX_LENGTH = 500
 NOTE_MAX_LENGTH = 500
+EXPENSE_NOTES_MAX_LENGTH = 2000
 INVITE_CODE_MAX_LENGTH = 64
 # Percentages and shares have at most two decimals; stored multiplied by this.
 HUNDREDTHS = 100
@@ -69,7 +75,7 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
     return "{} IN ({})".format(column, ", ".join(f"'{value}'" for value in values))
 
 
-class Group(VersionedMixin, Model):
+class Group(SoftDeleteMixin, VersionedMixin, Model):
     __tablename__ = "groups"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -123,6 +129,11 @@ class Group(VersionedMixin, Model):
     @property
     def is_open(self) -> bool:
         return self.join_policy == "open"
+
+    @property
+    def restorable_until(self) -> datetime | None:
+        """A deleted group can be restored until 30 days after its deletion."""
+        return None if self.deleted_at is None else self.deleted_at + RESTORE_WINDOW
 
 
 class GroupMember(Model):
@@ -189,7 +200,7 @@ class GroupMember(Model):
         return self.user.is_guest
 
 
-class GroupExpense(VersionedMixin, Model):
+class GroupExpense(SoftDeleteMixin, VersionedMixin, Model):
     __tablename__ = "group_expenses"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -202,6 +213,7 @@ class GroupExpense(VersionedMixin, Model):
     date: Mapped[date] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(CATEGORY_MAX_LENGTH), default="")
     category_key: Mapped[str] = case_fold_of("category", length=4 * CATEGORY_MAX_LENGTH)
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     split_type: Mapped[str] = mapped_column(String(12))
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -248,8 +260,22 @@ class GroupExpense(VersionedMixin, Model):
         CheckConstraint("(series_id IS NULL) = (occurrence IS NULL)", name="series_occurrence"),
         # Each occurrence of a series exists once, whatever runs concurrently.
         UniqueConstraint("series_id", "occurrence", name="uq_group_expenses_series_occurrence"),
-        # The list's order, and date-range filters, within one group.
-        Index("ix_group_expenses_group_date", "group_id", "date", "id"),
+        # The list's order, and date-range filters, within one group: the live rows only,
+        # so deleted ones cost the list nothing; `?deleted=only` has its own.
+        Index(
+            "ix_group_expenses_group_date",
+            "group_id",
+            "date",
+            "id",
+            **partial_index_where("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_group_expenses_deleted",
+            "group_id",
+            "date",
+            "id",
+            **partial_index_where("deleted_at IS NOT NULL"),
+        ),
     )
 
     @property
@@ -345,7 +371,7 @@ class ExpenseSplit(Model):
         return from_hundredths(self.shares_hundredths)
 
 
-class Settlement(VersionedMixin, Model):
+class Settlement(SoftDeleteMixin, VersionedMixin, Model):
     """A payment from one member to another, outside any expense."""
 
     __tablename__ = "group_settlements"
@@ -365,6 +391,19 @@ class Settlement(VersionedMixin, Model):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("from_user_id <> to_user_id", name="different_users"),
         CheckConstraint("length(currency) = 3", name="currency_code"),
-        # The list's order within one group.
-        Index("ix_group_settlements_group_created", "group_id", "created_at", "id"),
+        # The list's order within one group (live rows), and the deleted ones'.
+        Index(
+            "ix_group_settlements_group_created",
+            "group_id",
+            "created_at",
+            "id",
+            **partial_index_where("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_group_settlements_deleted",
+            "group_id",
+            "created_at",
+            "id",
+            **partial_index_where("deleted_at IS NOT NULL"),
+        ),
     )

@@ -51,7 +51,10 @@ def due_series_ids(today: date) -> list[int]:
     return list(
         db.session.scalars(
             select(RecurringSeries.id)
+            .outerjoin(Group, Group.id == RecurringSeries.group_id)
             .where(RecurringSeries.status == "active", RecurringSeries.next_date <= today)
+            # A deleted group's series wait: restoring the group resumes them (and catches up).
+            .where(Group.deleted_at.is_(None))
             .order_by(RecurringSeries.id)
         )
     )
@@ -100,12 +103,17 @@ def _run_series(series_id: int, today: date, report: RunReport) -> None:
 
 
 def _lock(series_id: int) -> RecurringSeries | None:
-    """The series locked, after its group's lock (the order every group write takes)."""
+    """The series locked, after its group's lock (the order every group write takes); None
+    when it is gone, or its group is deleted."""
     group_id = db.session.scalar(
         select(RecurringSeries.group_id).where(RecurringSeries.id == series_id)
     )
     if group_id is not None:
-        db.session.scalar(select(Group.id).where(Group.id == group_id).with_for_update())
+        deleted_at = db.session.scalar(
+            select(Group.deleted_at).where(Group.id == group_id).with_for_update()
+        )
+        if deleted_at is not None:  # deleted since the run began: its series wait
+            return None
     return db.session.scalar(
         select(RecurringSeries)
         .where(RecurringSeries.id == series_id)

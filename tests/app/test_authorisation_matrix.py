@@ -12,7 +12,9 @@ answers is the authorisation and nothing else:
 Each group has an owner, the member, the former member, a shared expense the owner paid
 (split between owner and member) and a settlement from the member to the owner. Path
 ids: `group_id` the caller's group, `expense_id` its expense (a personal expense of the
-owner under /expenses/), `settlement_id` its settlement, `user_id` its owner.
+owner under /expenses/; a deleted one for restore), `settlement_id` its settlement (a
+deleted one for restore), `comment_id` the owner's comment on the expense, `series_id` and
+`guest_id` a series and a guest the owner made, `user_id` the owner.
 
 A route (or a method) without an entry in ENTRIES fails `test_every_route_has_an_entry`,
 which prints the line to add. The statuses are the contract's: 404 for what the caller may
@@ -63,6 +65,7 @@ GROUP = "/groups/<int:group_id>"
 GROUP_EXPENSE = f"{GROUP}/expenses/<int:expense_id>"
 SETTLEMENT = f"{GROUP}/settlements/<int:settlement_id>"
 MEMBER = f"{GROUP}/members/<int:user_id>"
+COMMENT = f"{GROUP_EXPENSE}/comments/<int:comment_id>"
 GROUP_SERIES = f"{GROUP}/recurring-expenses/<int:series_id>"
 PERSONAL_SERIES = "/recurring-expenses/<int:series_id>"
 # A series starting next month: creating it creates no expense yet.
@@ -118,6 +121,15 @@ ENTRIES: dict[tuple[str, str], Entry] = {
     # Guests: any member adds one; the guest's creator (the owner here) or an owner merges.
     ("POST", f"{GROUP}/guests"): hidden(201, body={"full_name": "A guest"}),
     ("POST", f"{GROUP}/guests/<int:guest_id>/merge"): hidden(403, body={"user_id": OWNER}),
+    # History. Restores name the group's deleted expense and settlement (the owner's).
+    ("GET", f"{GROUP}/activity"): hidden(200),
+    ("POST", f"{GROUP_EXPENSE}/restore"): hidden(403),
+    ("POST", f"{SETTLEMENT}/restore"): hidden(403),
+    ("POST", f"{GROUP}/restore"): NOBODYS,  # not deleted: nothing to restore, for anyone
+    ("GET", f"{GROUP_EXPENSE}/comments"): hidden(200),
+    ("POST", f"{GROUP_EXPENSE}/comments"): hidden(201, body={"body": "Thanks!"}),
+    ("GET", COMMENT): hidden(200),
+    ("DELETE", COMMENT): hidden(403),  # the owner's comment
 }
 
 
@@ -192,6 +204,25 @@ def furnished_group(
         headers=owner.headers,
     )
     assert series.status_code == 201, series.get_json()
+    comment = client.post(
+        f"/groups/{group['id']}/expenses/{expense.get_json()['id']}/comments",
+        json={"body": "Paid with my card"},
+        headers=owner.headers,
+    )
+    assert comment.status_code == 201, comment.get_json()
+    deleted = {}
+    for kind, body in (
+        ("expenses/", {"description": "Gone", "amount": "4.00", "split_type": "equal"}),
+        ("settlements", {"from_user": member.id, "to_user": owner.id, "amount": "1.00"}),
+    ):
+        made = client.post(f"/groups/{group['id']}/{kind}", json=body, headers=owner.headers)
+        assert made.status_code == 201, made.get_json()
+        gone = client.delete(
+            f"/groups/{group['id']}/{kind.rstrip('/')}/{made.get_json()['id']}",
+            headers=owner.headers,
+        )
+        assert gone.status_code == 204, gone.get_json()
+        deleted[kind] = made.get_json()["id"]
     guest = client.post(
         f"/groups/{group['id']}/guests", json={"full_name": "Guest"}, headers=owner.headers
     )
@@ -202,6 +233,9 @@ def furnished_group(
         "settlement_id": settlement.get_json()["id"],
         "series_id": series.get_json()["id"],
         "guest_id": guest.get_json()["user_id"],
+        "comment_id": comment.get_json()["id"],
+        "deleted_expense_id": deleted["expenses/"],
+        "deleted_settlement_id": deleted["settlements"],
         "user_id": owner.id,
     }
 
@@ -248,6 +282,9 @@ def path_for(rule: str, ids: dict[str, int]) -> str:
         return path.replace("<int:expense_id>", str(ids["personal_id"]))
     if rule.startswith("/recurring-expenses/"):
         return path.replace("<int:series_id>", str(ids["personal_series_id"]))
+    if rule.endswith("/restore"):  # the deleted ones
+        path = path.replace("<int:expense_id>", str(ids["deleted_expense_id"]))
+        path = path.replace("<int:settlement_id>", str(ids["deleted_settlement_id"]))
     for name, value in ids.items():
         path = path.replace(f"<int:{name}>", str(value))
     return path

@@ -76,6 +76,9 @@ class GroupDriver:
         self.expenses: dict[int, dict[str, Any]] = {}
         self.settlements: list[int] = []
         self.guests: list[int] = []  # members without an account: they never act
+        # Deleted, restorable: expense documents as they were, and settlement ids.
+        self.deleted_expenses: dict[int, dict[str, Any]] = {}
+        self.deleted_settlements: list[int] = []
 
     @property
     def members(self) -> list[int]:
@@ -174,7 +177,22 @@ class GroupDriver:
                 self.url(f"/expenses/{expense['id']}"), headers=self.owner.headers
             )
             assert response.status_code == 204, response.get_json()
-            del self.expenses[expense["id"]]
+            self.deleted_expenses[expense["id"]] = self.expenses.pop(expense["id"])
+
+    def restore(self) -> None:
+        """Restore a deleted expense: it must come back exactly as it was, paid flags too,
+        unless someone in it has left meanwhile (409, nothing changes)."""
+        if not self.deleted_expenses:
+            return
+        expense_id = self.rng.choice(sorted(self.deleted_expenses))
+        response = self.client.post(
+            self.url(f"/expenses/{expense_id}/restore"), headers=self.owner.headers
+        )
+        assert response.status_code in (200, 409), response.get_json()
+        if response.status_code == 200:
+            before = self.deleted_expenses.pop(expense_id)
+            assert response.get_json() == before
+            self.expenses[expense_id] = before
 
     def _mark(self, is_paid: bool) -> None:
         expense = self._expense()
@@ -222,6 +240,18 @@ class GroupDriver:
                 self.url(f"/settlements/{settlement_id}"), headers=self.owner.headers
             )
             assert response.status_code == 204, response.get_json()
+            self.deleted_settlements.append(settlement_id)
+
+    def restore_settlement(self) -> None:
+        if self.deleted_settlements:
+            index = self.rng.randrange(len(self.deleted_settlements))
+            settlement_id = self.deleted_settlements[index]
+            response = self.client.post(
+                self.url(f"/settlements/{settlement_id}/restore"), headers=self.owner.headers
+            )
+            assert response.status_code in (200, 409), response.get_json()
+            if response.status_code == 200:
+                self.settlements.append(self.deleted_settlements.pop(index))
 
     def leave_and_rejoin(self) -> None:
         """A member with a zero net leaves and joins again: their totals stay theirs."""

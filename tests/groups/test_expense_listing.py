@@ -36,6 +36,7 @@ from tests.groups.random_writes import GroupDriver
                 "edit_payers",
                 "mark_paid",
                 "delete",
+                "restore",
             ]
         ),
         min_size=1,
@@ -54,7 +55,7 @@ def test_the_list_shows_each_expense_as_its_schema_dumps_it(
     with app.app_context():
         expenses = db.session.scalars(
             select(GroupExpense)
-            .where(GroupExpense.group_id == driver.group_id)
+            .where(GroupExpense.group_id == driver.group_id, GroupExpense.deleted_at.is_(None))
             .order_by(GroupExpense.date.desc(), GroupExpense.id.desc())
             .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
         ).all()

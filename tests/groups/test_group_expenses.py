@@ -329,6 +329,7 @@ def test_get_returns_the_expense_with_an_etag(client, trio):
         "currency",
         "date",
         "category",
+        "notes",
         "paid_by",
         "payers",
         "created_by",

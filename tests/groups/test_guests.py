@@ -176,3 +176,30 @@ def test_who_may_merge_and_into_whom(client, trio, make_user):
         == 404
     )
     assert client.post(url, json={"user_id": a.id}, headers=a.headers).status_code == 200
+
+
+def test_a_deleted_settlement_with_the_target_does_not_count_at_the_merge(client, trio, runner):
+    group_id, owner, _a, b = trio
+    guest = _guest(client, group_id, b).get_json()["user_id"]
+    add_expense(client, group_id, owner, amount="30.00", paid_by=guest, participants=[owner.id])
+    for amount, keep in (("4.00", True), ("6.00", False)):
+        body = {"from_user": b.id, "to_user": guest, "amount": amount}
+        made = client.post(f"/groups/{group_id}/settlements", json=body, headers=owner.headers)
+        assert made.status_code == 201
+        if not keep:
+            gone = client.delete(
+                f"/groups/{group_id}/settlements/{made.get_json()['id']}", headers=owner.headers
+            )
+            assert gone.status_code == 204
+    before = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
+    merged = client.post(
+        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=b.headers
+    )
+    assert merged.status_code == 200, merged.get_json()
+    after = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
+    assert after[b.id] == before[b.id] + before[guest]
+    assert sum(after.values()) == 0
+    verify = runner.invoke(args=["verify-balances"])
+    assert verify.exit_code == 0, verify.output
+    deleted = client.get(f"/groups/{group_id}/settlements?deleted=only", headers=owner.headers)
+    assert deleted.get_json() == []

@@ -2,10 +2,11 @@
 
 Random sequences of every write that moves money (expenses created, edited and deleted,
 payers and splits changed, shares marked paid and unpaid, settlements recorded and
-deleted, members leaving and joining again, expenses in another currency, guests added
-and merged into accounts) go through the HTTP API; after each sequence
-the stored totals must equal `balance_audit.recompute` for every member, and the API's
-balances must be what the totals say. `flask verify-balances` finds and repairs drift.
+deleted, expenses and settlements restored, members leaving and joining again, expenses
+in another currency, guests added and merged into accounts) go through the HTTP API; after
+each sequence the stored totals must equal `balance_audit.recompute` for every member, and
+the API's balances must be what the totals say. `flask verify-balances` finds and repairs
+drift.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ OPERATIONS = (
     "edit_split",
     "edit_payers",
     "delete",
+    "restore",
     "mark_paid",
     "mark_unpaid",
     "settle",
     "delete_settlement",
+    "restore_settlement",
     "leave_and_rejoin",
     "create_foreign",
     "add_guest",
@@ -49,6 +52,7 @@ OPERATIONS = (
 def assert_totals_match_the_rows(app: Flask, client: FlaskClient, group_id: int, viewer: Account):
     with app.app_context():
         assert list(balance_audit.find_drift([group_id])) == []
+        assert list(balance_audit.find_count_drift([group_id])) == []
         stored = balance_audit.stored([group_id])
     rows = client.get(f"/groups/{group_id}/balances", headers=viewer.headers).get_json()
     assert sum(cents(row["net"]) for row in rows) == 0

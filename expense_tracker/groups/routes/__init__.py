@@ -3,8 +3,9 @@
 Thin views: parse, load through a scoping helper of `access` (404 for what the caller
 may not see; a write view through one that takes the group's row lock), check `If-Match`,
 call the rules (`membership`, `shared_expenses`, `expense_edits`, `settlements`,
-`balances`), dump. Importing the view modules registers them on `blp`, in this order
-(which is the order of the OpenAPI document's paths).
+`deletion`, `comments`, `activity`, `balances`), dump. Importing the view modules
+registers them on `blp`, in this order (which is the order of the OpenAPI document's
+paths).
 """
 
 # isort: off
@@ -14,6 +15,8 @@ from expense_tracker.groups.routes import guest_views  # noqa: F401
 from expense_tracker.groups.routes import expense_views  # noqa: F401
 from expense_tracker.groups.routes import balance_views  # noqa: F401
 from expense_tracker.groups.routes import settlement_views  # noqa: F401
+from expense_tracker.groups.routes import comment_views  # noqa: F401
+from expense_tracker.groups.routes import activity_views  # noqa: F401
 
 # isort: on
 from expense_tracker.groups.routes.blueprint import blp

@@ -9,9 +9,16 @@ from flask_jwt_extended import current_user
 
 from expense_tracker.api import auth_required
 from expense_tracker.etag import check_if_match, etag_header
-from expense_tracker.groups import access, expense_edits, expense_listing, shared_expenses
+from expense_tracker.groups import (
+    access,
+    deletion,
+    expense_edits,
+    expense_listing,
+    shared_expenses,
+)
 from expense_tracker.groups.routes.blueprint import Headers, blp
 from expense_tracker.groups.schemas.expenses import (
+    DeletedGroupExpenseSchema,
     GroupExpenseCreateSchema,
     GroupExpenseQuerySchema,
     GroupExpenseSchema,
@@ -40,10 +47,14 @@ def create_expense(data: dict[str, Any], group_id: int) -> tuple[GroupExpense, H
 @blp.get("/groups/<int:group_id>/expenses/")
 @auth_required()
 @blp.arguments(GroupExpenseQuerySchema, location="query")
-@blp.response(200, GroupExpenseSchema(many=True))
+@blp.response(
+    200,
+    {"type": "array", "items": {"oneOf": [GroupExpenseSchema, DeletedGroupExpenseSchema]}},
+    description="With `deleted=only`, each expense also has `deleted_at` and `deleted_by`.",
+)
 @blp.errors(404, 422)
 def list_expenses(query: dict[str, Any], group_id: int) -> Response:
-    """The group's expenses with their payers and splits, newest first"""
+    """The group's expenses with their payers and splits, newest first (or the deleted ones)"""
     group, _ = access.member_group(group_id, current_user)
     skip, limit = query["skip"], query["limit"]
     # Built as GroupExpenseSchema documents by expense_listing, which is faster at this.
@@ -85,11 +96,24 @@ def update_expense(
 @blp.response(204)
 @blp.errors(403, 404, 409, 412)
 def delete_expense(group_id: int, expense_id: int) -> None:
-    """Delete a shared expense (its creator, a payer or an owner)"""
+    """Delete a shared expense (its creator, a payer or an owner); it can be restored"""
     group, actor = access.member_group_for_update(group_id, current_user)
     expense = access.group_expense(group, expense_id)
     check_if_match(expense)
-    shared_expenses.delete_expense(group, actor, expense)
+    deletion.delete_expense(group, actor, expense)
+
+
+@blp.post("/groups/<int:group_id>/expenses/<int:expense_id>/restore")
+@auth_required()
+@idempotent()
+@blp.response(200, GroupExpenseSchema)
+@blp.errors(403, 404, 409)
+def restore_expense(group_id: int, expense_id: int) -> tuple[GroupExpense, Headers]:
+    """Restore a deleted expense, exactly as it was (whoever may delete it)"""
+    group, actor = access.member_group_for_update(group_id, current_user)
+    expense = deletion.deleted_expense(group, expense_id)
+    expense = deletion.restore_expense(group, actor, expense)
+    return expense, etag_header(expense)
 
 
 @blp.patch("/groups/<int:group_id>/expenses/<int:expense_id>/splits/<int:user_id>")

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Response
+from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
 from expense_tracker.api import auth_required
 from expense_tracker.etag import check_if_match, etag_header
-from expense_tracker.groups import access, membership
+from expense_tracker.groups import access, deletion, membership
 from expense_tracker.groups.routes.blueprint import Headers, blp, group_view
 from expense_tracker.groups.schemas.groups import (
+    DeletedGroupSchema,
     GroupCreateSchema,
+    GroupListQuerySchema,
     GroupPublicSchema,
     GroupSchema,
     GroupSearchQuerySchema,
@@ -23,7 +25,6 @@ from expense_tracker.groups.schemas.groups import (
 from expense_tracker.idempotency import idempotent
 from expense_tracker.models import Group
 from expense_tracker.pagination import paginate
-from expense_tracker.schemas import PaginationQuerySchema
 
 
 @blp.post("/groups/")
@@ -40,12 +41,26 @@ def create_group(data: dict[str, Any]) -> tuple[Group, Headers]:
 
 @blp.get("/groups/")
 @auth_required()
-@blp.arguments(PaginationQuerySchema, location="query")
-@blp.response(200, GroupSchema(many=True))
+@blp.arguments(GroupListQuerySchema, location="query")
+@blp.response(
+    200,
+    {"type": "array", "items": {"oneOf": [GroupSchema, DeletedGroupSchema]}},
+    description="With `deleted=only`: the deleted groups I own, each with `deleted_at`, "
+    "`deleted_by` and `restorable_until`.",
+)
 @blp.errors(422)
-def list_my_groups(query: dict[str, Any]) -> tuple[Sequence[Group], Headers]:
-    """The groups I belong to, by name then id"""
-    return paginate(membership.my_groups(current_user), query["skip"], query["limit"])
+def list_my_groups(query: dict[str, Any]) -> Response:
+    """The groups I belong to, by name then id (or the deleted ones I can restore)"""
+    deleted = query.get("deleted") == "only"
+    if deleted:
+        statement = deletion.deleted_groups(current_user)
+    else:
+        statement = membership.my_groups(current_user)
+    items, headers = paginate(statement, query["skip"], query["limit"])
+    schema = DeletedGroupSchema if deleted else GroupSchema
+    response = jsonify(schema(many=True).dump(items))
+    response.headers.update(headers)
+    return response
 
 
 @blp.get("/groups/search/")
@@ -83,9 +98,9 @@ def get_group(group_id: int) -> tuple[Response, Headers]:
 @blp.errors(403, 404, 409, 412, 422)
 def update_group(changes: dict[str, Any], group_id: int) -> tuple[Group, Headers]:
     """Change a group (owners; the currency only before any expense or settlement)"""
-    group, _ = access.managed_group(group_id, current_user)
+    group, actor = access.managed_group(group_id, current_user)
     check_if_match(group)
-    group = membership.update_group(group, changes)
+    group = membership.update_group(group, actor, changes)
     return group, etag_header(group)
 
 
@@ -94,10 +109,21 @@ def update_group(changes: dict[str, Any], group_id: int) -> tuple[Group, Headers
 @blp.response(204)
 @blp.errors(403, 404, 409, 412)
 def delete_group(group_id: int) -> None:
-    """Delete a group and its history (owners; every balance must be zero)"""
-    group, _ = access.managed_group(group_id, current_user)
+    """Delete a group (owners; every balance must be zero); owners may restore it for 30 days"""
+    group, actor = access.managed_group(group_id, current_user)
     check_if_match(group)
-    membership.delete_group(group)
+    deletion.delete_group(group, actor)
+
+
+@blp.post("/groups/<int:group_id>/restore")
+@auth_required()
+@idempotent()
+@blp.response(200, GroupSchema)
+@blp.errors(404)
+def restore_group(group_id: int) -> tuple[Group, Headers]:
+    """Restore a deleted group (its owners, within 30 days of the deletion)"""
+    group = deletion.restore_group(group_id, current_user)
+    return group, etag_header(group)
 
 
 @blp.post("/groups/<int:group_id>/invite-code")
@@ -107,6 +133,6 @@ def delete_group(group_id: int) -> None:
 @blp.errors(403, 404)
 def rotate_invite_code(group_id: int) -> tuple[Group, Headers]:
     """A new invite code (owners); the old one stops working"""
-    group, _ = access.managed_group(group_id, current_user)
-    group = membership.rotate_invite_code(group)
+    group, actor = access.managed_group(group_id, current_user)
+    group = membership.rotate_invite_code(group, actor)
     return group, etag_header(group)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
 from expense_tracker.api import auth_required
 from expense_tracker.etag import check_if_match, etag_header
-from expense_tracker.groups import access, settlements
+from expense_tracker.groups import access, deletion, settlements
 from expense_tracker.groups.routes.blueprint import Headers, blp
-from expense_tracker.groups.schemas.balances import SettlementCreateSchema, SettlementSchema
+from expense_tracker.groups.schemas.balances import (
+    DeletedSettlementSchema,
+    SettlementCreateSchema,
+    SettlementQuerySchema,
+    SettlementSchema,
+)
 from expense_tracker.idempotency import idempotent
 from expense_tracker.models import Settlement
 from expense_tracker.pagination import paginate
-from expense_tracker.schemas import PaginationQuerySchema
 
 
 @blp.post("/groups/<int:group_id>/settlements")
@@ -34,13 +38,23 @@ def create_settlement(data: dict[str, Any], group_id: int) -> tuple[Settlement, 
 
 @blp.get("/groups/<int:group_id>/settlements")
 @auth_required()
-@blp.arguments(PaginationQuerySchema, location="query")
-@blp.response(200, SettlementSchema(many=True))
+@blp.arguments(SettlementQuerySchema, location="query")
+@blp.response(
+    200,
+    {"type": "array", "items": {"oneOf": [SettlementSchema, DeletedSettlementSchema]}},
+    description="With `deleted=only`, each settlement also has `deleted_at` and `deleted_by`.",
+)
 @blp.errors(404, 422)
-def list_settlements(query: dict[str, Any], group_id: int) -> tuple[Sequence[Settlement], Headers]:
-    """The group's settlements, newest first"""
+def list_settlements(query: dict[str, Any], group_id: int) -> Response:
+    """The group's settlements, newest first (or the deleted ones)"""
     group, _ = access.member_group(group_id, current_user)
-    return paginate(settlements.group_settlements(group), query["skip"], query["limit"])
+    deleted = query.get("deleted") == "only"
+    statement = settlements.group_settlements(group, deleted=deleted)
+    items, headers = paginate(statement, query["skip"], query["limit"])
+    schema = DeletedSettlementSchema if deleted else SettlementSchema
+    response = jsonify(schema(many=True).dump(items))
+    response.headers.update(headers)
+    return response
 
 
 @blp.get("/groups/<int:group_id>/settlements/<int:settlement_id>")
@@ -59,8 +73,21 @@ def get_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Heade
 @blp.response(204)
 @blp.errors(403, 404, 409, 412)
 def delete_settlement(group_id: int, settlement_id: int) -> None:
-    """Delete a settlement (its creator or an owner)"""
+    """Delete a settlement (its creator or an owner); it can be restored"""
     group, actor = access.member_group_for_update(group_id, current_user)
     settlement = access.group_settlement(group, settlement_id)
     check_if_match(settlement)
-    settlements.delete_settlement(group, actor, settlement)
+    deletion.delete_settlement(group, actor, settlement)
+
+
+@blp.post("/groups/<int:group_id>/settlements/<int:settlement_id>/restore")
+@auth_required()
+@idempotent()
+@blp.response(200, SettlementSchema)
+@blp.errors(403, 404, 409)
+def restore_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Headers]:
+    """Restore a deleted settlement (its creator or an owner)"""
+    group, actor = access.member_group_for_update(group_id, current_user)
+    settlement = deletion.deleted_settlement(group, settlement_id)
+    settlement = deletion.restore_settlement(group, actor, settlement)
+    return settlement, etag_header(settlement)

@@ -15,6 +15,7 @@ from expense_tracker.models.group import (
 from expense_tracker.schemas import (
     InputSchema,
     OutputSchema,
+    PaginationQuerySchema,
 )
 
 
@@ -74,3 +75,17 @@ class SettlementSchema(OutputSchema):
     note = ma.fields.String()
     created_by = ma.fields.Integer()
     created_at = Timestamp()
+
+
+class DeletedSettlementSchema(SettlementSchema):
+    """A settlement of the `?deleted=only` list: who deleted it, and when."""
+
+    deleted_at = Timestamp()
+    deleted_by = ma.fields.Integer()
+
+
+class SettlementQuerySchema(PaginationQuerySchema):
+    deleted = ma.fields.String(
+        validate=ma.validate.OneOf(["only"]),
+        metadata={"description": "`only`: the deleted ones instead, which can be restored."},
+    )

@@ -26,6 +26,7 @@ from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.group import (
     EXPENSE_DESCRIPTION_MAX_LENGTH,
+    EXPENSE_NOTES_MAX_LENGTH,
     SPLIT_TYPES,
 )
 from expense_tracker.schemas import (
@@ -108,6 +109,7 @@ class _ExpenseFieldsSchema(InputSchema):
     )
     date = CalendarDate()
     category = Text(max_length=CATEGORY_MAX_LENGTH)
+    notes = Text(max_length=EXPENSE_NOTES_MAX_LENGTH)
     paid_by = user_id_field(metadata={"description": "The one member who paid (default: you)."})
     payers = bounded_list(
         ma.fields.Nested(PayerInputSchema),
@@ -148,6 +150,7 @@ class GroupExpenseCreateSchema(_ExpenseFieldsSchema):
     amount = Amount(required=True)
     date = CalendarDate(load_default=utc_today)
     category = Text(max_length=CATEGORY_MAX_LENGTH, load_default="")
+    notes = Text(max_length=EXPENSE_NOTES_MAX_LENGTH, load_default="")
     split_type = ma.fields.String(required=True, validate=ma.validate.OneOf(SPLIT_TYPES))
 
     openapi_rules: ClassVar[dict[str, Any]] = {
@@ -223,6 +226,7 @@ class GroupExpenseSchema(OutputSchema):
     currency = ma.fields.String()
     date = ma.fields.Date()
     category = ma.fields.String()
+    notes = ma.fields.String()
     paid_by = ma.fields.Integer(
         allow_none=True, metadata={"description": "The payer when there is one, else null."}
     )
@@ -252,10 +256,26 @@ class GroupExpenseSchema(OutputSchema):
     )
 
 
+class DeletedGroupExpenseSchema(GroupExpenseSchema):
+    """An expense of the `?deleted=only` list: who deleted it, and when."""
+
+    deleted_at = Timestamp()
+    deleted_by = ma.fields.Integer()
+
+
+def deleted_filter() -> ma.fields.String:
+    return ma.fields.String(
+        validate=ma.validate.OneOf(["only"]),
+        metadata={"description": "`only`: the deleted ones instead, which can be restored."},
+    )
+
+
 class GroupExpenseQuerySchema(KeysetPaginationQuerySchema, DatesInOrder):
+    deleted = deleted_filter()
     date_from = CalendarDate(bounded=False)
     date_to = CalendarDate(bounded=False)
     category = Text(max_length=CATEGORY_MAX_LENGTH)
+    notes = Text(max_length=EXPENSE_NOTES_MAX_LENGTH)
     paid_by = user_id_field(
         strict=False, metadata={"description": "Expenses this member paid for."}
     )

@@ -56,6 +56,21 @@ class GroupSchema(GroupPublicSchema):
     invite_code = ma.fields.String()
 
 
+class DeletedGroupSchema(GroupSchema):
+    """A deleted group of mine (`GET /groups/?deleted=only`), restorable for a while."""
+
+    deleted_at = Timestamp()
+    deleted_by = ma.fields.Integer()
+    restorable_until = Timestamp()
+
+
+class GroupListQuerySchema(PaginationQuerySchema):
+    deleted = ma.fields.String(
+        validate=ma.validate.OneOf(["only"]),
+        metadata={"description": "`only`: the deleted groups I own and can still restore."},
+    )
+
+
 class GroupCreateSchema(InputSchema):
     name = Text(required=True, min_length=1, max_length=GROUP_NAME_MAX_LENGTH)
     description = Text(max_length=GROUP_DESCRIPTION_MAX_LENGTH, load_default="")

@@ -1,0 +1,21 @@
+"""Comments on group expenses."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from expense_tracker.fields import Text, Timestamp
+from expense_tracker.models.history import COMMENT_MAX_LENGTH
+from expense_tracker.schemas import InputSchema, OutputSchema
+
+
+class CommentCreateSchema(InputSchema):
+    body = Text(required=True, min_length=1, max_length=COMMENT_MAX_LENGTH)
+
+
+class CommentSchema(OutputSchema):
+    id = ma.fields.Integer()
+    expense_id = ma.fields.Integer()
+    author_id = ma.fields.Integer()
+    body = ma.fields.String()
+    created_at = Timestamp()

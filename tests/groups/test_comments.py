@@ -1,0 +1,80 @@
+"""Comments on group expenses, and the expense's notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.factories import add_expense
+
+
+def test_members_comment_and_read_oldest_first(
+    client: FlaskClient, trio: Any, make_user: Any
+) -> None:
+    group_id, owner, a, b = trio
+    expense = add_expense(client, group_id, owner)
+    url = f"/groups/{group_id}/expenses/{expense['id']}/comments"
+    ids = []
+    for author, body in ((a, " First! "), (b, "Second"), (owner, "Third")):
+        created = client.post(url, json={"body": body}, headers=author.headers)
+        assert created.status_code == 201, created.get_json()
+        comment = created.get_json()
+        assert created.headers["Location"] == f"{url}/{comment['id']}"
+        assert comment["author_id"] == author.id
+        assert comment["expense_id"] == expense["id"]
+        ids.append(comment["id"])
+    listed = client.get(f"{url}?limit=2", headers=b.headers)
+    assert [c["id"] for c in listed.get_json()] == ids[:2]
+    assert listed.get_json()[0]["body"] == "First!"
+    assert listed.headers["X-Total-Count"] == "3"
+    stranger = make_user()
+    assert client.get(url, headers=stranger.headers).status_code == 404
+    assert client.post(url, json={"body": "hi"}, headers=stranger.headers).status_code == 404
+    for body in ("", "   ", "x" * 2001):
+        assert client.post(url, json={"body": body}, headers=a.headers).status_code == 422
+    assert (
+        client.post(url, json={"body": "x", "author_id": 1}, headers=a.headers).status_code == 422
+    )
+
+
+def test_the_author_or_an_owner_deletes_a_comment(client: FlaskClient, trio: Any) -> None:
+    group_id, owner, a, b = trio
+    expense = add_expense(client, group_id, owner)
+    url = f"/groups/{group_id}/expenses/{expense['id']}/comments"
+    first = client.post(url, json={"body": "mine"}, headers=a.headers).get_json()
+    second = client.post(url, json={"body": "also mine"}, headers=a.headers).get_json()
+    assert client.delete(f"{url}/{first['id']}", headers=b.headers).status_code == 403
+    assert client.delete(f"{url}/{first['id']}", headers=a.headers).status_code == 204
+    assert client.delete(f"{url}/{second['id']}", headers=owner.headers).status_code == 204
+    assert client.delete(f"{url}/{second['id']}", headers=owner.headers).status_code == 404
+    assert client.get(url, headers=a.headers).get_json() == []
+
+
+def test_comments_of_a_deleted_expense_are_hidden_until_it_is_restored(
+    client: FlaskClient, trio: Any
+) -> None:
+    group_id, owner, a, _b = trio
+    expense = add_expense(client, group_id, owner)
+    url = f"/groups/{group_id}/expenses/{expense['id']}"
+    client.post(f"{url}/comments", json={"body": "keep me"}, headers=a.headers)
+    client.delete(url, headers=owner.headers)
+    assert client.get(f"{url}/comments", headers=a.headers).status_code == 404
+    client.post(f"{url}/restore", headers=owner.headers)
+    assert [c["body"] for c in client.get(f"{url}/comments", headers=a.headers).get_json()] == [
+        "keep me"
+    ]
+
+
+def test_an_expense_has_notes(client: FlaskClient, trio: Any) -> None:
+    group_id, owner, a, _b = trio
+    expense = add_expense(client, group_id, owner)
+    assert expense["notes"] == ""
+    url = f"/groups/{group_id}/expenses/{expense['id']}"
+    changed = client.patch(url, json={"notes": "  Paid by card  "}, headers=owner.headers)
+    assert changed.status_code == 200
+    assert changed.get_json()["notes"] == "Paid by card"
+    listed = client.get(f"/groups/{group_id}/expenses/", headers=a.headers).get_json()
+    assert listed[0]["notes"] == "Paid by card"
+    too_long = client.patch(url, json={"notes": "x" * 2001}, headers=owner.headers)
+    assert too_long.status_code == 422
