@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from expense_tracker.expenses import service as personal_expenses
@@ -133,27 +133,29 @@ def _add_due_now(series: RecurringSeries, today: date) -> None:
 # --------------------------------------------------------------------------- group series
 
 
-def group_series_list(group: Group) -> list[RecurringSeries]:
-    return list(
-        db.session.scalars(
-            select(RecurringSeries)
-            .where(RecurringSeries.group_id == group.id)
-            .order_by(RecurringSeries.id)
-        )
-    )
+def _series_list(scope: ColumnElement[bool]) -> list[RecurringSeries]:
+    statement = select(RecurringSeries).where(scope).order_by(RecurringSeries.id)
+    return list(db.session.scalars(statement))
 
 
-def group_series(group: Group, series_id: int, *, lock: bool = False) -> RecurringSeries:
-    """Series `series_id` of `group`; 404 if it is not this group's."""
-    statement = select(RecurringSeries).where(
-        RecurringSeries.id == series_id, RecurringSeries.group_id == group.id
-    )
+def _one_series(scope: ColumnElement[bool], series_id: int, *, lock: bool) -> RecurringSeries:
+    """Series `series_id` within `scope` (a group's, a user's); 404 outside it."""
+    statement = select(RecurringSeries).where(RecurringSeries.id == series_id, scope)
     if lock:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     series = db.session.scalar(statement)
     if series is None:
         raise SeriesNotFound()
     return series
+
+
+def group_series_list(group: Group) -> list[RecurringSeries]:
+    return _series_list(RecurringSeries.group_id == group.id)
+
+
+def group_series(group: Group, series_id: int, *, lock: bool = False) -> RecurringSeries:
+    """Series `series_id` of `group`; 404 if it is not this group's."""
+    return _one_series(RecurringSeries.group_id == group.id, series_id, lock=lock)
 
 
 def create_group_series(
@@ -238,26 +240,12 @@ def end_series(series: RecurringSeries, *, actor: GroupMember | None = None) -> 
 
 
 def personal_series_list(user: User) -> list[RecurringSeries]:
-    return list(
-        db.session.scalars(
-            select(RecurringSeries)
-            .where(RecurringSeries.owner_id == user.id)
-            .order_by(RecurringSeries.id)
-        )
-    )
+    return _series_list(RecurringSeries.owner_id == user.id)
 
 
 def personal_series(user: User, series_id: int, *, lock: bool = False) -> RecurringSeries:
     """The user's series `series_id`; 404 for anyone else's."""
-    statement = select(RecurringSeries).where(
-        RecurringSeries.id == series_id, RecurringSeries.owner_id == user.id
-    )
-    if lock:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    series = db.session.scalar(statement)
-    if series is None:
-        raise SeriesNotFound()
-    return series
+    return _one_series(RecurringSeries.owner_id == user.id, series_id, lock=lock)
 
 
 def create_personal_series(user: User, data: Mapping[str, Any], today: date) -> RecurringSeries:
