@@ -94,6 +94,28 @@ def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> 
     raise AssertionError(f"the server did not answer within 60 s:\n{log.read_text()}")
 
 
+@contextlib.contextmanager
+def gunicorn_serving(
+    env: dict[str, str], port: int, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """gunicorn (gunicorn.conf.py, wsgi:app) with `env`, its output in `log`, answering at
+    `port` when this yields; stopped (SIGTERM, then SIGKILL) afterwards."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_ready(port, process, log)
+        yield process
+    finally:
+        stop(process, signal.SIGTERM)
+
+
 @dataclass
 class LiveServer:
     """A gunicorn serving the production stack (gunicorn.conf.py) on its own database."""
@@ -188,17 +210,5 @@ def live_server(directory: Path, database_url: str, **settings: str) -> Iterator
     env = {**production_env(database_url, port), "BCRYPT_LOG_ROUNDS": "4", **settings}
     run_flask(env, "db", "upgrade")
     log = directory / f"gunicorn-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_ready(port, process, log)
+    with gunicorn_serving(env, port, log) as process:
         yield LiveServer(port, process, log, env)
-    finally:
-        stop(process, signal.SIGTERM)

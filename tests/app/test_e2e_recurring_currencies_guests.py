@@ -4,24 +4,18 @@ commands (`flask rates import`, `flask run-recurring`) as separate processes."""
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import ROOT, free_port, production_env, run_flask, stop
+from tests.servers import ROOT, free_port, gunicorn_serving, production_env, run_flask
 
 pytestmark = pytest.mark.slow
 
@@ -67,19 +61,6 @@ class Api:
             connection.close()
 
 
-def _wait(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        with contextlib.suppress(OSError), contextlib.closing(connection):
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(log.read_text())
-
-
 @pytest.fixture(scope="module")
 def served(
     tmp_path_factory: pytest.TempPathFactory, run_worker_id: str
@@ -102,20 +83,8 @@ def served(
                     "--currency=EUR",
                 )
             log = directory / "gunicorn.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            try:
-                _wait(port, process, log)
+            with gunicorn_serving(env, port, log):
                 yield Api(port), env
-            finally:
-                stop(process, signal.SIGTERM)
     except DatabaseUnavailable as exc:
         service_unavailable(f"SKIPPED POSTGRESQL: {exc}")
 

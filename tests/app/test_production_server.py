@@ -16,7 +16,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, production_env, run_flask, stop, wait_until_ready
+from tests.servers import free_port, gunicorn_serving, production_env, run_flask, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -106,20 +105,8 @@ def start_server(directory: Path, database_url: str) -> Iterator[Server]:
         ).one()
     engine.dispose()
     log = directory / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_ready(port, process, log)
+    with gunicorn_serving(env, port, log) as process:
         yield Server(port, process, log, sign_in(port, email, password), group_id)
-    finally:
-        stop(process, signal.SIGTERM)
 
 
 def hammer(server: Server, seconds: float) -> Counter[str]:

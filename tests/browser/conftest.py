@@ -10,13 +10,8 @@ The access token lives 20 seconds here, so the app's refresh path runs all the t
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,26 +19,13 @@ import pytest
 
 from tests.browser.app_driver import ApiClient, App
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, production_env, run_flask, stop
+from tests.servers import free_port, gunicorn_serving, production_env, run_flask
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 ACCESS_TOKEN_SECONDS = 20
-
-
-def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"gunicorn exited early:\n{log.read_text()}"
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        with contextlib.suppress(OSError), contextlib.closing(connection):
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")
@@ -62,20 +44,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> It
             env["LOG_LEVEL"] = "INFO"
             run_flask(env, "db", "upgrade")
             log = directory / "gunicorn.log"
-            with log.open("wb") as out:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            try:
-                wait_until_ready(port, process, log)
+            with gunicorn_serving(env, port, log):
                 yield f"http://127.0.0.1:{port}"
-            finally:
-                stop(process, signal.SIGTERM)
             # No token ever travels in a URL, so none is in the server's log (JWTs start
             # with the base64 of '{"': eyJ).
             leaked = [line for line in log.read_text().splitlines() if "eyJ" in line]

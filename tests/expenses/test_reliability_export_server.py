@@ -23,10 +23,7 @@ import http.client
 import json
 import os
 import random
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -41,7 +38,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import free_port, production_env, run_flask, stop
+from tests.servers import free_port, gunicorn_serving, production_env, run_flask
 
 pytestmark = pytest.mark.slow
 
@@ -93,19 +90,6 @@ class Server:
             with contextlib.suppress(ValueError):
                 lines.append(json.loads(line))
         return lines
-
-
-def wait_until_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"gunicorn exited early:\n{log.read_text()}"
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        with contextlib.suppress(OSError), contextlib.closing(connection):
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
 
 
 def sign_in(port: int, email: str) -> str:
@@ -176,21 +160,11 @@ def start_server(directory: Path, database_url: str) -> Iterator[Server]:
     loader.dispose()
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     log = directory / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     try:
-        wait_until_ready(port, process, log)
-        database = make_url(database_url).database or ""
-        yield Server(port, log, sign_in(port, email), database, admin)
+        with gunicorn_serving(env, port, log):
+            database = make_url(database_url).database or ""
+            yield Server(port, log, sign_in(port, email), database, admin)
     finally:
-        stop(process, signal.SIGTERM)
         admin.dispose()
 
 
