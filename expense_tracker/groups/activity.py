@@ -128,15 +128,21 @@ def _notify(
     A former member hears nothing new from the group (an expense they were in may still
     be edited or commented on), except of their own removal, which ended it.
     """
-    members = GroupMember.__table__
-    rows = select(
-        members.c.user_id,
-        literal(activity_id, BigInteger()),
-        literal(group_id, BigInteger()),
-        literal(kind, String()),
-        literal(actor_id, BigInteger()),
-        literal(at, UTCDateTime()),
-    ).where(members.c.group_id == group_id, members.c.user_id.in_(sorted(users)))
+    members, users_table = GroupMember.__table__, User.__table__
+    rows = (
+        select(
+            members.c.user_id,
+            literal(activity_id, BigInteger()),
+            literal(group_id, BigInteger()),
+            literal(kind, String()),
+            literal(actor_id, BigInteger()),
+            literal(at, UTCDateTime()),
+        )
+        .join(users_table, users_table.c.id == members.c.user_id)
+        # Guests cannot sign in: nobody would ever read theirs.
+        .where(members.c.group_id == group_id, members.c.user_id.in_(sorted(users)))
+        .where(users_table.c.is_guest.is_(False))
+    )
     if kind != "member.removed":
         rows = rows.where(members.c.left_at.is_(None))
     db.session.execute(insert(Notification).from_select(_NOTIFICATION_COLUMNS, rows))

@@ -23,7 +23,7 @@ from sqlalchemy import and_, delete, exists, func, or_, select, update
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import running_totals
+from expense_tracker.groups import activity, running_totals
 from expense_tracker.groups.access import group_member
 from expense_tracker.models import (
     Activity,
@@ -70,6 +70,10 @@ def add_guest(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> Grou
     db.session.add(GroupGuest(user_id=guest.id, group_id=group.id, created_by=actor.user_id))
     membership = GroupMember(group_id=group.id, user_id=guest.id, role="member")
     db.session.add(membership)
+    db.session.flush()
+    subject = ("member", guest.id)
+    after = activity.of_member(membership)
+    activity.record(group.id, actor.user_id, "member.joined", subject, None, after)
     db.session.commit()
     return membership
 
@@ -143,6 +147,16 @@ def _merged_template(template: dict[str, Any], guest_id: int, user_id: int) -> d
     return template
 
 
+def _expenses_of(user_id: int) -> Any:
+    """The ids of the expenses `user_id` pays for or shares in."""
+    payers, splits = ExpensePayer.__table__, ExpenseSplit.__table__
+    return (
+        select(payers.c.expense_id)
+        .where(payers.c.user_id == user_id)
+        .union(select(splits.c.expense_id).where(splits.c.user_id == user_id))
+    )
+
+
 def _move_rows(group: Group, guest_id: int, user_id: int) -> None:
     """Payer, split and settlement rows of the guest become the member's; the expenses and
     settlements they belong to get a new version (ETag), as after any change of theirs."""
@@ -152,14 +166,9 @@ def _move_rows(group: Group, guest_id: int, user_id: int) -> None:
         ExpenseSplit.__table__,
     )
     settlements = Settlement.__table__
-    guest_expenses = (
-        select(payers.c.expense_id)
-        .where(payers.c.user_id == guest_id)
-        .union(select(splits.c.expense_id).where(splits.c.user_id == guest_id))
-    )
     db.session.execute(
         update(expenses)
-        .where(expenses.c.id.in_(guest_expenses.scalar_subquery()))
+        .where(expenses.c.id.in_(_expenses_of(guest_id).scalar_subquery()))
         .values(version=expenses.c.version + 1, updated_at=utcnow())
     )
     for table in (payers, splits):
@@ -197,6 +206,18 @@ def merge_guest(group: Group, actor: GroupMember, guest_id: int, user_id: int) -
 
     guest_membership = db.session.get(GroupMember, (group.id, guest_id))
     assert guest_membership is not None
+    # The activity log shows each live expense the merge changes, as any edit would, and the
+    # guest leaving: what a synced client needs to follow (sync/ reads the log).
+    changed = list(
+        db.session.scalars(
+            select(GroupExpense).where(
+                GroupExpense.id.in_(_expenses_of(guest_id).scalar_subquery()),
+                GroupExpense.deleted_at.is_(None),
+            )
+        )
+    )
+    before = {expense.id: activity.of_expense(expense) for expense in changed}
+    guest_before = activity.of_member(guest_membership)
     between = and_(
         Settlement.group_id == group.id,
         or_(
@@ -222,6 +243,15 @@ def merge_guest(group: Group, actor: GroupMember, guest_id: int, user_id: int) -
     db.session.delete(guest_membership)
     db.session.delete(guest)
     db.session.flush()
+    for expense in changed:
+        db.session.expire(expense)  # its rows moved under the ORM (Core UPDATEs)
+        subject = ("expense", expense.id)
+        after = activity.of_expense(expense)
+        activity.record(
+            group.id, actor.user_id, "expense.updated", subject, before[expense.id], after
+        )
+    subject = ("member", guest_id)
+    activity.record(group.id, actor.user_id, "member.removed", subject, guest_before, None)
     db.session.execute(delete(User).where(User.id == guest_id, User.is_guest.is_(True)))
     db.session.commit()
     db.session.refresh(target)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from expense_tracker.extensions import db
+from expense_tracker.models import Notification
 from tests.factories import add_expense, cents, group_with, nets
 
 
@@ -203,3 +205,29 @@ def test_a_deleted_settlement_with_the_target_does_not_count_at_the_merge(client
     assert verify.exit_code == 0, verify.output
     deleted = client.get(f"/groups/{group_id}/settlements?deleted=only", headers=owner.headers)
     assert deleted.get_json() == []
+
+
+def test_adding_and_merging_a_guest_is_in_the_activity_log(app, client, trio):
+    group_id, owner, a, b = trio
+    guest = _guest(client, group_id, a).get_json()["user_id"]
+    expense = add_expense(
+        client, group_id, owner, amount="12.00", paid_by=owner.id, participants=[owner.id, guest]
+    )
+    with app.app_context():
+        guest_notified = db.session.query(Notification).filter_by(user_id=guest).count()
+    assert guest_notified == 0  # a guest cannot sign in: nobody would read them
+    merged = client.post(
+        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=owner.headers
+    )
+    assert merged.status_code == 200, merged.get_json()
+    entries = client.get(f"/groups/{group_id}/activity", headers=b.headers).get_json()
+    kinds = [(e["kind"], e["subject_type"], e["subject_id"]) for e in entries]
+    assert ("member.joined", "member", guest) in kinds
+    assert ("member.removed", "member", guest) in kinds
+    updated = next(e for e in entries if e["kind"] == "expense.updated")
+    assert updated["subject_id"] == expense["id"]
+    assert {s["user_id"] for s in updated["before"]["splits"]} == {owner.id, guest}
+    assert {s["user_id"] for s in updated["after"]["splits"]} == {owner.id, b.id}
+    # b hears of the expense now theirs; the owner did it and hears nothing of it.
+    notes = client.get("/users/me/notifications", headers=b.headers).get_json()
+    assert any(n["activity_id"] == updated["id"] for n in notes)
