@@ -49,7 +49,7 @@ def create_expense(data: dict[str, Any], group_id: int) -> tuple[GroupExpense, H
 @blp.arguments(GroupExpenseQuerySchema, location="query")
 @blp.response(
     200,
-    {"type": "array", "items": {"oneOf": [GroupExpenseSchema, DeletedGroupExpenseSchema]}},
+    {"type": "array", "items": {"anyOf": [GroupExpenseSchema, DeletedGroupExpenseSchema]}},
     description="With `deleted=only`, each expense also has `deleted_at` and `deleted_by`.",
 )
 @blp.errors(404, 422)

@@ -44,7 +44,7 @@ def create_group(data: dict[str, Any]) -> tuple[Group, Headers]:
 @blp.arguments(GroupListQuerySchema, location="query")
 @blp.response(
     200,
-    {"type": "array", "items": {"oneOf": [GroupSchema, DeletedGroupSchema]}},
+    {"type": "array", "items": {"anyOf": [GroupSchema, DeletedGroupSchema]}},
     description="With `deleted=only`: the deleted groups I own, each with `deleted_at`, "
     "`deleted_by` and `restorable_until`.",
 )

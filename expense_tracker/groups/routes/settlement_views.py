@@ -41,7 +41,7 @@ def create_settlement(data: dict[str, Any], group_id: int) -> tuple[Settlement, 
 @blp.arguments(SettlementQuerySchema, location="query")
 @blp.response(
     200,
-    {"type": "array", "items": {"oneOf": [SettlementSchema, DeletedSettlementSchema]}},
+    {"type": "array", "items": {"anyOf": [SettlementSchema, DeletedSettlementSchema]}},
     description="With `deleted=only`, each settlement also has `deleted_at` and `deleted_by`.",
 )
 @blp.errors(404, 422)
