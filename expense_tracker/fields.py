@@ -23,8 +23,11 @@ MAX_CURRENCY_PLACES = 4
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE_AHEAD = timedelta(days=366)
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-# The years a bounded date can have, for the OpenAPI document (until 2098 comes).
-DOCUMENTED_YEARS = "^(19|20)[0-9]{2}-"
+# What a bounded date can be, for the OpenAPI document (until 2098 comes): a YYYY-MM-DD of
+# the years 1900-2099, the month and day in range (the format says the day is in its month,
+# the description how far ahead). A generator draws from it; years alone would leave it
+# drawing whatever `format: date` gives, almost always outside these years.
+DOCUMENTED_DATES = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 # What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere).
@@ -214,7 +217,7 @@ class CalendarDate(ma.fields.Date):
     def __init__(self, *, bounded: bool = True, **kwargs: Any) -> None:
         if bounded:  # the document states the bounds; the years as a pattern too
             metadata = {
-                "pattern": DOCUMENTED_YEARS,
+                "pattern": DOCUMENTED_DATES,
                 "description": "From 1900-01-01 to 366 days after today (UTC).",
                 **kwargs.pop("metadata", {}),
             }

@@ -18,7 +18,7 @@ from apispec import APISpec, BasePlugin
 from expense_tracker import money
 from expense_tracker.errors import PROBLEM_TYPES, SPECIFIC_PROBLEM_TYPES
 from expense_tracker.fields import Amount, Currency, DecimalString
-from expense_tracker.schemas import InputSchema
+from expense_tracker.schemas import InputSchema, QuerySchema
 
 # POSTs that create nothing (or whose answer must never be replayed): no Idempotency-Key.
 NOT_IDEMPOTENT_PATHS = frozenset(
@@ -237,9 +237,10 @@ CURRENCY_COMPONENT = "CurrencyCode"
 
 
 def currency_codes(converter: Any, field: ma.fields.Field, **kwargs: Any) -> dict[str, Any]:
-    """Request currencies are one of the accepted codes, listed once (`CurrencyCode`)."""
+    """Request currencies, in bodies and query strings, are one of the accepted codes, listed
+    once (`CurrencyCode`)."""
     ret: dict[str, Any] = kwargs["ret"]
-    if isinstance(field, Currency) and isinstance(field.root, InputSchema):
+    if isinstance(field, Currency) and isinstance(field.root, InputSchema | QuerySchema):
         ret.pop("type", None)
         ret["allOf"] = [{"$ref": f"#/components/schemas/{CURRENCY_COMPONENT}"}]
     return {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -38,9 +38,16 @@ class MarkReadSchema(InputSchema):
     ids = ma.fields.List(
         _id(),
         validate=ma.validate.Length(min=1, max=MAX_IDS),
-        metadata={"description": "These notifications."},
+        metadata={
+            "description": "These notifications: every one must be yours (else 422, naming "
+            "the others)."
+        },
     )
     up_to = _id(metadata={"description": "Every notification with `id <= up_to`."})
+
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "oneOf": [{"required": ["ids"]}, {"required": ["up_to"]}]
+    }
 
     @ma.validates_schema
     def one_of_them(self, data: dict[str, Any], **kwargs: Any) -> None:

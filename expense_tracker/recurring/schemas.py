@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 
@@ -18,6 +18,17 @@ from expense_tracker.schemas import InputSchema, OutputSchema
 
 # More occurrences than this in one rule would be a mistake, not a bill.
 MAX_COUNT = 10_000
+# A series whose start lies far back would write years of expenses in one request: at most
+# this many occurrences are created at once (service._add_due_now checks it).
+MAX_DUE_AT_ONCE = 1000
+
+_START_DOC = (
+    "From 1900-01-01 to 366 days after today (UTC). The occurrences already due are created "
+    f"at once: a start so early that more than {MAX_DUE_AT_ONCE:,} would be due today is "
+    f"refused (422), unless `count` leaves at most {MAX_DUE_AT_ONCE:,} to create."
+)
+# Twelve months from a past start: `count` keeps it within the cap on any later day.
+_EXAMPLE_RULE = {"frequency": "monthly", "start_date": "2026-01-01", "count": 12}
 
 
 class RuleSchema(InputSchema):
@@ -25,11 +36,14 @@ class RuleSchema(InputSchema):
     interval = ma.fields.Integer(
         strict=True, load_default=1, validate=ma.validate.Range(min=1, max=MAX_INTERVAL)
     )
-    start_date = CalendarDate(required=True)
+    start_date = CalendarDate(required=True, metadata={"description": _START_DOC})
     end_date = CalendarDate(
         bounded=False,
         allow_none=True,
-        metadata={"description": "The last day an occurrence may fall on (not with count)."},
+        metadata={
+            "description": "The last day an occurrence may fall on: not before `start_date` "
+            "(not with count)."
+        },
     )
     count = ma.fields.Integer(
         strict=True,
@@ -37,6 +51,16 @@ class RuleSchema(InputSchema):
         validate=ma.validate.Range(min=1, max=MAX_COUNT),
         metadata={"description": "How many occurrences in all (not with end_date)."},
     )
+
+    # end_date or count: either may be sent as null beside the other. (That end_date is not
+    # before start_date, JSON Schema cannot say: the description does.)
+    openapi_rules: ClassVar[dict[str, Any]] = {
+        "anyOf": [
+            {"properties": {"end_date": {"enum": [None]}}},
+            {"properties": {"count": {"enum": [None]}}},
+        ]
+    }
+    openapi_example: ClassVar[dict[str, Any] | None] = _EXAMPLE_RULE
 
     @ma.validates_schema
     def consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -52,7 +76,18 @@ class RuleUpdateSchema(RuleSchema):
 
     frequency = ma.fields.String(validate=ma.validate.OneOf(FREQUENCIES))
     interval = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_INTERVAL))
-    start_date = CalendarDate()
+    start_date = CalendarDate(metadata={"description": _START_DOC})
+    count = ma.fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=ma.validate.Range(min=1, max=MAX_COUNT),
+        metadata={
+            "description": "How many occurrences in all (not with end_date), not fewer than "
+            "the series has created already."
+        },
+    )
+
+    openapi_example: ClassVar[dict[str, Any] | None] = {"interval": 2}
 
 
 class GroupExpenseTemplateSchema(GroupExpenseCreateSchema):
@@ -94,6 +129,11 @@ class GroupSeriesCreateSchema(InputSchema):
     )
     rule = ma.fields.Nested(RuleSchema, required=True)
 
+    openapi_example: ClassVar[dict[str, Any] | None] = {
+        "template": {"description": "Rent", "amount": "1200.00", "split_type": "equal"},
+        "rule": _EXAMPLE_RULE,
+    }
+
 
 class PersonalSeriesCreateSchema(InputSchema):
     template = ma.fields.Nested(
@@ -101,15 +141,27 @@ class PersonalSeriesCreateSchema(InputSchema):
     )
     rule = ma.fields.Nested(RuleSchema, required=True)
 
+    openapi_example: ClassVar[dict[str, Any] | None] = {
+        "template": {"amount": "9.99", "category": "Music", "payment_method": "credit_card"},
+        "rule": _EXAMPLE_RULE,
+    }
+
+
+_EXAMPLE_CHANGES = {"template": {"amount": "36.00"}, "rule": {"interval": 2}}
+
 
 class GroupSeriesUpdateSchema(InputSchema):
     template = ma.fields.Nested(GroupExpenseTemplateChangesSchema)
     rule = ma.fields.Nested(RuleUpdateSchema)
 
+    openapi_example: ClassVar[dict[str, Any] | None] = _EXAMPLE_CHANGES
+
 
 class PersonalSeriesUpdateSchema(InputSchema):
     template = ma.fields.Nested(ExpenseTemplateChangesSchema)
     rule = ma.fields.Nested(RuleUpdateSchema)
+
+    openapi_example: ClassVar[dict[str, Any] | None] = _EXAMPLE_CHANGES
 
 
 class RuleOutputSchema(OutputSchema):

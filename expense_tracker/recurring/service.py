@@ -23,9 +23,8 @@ from expense_tracker.groups.access import current_member_ids
 from expense_tracker.models import Group, GroupMember, RecurringSeries, User
 from expense_tracker.recurring import templates
 from expense_tracker.recurring.dates import Rule, first_index_after, occurrence_date
+from expense_tracker.recurring.schemas import MAX_DUE_AT_ONCE
 
-# A series whose start lies far back would write years of expenses in one request.
-MAX_DUE_AT_ONCE = 1000
 MEMBER_LEFT = "member_left"
 RULE_FIELDS = ("frequency", "interval", "start_date", "end_date", "count")
 

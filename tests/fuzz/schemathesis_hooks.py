@@ -4,6 +4,10 @@ runs in a folder holding `fuzz-context.json`: the server's URL, the token, the c
 A real client sends a fresh `Idempotency-Key` with each new request, and the same one
 only to retry the same request. Generated keys repeat ("0", "A"...) with different
 bodies, which the API rightly refuses (422): each request gets a key of its own instead.
+
+A real client edits a recurring series that is still running. An edit may end one (an
+`end_date` before the next occurrence); every later edit of it is then rightly refused
+(409), whatever its data: an edit of an ended series goes to a new running one instead.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,44 @@ def before_call(context: Any, case: Any, **kwargs: Any) -> None:
             etag = _current_etag(case.formatted_path)
             if etag is not None:
                 headers[name] = etag
+    if case.method.upper() == "PATCH" and _mode(case) == "positive":
+        match = SERIES_PATH.fullmatch(case.formatted_path)
+        if match is not None and _series_ended(case.formatted_path):
+            case.path_parameters["series_id"] = _new_series(match["collection"])
+
+
+# A recurring series, group or personal; the collection it was created in.
+SERIES_PATH = re.compile(r"(?P<collection>(/groups/[0-9]+)?/recurring-expenses/)[0-9]+")
+SERIES_TEMPLATES = {
+    "group": {"description": "Rent", "amount": "900.00", "split_type": "equal"},
+    "personal": {"amount": "9.99", "category": "Music", "payment_method": "cash"},
+}
+
+
+def _series_ended(path: str) -> bool:
+    response = _api("GET", path)
+    return response.status_code == 200 and response.json()["status"] == "ended"
+
+
+def _new_series(collection: str) -> int:
+    """A new running series in `collection` (as test_schemathesis.py seeds them)."""
+    start = datetime.now(UTC).date() + timedelta(days=200)
+    template = SERIES_TEMPLATES["group" if collection.startswith("/groups/") else "personal"]
+    body = {"template": template, "rule": {"frequency": "monthly", "start_date": str(start)}}
+    response = _api("POST", collection, json=body)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def _api(method: str, path: str, **kwargs: Any) -> requests.Response:
+    """A call to the API as the run's user (not one of the run's cases)."""
+    return requests.request(
+        method,
+        CONTEXT["base_url"] + path,
+        headers={"Authorization": f"Bearer {CONTEXT['token']}"},
+        timeout=30,
+        **kwargs,
+    )
 
 
 def _mode(case: Any) -> str:
@@ -42,11 +85,7 @@ def _mode(case: Any) -> str:
 def _current_etag(path: str) -> str | None:
     """The ETag a GET of the resource answers now (None when there is none)."""
     resource = re.sub(r"/(splits/[0-9]+|invite-code)$", "", path)
-    response = requests.get(
-        CONTEXT["base_url"] + resource,
-        headers={"Authorization": f"Bearer {CONTEXT['token']}"},
-        timeout=30,
-    )
+    response = _api("GET", resource)
     return response.headers.get("ETag") if response.status_code == 200 else None
 
 

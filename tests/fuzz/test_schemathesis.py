@@ -3,9 +3,11 @@
 The production stack (gunicorn.conf.py) serves a database of its own (TEST_DATABASE_URL's
 server, else a SQLite file), seeded over HTTP with real data: a signed-in owner with
 personal expenses and a group shared with a member, with expenses and a settlement, an
-open group and an invite-only one of a third user to join. Schemathesis runs every phase
-(the document's examples, its coverage of each constraint's edges, random fuzzing, and
-stateful sequences following the links it infers between operations) with the checks
+open group and an invite-only one of a third user to join, recurring series (group and
+personal), a notification of the member's expense; and the rate table, from the ECB
+sample (`flask rates import`). Schemathesis runs every phase (the document's examples,
+its coverage of each constraint's edges, random fuzzing, and stateful sequences following
+the links it infers between operations) with the checks
 `not_a_server_error`, `response_schema_conformance` and `status_code_conformance`, and
 fails on any failure and on the warning that generated data, built from the document,
 was mostly refused: the document must say exactly what the API accepts.
@@ -22,17 +24,19 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
-from tests.servers import ROOT, LiveServer, live_server
+from tests.servers import ROOT, LiveServer, live_server, run_flask
 
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 30
+RATES_SAMPLE = ROOT / "tests" / "currencies" / "eurofxref-hist-sample.csv"
 CHECKS = ("not_a_server_error", "response_schema_conformance", "status_code_conformance")
 
 
@@ -93,6 +97,45 @@ def seed(server: LiveServer) -> dict[str, Any]:
     ]
     open_group = created(server, "/groups/", stranger, {"name": "Open", "join_policy": "open"})
     private = created(server, "/groups/", stranger, {"name": "Private"})
+    # Recurring series starting later (so no edit finds occurrences already created).
+    start = datetime.now(UTC).date() + timedelta(days=200)
+    rule = {"frequency": "monthly", "start_date": start.isoformat()}
+    group_series = [
+        created(
+            server,
+            f"/groups/{trip['id']}/recurring-expenses/",
+            owner,
+            {
+                "template": {"description": "Rent", "amount": "900.00", "split_type": "equal"},
+                "rule": rule,
+            },
+        )
+        for _ in range(2)
+    ]
+    personal_series = [
+        created(
+            server,
+            "/recurring-expenses/",
+            owner,
+            {
+                "template": {"amount": "9.99", "category": "Music", "payment_method": "cash"},
+                "rule": rule,
+            },
+        )
+        for _ in range(2)
+    ]
+    # The owner's notifications: of an expense the member added, which the owner shares.
+    created(
+        server,
+        f"/groups/{trip['id']}/expenses/",
+        member,
+        {"description": "Taxi", "amount": "18.00", "split_type": "equal"},
+    )
+    status, _, notifications = server.call("GET", "/users/me/notifications", token=owner)
+    assert status == 200, notifications
+    assert notifications, "the owner was not notified of the member's expense"
+    # The rate table: GET /exchange-rates answers from it (the ECB sample: January 2024).
+    run_flask(server.env, "rates", "import", str(RATES_SAMPLE))
     return {
         "owner": owner,
         "owner_id": owner_id,
@@ -104,6 +147,9 @@ def seed(server: LiveServer) -> dict[str, Any]:
         "expense_ids": [expense["id"] for expense in expenses],
         "settlement_ids": [settlement["id"] for settlement in settlements],
         "personal_ids": [expense["id"] for expense in personal],
+        "group_series_ids": [series["id"] for series in group_series],
+        "personal_series_ids": [series["id"] for series in personal_series],
+        "notification_ids": [notification["id"] for notification in notifications],
         # Sessions of their own: refreshing or revoking ends what the rest of the run uses.
         "refresh_token": server.sign_in("owner@example.com")["refresh_token"],
         "revocable_token": server.sign_in("owner@example.com")["access_token"],
@@ -142,6 +188,8 @@ def config(server: LiveServer, data: dict[str, Any]) -> str:
     group_expense = "^/groups/\\{group_id\\}/expenses/\\{expense_id\\}"
     group_settlement = "^/groups/\\{group_id\\}/settlements/\\{settlement_id\\}$"
     personal_expense = "^/expenses/\\{expense_id\\}$"
+    group_series = "^/groups/\\{group_id\\}/recurring-expenses/\\{series_id\\}$"
+    personal_series = "^/recurring-expenses/\\{series_id\\}$"
     # Ids of rows that exist; what is deleted is a row of its own. The first entry that
     # matches an operation is the one that applies: the specific ones come first (an
     # entry's filters match any of them: one exact name where the method matters).
@@ -169,6 +217,14 @@ def config(server: LiveServer, data: dict[str, Any]) -> str:
             parameters={"group_id": group, "settlement_id": settlement},
         ),
         operation(
+            {"include-name": "DELETE /groups/{group_id}/recurring-expenses/{series_id}"},
+            parameters={"group_id": group, "series_id": data["group_series_ids"][1]},
+        ),
+        operation(
+            {"include-path-regex": group_series},
+            parameters={"group_id": group, "series_id": data["group_series_ids"][0]},
+        ),
+        operation(
             {"include-path": "/groups/{group_id}/members/{user_id}"},
             parameters={"group_id": group, "user_id": member},
         ),
@@ -184,6 +240,14 @@ def config(server: LiveServer, data: dict[str, Any]) -> str:
             parameters={"expense_id": data["personal_ids"][1]},
         ),
         operation({"include-path-regex": personal_expense}, parameters={"expense_id": personal}),
+        operation(
+            {"include-name": "DELETE /recurring-expenses/{series_id}"},
+            parameters={"series_id": data["personal_series_ids"][1]},
+        ),
+        operation(
+            {"include-path-regex": personal_series},
+            parameters={"series_id": data["personal_series_ids"][0]},
+        ),
         operation(
             {"include-path": "/token/refresh"},
             headers={"Authorization": f"Bearer {data['refresh_token']}"},
@@ -239,12 +303,16 @@ fail-on = ["validation_mismatch"]
 [parameters]
 "body.invite_code" = {{ dictionary = "invite_codes", probability = 0.5 }}
 "body.to_user" = {{ dictionary = "members", probability = 0.8 }}
+"body.ids[*]" = {{ dictionary = "notifications", probability = 0.9 }}
 
 [dictionaries.invite_codes]
 values = [{toml_value(data["invite_code"])}]
 
 [dictionaries.members]
 values = [{data["member_id"]}]
+
+[dictionaries.notifications]
+values = {toml_value(data["notification_ids"])}
 
 """ + "\n\n".join(operations)
 

@@ -8,6 +8,7 @@ values at the edges must be described.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 import marshmallow as ma
@@ -16,7 +17,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from expense_tracker import money
-from expense_tracker.fields import ANY_TEXT, NON_BLANK_TEXT, Amount, DecimalString, Text
+from expense_tracker.database import utc_today
+from expense_tracker.fields import (
+    ANY_TEXT,
+    DOCUMENTED_DATES,
+    LATEST_DATE_AHEAD,
+    NON_BLANK_TEXT,
+    Amount,
+    CalendarDate,
+    DecimalString,
+    Text,
+)
 
 FIELDS = [
     Amount(),
@@ -72,3 +83,21 @@ def test_the_documented_currencies_are_the_accepted_ones() -> None:
     for code in money.accepted_currencies():
         assert money.normalize_currency(code.lower()) == code
     assert "XXX" not in money.accepted_currencies()
+
+
+@given(st.from_regex(DOCUMENTED_DATES, fullmatch=True))
+def test_documented_dates_are_accepted_up_to_the_described_bound(text: str) -> None:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return  # not a day of its month, which `format: date` already rules out
+    if day <= utc_today() + LATEST_DATE_AHEAD:  # the description's bound
+        CalendarDate().deserialize(text)
+
+
+def test_the_documented_dates_reach_the_bounds() -> None:
+    pattern = re.compile(DOCUMENTED_DATES)
+    ahead = (utc_today() + LATEST_DATE_AHEAD).isoformat()
+    assert [text for text in ("1900-01-01", "1999-12-31", ahead) if not pattern.match(text)] == []
+    outside = ("1899-12-31", "2024-13-01", "2024-01-32", "2024-1-05")
+    assert [text for text in outside if pattern.match(text)] == []
