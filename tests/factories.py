@@ -9,6 +9,8 @@ test module.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -182,3 +184,22 @@ def walk(client: FlaskClient, url: str, account: Any) -> list[int]:
         ids += [row["id"] for row in response.get_json()]
         url = next_link(response)
     return ids
+
+
+def run_at_once(writers: int, work: Callable[[int], None]) -> list[BaseException]:
+    """Run `work(0)` ... `work(writers - 1)` on threads at once; what any of them raised
+    (reported by the caller, from the main thread, where pytest sees it)."""
+    failures: list[BaseException] = []
+
+    def run(seed: int) -> None:
+        try:
+            work(seed)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(seed,)) for seed in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures

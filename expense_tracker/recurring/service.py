@@ -169,7 +169,12 @@ def create_group_series(
         status="active",
         occurrences=0,
     )
-    _set_rule(series, data["rule"])
+    return _start(series, data["rule"], today)
+
+
+def _start(series: RecurringSeries, rule: Mapping[str, Any], today: date) -> RecurringSeries:
+    """Give a new series its rule, store it and create the occurrences already due; commit."""
+    _set_rule(series, rule)
     _schedule(series)
     db.session.add(series)
     db.session.flush()
@@ -257,10 +262,4 @@ def create_personal_series(user: User, data: Mapping[str, Any], today: date) -> 
         status="active",
         occurrences=0,
     )
-    _set_rule(series, data["rule"])
-    _schedule(series)
-    db.session.add(series)
-    db.session.flush()
-    _add_due_now(series, today)
-    db.session.commit()
-    return series
+    return _start(series, data["rule"], today)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import random
-import threading
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -28,7 +27,7 @@ from werkzeug.test import encode_multipart
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
 from expense_tracker.models import ExpenseSummaryCell
-from tests.factories import Account
+from tests.factories import Account, run_at_once
 
 # Spellings that fold together, and one with a longer fold.
 CATEGORIES = ("Food", "FOOD", "food", "Straße", "STRASSE", "Rent")
@@ -227,22 +226,13 @@ def test_concurrent_writers_keep_the_summaries_exact(
     seeder = LedgerDriver(app.test_client(), account, random.Random(0))
     for _ in range(12):
         seeder.create()
-    failures: list[BaseException] = []
 
     def writer(seed: int) -> None:
         driver = LedgerDriver(app.test_client(), account, random.Random(seed))
         # Each writer edits and deletes only its own share of the seeded expenses.
         driver.ids = seeder.ids[seed::4]
-        try:
-            for _ in range(12):
-                driver.run(driver.rng.choice(("create", "edit", "delete", "import")))
-        except BaseException as exc:  # reported below, from the main thread
-            failures.append(exc)
+        for _ in range(12):
+            driver.run(driver.rng.choice(("create", "edit", "delete", "import")))
 
-    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    assert run_at_once(4, writer) == []
     assert_summaries_match_the_rows(app, app.test_client(), account)
