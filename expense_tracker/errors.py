@@ -50,6 +50,7 @@ PROBLEM_TYPES: dict[int, tuple[str, str]] = {
 # Kinds of problem more specific than their status's, each with its status.
 SPECIFIC_PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "/problems/rate-unavailable": (422, "Exchange rate unavailable"),
+    "/problems/limit-reached": (409, "Limit reached"),
 }
 
 
@@ -143,6 +144,15 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     status = 409
     detail = "The request conflicts with the current state of the resource."
+
+
+class LimitReached(Conflict):
+    """A per-group cap that protects everyone (guests, recurring series, comments) is full.
+
+    Raise it with a detail that names the limit, e.g. `LimitReached("A group holds at most
+    200 guests.")`; check it under the lock that serialises the writes it counts."""
+
+    problem_type = "/problems/limit-reached"
 
 
 class PreconditionFailed(ApiError):
