@@ -18,12 +18,23 @@ from decimal import Decimal
 from fractions import Fraction
 
 MAX_RATE_DIGITS = 12
+# No pair of real currencies is further apart than this; beyond it a rate is a typo or an
+# attack, and the amounts it would give no longer fit the money columns.
+MIN_RATE = Decimal("0.000000001")
+MAX_RATE = Decimal("1000000000")
+
+
+def rate_in_range(rate: Decimal) -> bool:
+    """Whether `rate` lies within [MIN_RATE, MAX_RATE] (compared without arithmetic, so
+    a rate of a thousand digits costs nothing)."""
+    return rate.is_finite() and MIN_RATE <= rate <= MAX_RATE
 
 
 def check_rate(rate: Decimal) -> Decimal:
-    """`rate` if it is a finite Decimal > 0 with at most 12 significant digits."""
-    if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
-        raise ValueError("a rate is a finite Decimal greater than zero")
+    """`rate` if it is a finite Decimal within [1e-9, 1e9] with at most 12 significant
+    digits."""
+    if not isinstance(rate, Decimal) or not rate_in_range(rate):
+        raise ValueError(f"a rate is a finite Decimal from {MIN_RATE} to {MAX_RATE}")
     digits = rate.normalize().as_tuple().digits
     if len(digits) > MAX_RATE_DIGITS:
         raise ValueError(f"a rate has at most {MAX_RATE_DIGITS} significant digits")

@@ -8,6 +8,11 @@ see the converted amounts; the expense keeps the original ones and the rate.
 
 The rate is the body's `exchange_rate`, else the rate table's for the expense's date. An
 edit keeps the expense's rate unless it sends `currency` or `exchange_rate`.
+
+Limits: a rate lies within [1e-9, 1e9], and the converted total fits the largest amount
+of any money field (999,999,999.99 in the group's currency, scaled to its minor units),
+else 422 at `exchange_rate`. Converted payers and splits are parts that sum to that total
+and are never negative, so each of them fits too.
 """
 
 from __future__ import annotations
@@ -15,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from expense_tracker.currencies import conversion, rates
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.models import Group, GroupExpense
-from expense_tracker.money import currency_exponent, format_amount
+from expense_tracker.money import MAX_AMOUNT, currency_exponent, format_amount
 from expense_tracker.splits import spare_unit_order
 
 
@@ -44,6 +49,13 @@ class Conversion:
                 f"{format_amount(minor, self.source)} {self.source} is less than the smallest "
                 f"amount of {self.target} at this rate.",
             )
+        if converted > largest_amount(self.target):
+            raise ValidationFailed.field(
+                "exchange_rate",
+                f"At this rate {format_amount(minor, self.source)} {self.source} is more than "
+                f"{format_amount(largest_amount(self.target), self.target)} {self.target}, "
+                "the largest amount an expense may have.",
+            )
         return converted
 
     def splits(self, amounts: Mapping[int, int], rotation_key: int) -> dict[int, int]:
@@ -63,9 +75,32 @@ class Conversion:
         return converted
 
 
+def largest_amount(currency: str) -> int:
+    """The largest amount of any money field, in `currency`'s minor units."""
+    return int(MAX_AMOUNT.scaleb(currency_exponent(currency)).to_integral_value(ROUND_FLOOR))
+
+
+def given(group: Group, currency: str, rate: Decimal) -> Conversion:
+    """The conversion at a rate the client sent; 422 at `exchange_rate` out of range."""
+    if not conversion.rate_in_range(rate):
+        raise ValidationFailed.field(
+            "exchange_rate",
+            f"Must be from {conversion.MIN_RATE} to {conversion.MAX_RATE}.",
+        )
+    return Conversion(currency, group.currency, rate)
+
+
 def _conversion(group: Group, currency: str, rate: Decimal | None, day: date) -> Conversion:
-    if rate is None:
-        rate = rates.rate_for(currency, group.currency, day)
+    if rate is not None:
+        return given(group, currency, rate)
+    rate = rates.rate_for(currency, group.currency, day)
+    if not conversion.rate_in_range(rate):
+        # Two table rates in range may still cross out of it (1e-9 and 1e9 per euro).
+        raise ValidationFailed.field(
+            "exchange_rate",
+            f"The rate table's {currency} to {group.currency} rate ({rate}) is outside "
+            f"{conversion.MIN_RATE} to {conversion.MAX_RATE}: send exchange_rate.",
+        )
     return Conversion(currency, group.currency, rate)
 
 
