@@ -4,6 +4,11 @@ The file (`eurofxref-hist.csv`, inside eurofxref-hist.zip on the ECB's site) has
 `Date,USD,JPY,BGN,...` (often with a trailing comma), then one line per business day,
 newest first: the date, then each currency's units per one euro, `N/A` where the ECB
 published none (currencies that joined the euro or were dropped).
+
+A file is taken whole or not at all: every line that breaks a rule is reported by its
+number (the first `MAX_REPORTED` of them), and nothing is imported. Rules beyond the
+format: no day before 1999-01-04 (the ECB's first reference rates), and every rate within
+[1e-9, 1e9], the range any rate the service converts with must lie in.
 """
 
 from __future__ import annotations
@@ -15,11 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from expense_tracker.currencies.conversion import MAX_RATE_DIGITS
+from expense_tracker.currencies.conversion import MAX_RATE, MAX_RATE_DIGITS, MIN_RATE
+from expense_tracker.models.rates import FIRST_RATES_DAY
 from expense_tracker.money import MoneyError, currency_exponent
 
 _RATE = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 _MISSING = {"", "N/A", "NA", "-"}
+FIRST_DAY = FIRST_RATES_DAY
+MAX_REPORTED = 20
 
 
 class RatesFileError(ValueError):
@@ -61,33 +69,49 @@ def parse_rates(lines: Iterable[str]) -> ParsedFile:
     skipped = sorted(code for _, code in columns if not _accepted(code))
     days: list[DayRates] = []
     seen: set[date] = set()
+    problems: list[str] = []
     for line_number, row in enumerate(reader, start=2):
         if not any(cell.strip() for cell in row):
             continue
         try:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
-            raise RatesFileError(
-                f"Line {line_number}: {row[0]!r} is not a YYYY-MM-DD date."
-            ) from None
-        if day in seen:
-            raise RatesFileError(f"Line {line_number}: {day} appears twice.")
+            problems.append(f"Line {line_number}: {row[0][:40]!r} is not a YYYY-MM-DD date.")
+            continue
+        if day < FIRST_DAY:
+            problems.append(
+                f"Line {line_number}: {day} is before {FIRST_DAY}, the first reference rates."
+            )
+        elif day in seen:
+            problems.append(f"Line {line_number}: {day} appears twice.")
         seen.add(day)
         rates = DayRates(day)
         for index, code in accepted:
             text = row[index].strip() if index < len(row) else ""
             if text in _MISSING:
                 continue
-            if not _RATE.fullmatch(text):
-                raise RatesFileError(f"Line {line_number}: {code} {text!r} is not a rate.")
-            rate = Decimal(text)
-            if rate <= 0 or len(rate.normalize().as_tuple().digits) > MAX_RATE_DIGITS:
-                raise RatesFileError(
-                    f"Line {line_number}: {code} {text!r} must be > 0 with at most "
-                    f"{MAX_RATE_DIGITS} significant digits."
-                )
-            rates.per_euro[code] = rate
+            problem = _rate_problem(text)
+            if problem:
+                problems.append(f"Line {line_number}: {code} {text[:40]!r} {problem}")
+                continue
+            rates.per_euro[code] = Decimal(text)
         days.append(rates)
+    if problems:
+        more = len(problems) - MAX_REPORTED
+        shown = problems[:MAX_REPORTED] + ([f"... and {more} more."] if more > 0 else [])
+        raise RatesFileError("Nothing was imported.\n" + "\n".join(shown))
     if not days:
         raise RatesFileError("The file has no rates.")
     return ParsedFile(days, skipped)
+
+
+def _rate_problem(text: str) -> str | None:
+    """Why `text` is not a rate this service takes, or None."""
+    if not _RATE.fullmatch(text):
+        return "is not a rate."
+    rate = Decimal(text)
+    if not MIN_RATE <= rate <= MAX_RATE:
+        return f"is outside {MIN_RATE} to {MAX_RATE}."
+    if len(rate.normalize().as_tuple().digits) > MAX_RATE_DIGITS:
+        return f"has more than {MAX_RATE_DIGITS} significant digits."
+    return None

@@ -2,7 +2,8 @@
 
 Rates are kept per euro, as published; any other pair is a cross rate through the euro,
 computed exactly and given to 12 significant digits (`conversion.cross_rate`). A day
-without rates (weekends, holidays) takes the nearest earlier day's.
+without rates (weekends, holidays) takes the nearest earlier day's, at most 7 days back:
+an older rate is no rate for that day.
 """
 
 from __future__ import annotations
@@ -52,21 +53,29 @@ def import_rates(days: Iterable[DayRates]) -> tuple[int, int]:
     return len(rows), len(days)
 
 
+def earliest_for(day: date) -> date:
+    """The first day whose rates may stand for `day` (7 days back, never before year 1)."""
+    return day - LOOKBACK if day - date.min >= LOOKBACK else date.min
+
+
 def _per_euro(currency: str, rates: dict[str, Decimal]) -> Decimal | None:
     return Decimal(1) if currency == BASE else rates.get(currency)
 
 
 def rates_on(base: str, day: date) -> tuple[date, dict[str, Decimal]]:
-    """The rates for one `base` unit on the nearest day on or before `day` that has one.
+    """The rates for one `base` unit on the nearest day on or before `day` that has one,
+    at most 7 days back.
 
-    404 when the table has none that early.
+    404 when the table has none for that day or the 7 days before it.
     """
-    latest = select(func.max(ExchangeRate.day)).where(ExchangeRate.day <= day)
+    latest = select(func.max(ExchangeRate.day)).where(
+        ExchangeRate.day.between(earliest_for(day), day)
+    )
     if base != BASE:
         latest = latest.where(ExchangeRate.currency == base)
     found = db.session.scalar(latest)
     if found is None:
-        raise NotFound(f"The rate table has no {base} rates on or before {day}.")
+        raise NotFound(f"The rate table has no {base} rates for {day} or the 7 days before it.")
     per_euro: dict[str, Decimal] = {
         row.currency: row.per_euro
         for row in db.session.execute(
@@ -89,7 +98,7 @@ def rate_for(source: str, target: str, day: date) -> Decimal:
         for found, currency, rate in db.session.execute(
             select(ExchangeRate.day, ExchangeRate.currency, ExchangeRate.per_euro).where(
                 ExchangeRate.currency.in_(wanted),
-                ExchangeRate.day.between(day - LOOKBACK, day),
+                ExchangeRate.day.between(earliest_for(day), day),
             )
         ):
             by_day[found][currency] = rate

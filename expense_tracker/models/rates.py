@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from expense_tracker.extensions import Model
 
 RATE_TEXT_LENGTH = 40
+FIRST_RATES_DAY = date(1999, 1, 4)  # the euro's first day, and the ECB's first rates
 
 
 class DecimalText(TypeDecorator[Decimal]):
@@ -48,4 +49,13 @@ class ExchangeRate(Model):
     __table_args__ = (
         CheckConstraint("length(currency) = 3", name="currency_code"),
         CheckConstraint("length(per_euro) >= 1", name="rate_not_empty"),
+        # What `flask rates import` takes (currencies/ecb_csv.py): the ECB's first day of
+        # reference rates, and rates within [1e-9, 1e9] (compared as numbers by both
+        # databases; the import checks them exactly first).
+        CheckConstraint(f"day >= '{FIRST_RATES_DAY}'", name="day_from_1999"),
+        CheckConstraint(
+            "CAST(per_euro AS NUMERIC) >= 0.000000001 "
+            "AND CAST(per_euro AS NUMERIC) <= 1000000000",
+            name="rate_in_range",
+        ),
     )
