@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, update
+from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
 from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
-from expense_tracker.errors import ValidationFailed
+from expense_tracker.errors import LimitReached, ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import activity, foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
@@ -134,6 +134,7 @@ def add_expense(
         expense.original_amount = total
         expense.original_currency = conversion.source
         expense.exchange_rate = conversion.rate
+    check_totals_have_room(group, expense.amount)
     db.session.add(expense)
     db.session.flush()
     amounts = compute_split(
@@ -158,6 +159,32 @@ def add_expense(
         group.id, actor.user_id, "expense.created", ("expense", expense.id), None, after
     )
     return expense
+
+
+# What a running total column holds (BIGINT, SQLite's INTEGER): 2**63 - 1 minor units.
+LARGEST_RUNNING_TOTAL = 2**63 - 1
+
+
+def check_totals_have_room(group: Group, amount: int) -> None:
+    """409 when a new expense of `amount` could carry a member's running `paid` or `owed`
+    past what its column holds (which PostgreSQL refuses with an error, and SQLite turns
+    into an inexact float).
+
+    Every amount is bounded (999,999,999.99 in the group's currency), so this takes
+    hundreds of thousands of the largest expenses; it is one indexed read under the
+    group's lock, and a new expense adds at most `amount` to anyone's `paid` and `owed`.
+    """
+    members = GroupMember.__table__
+    highest_paid, highest_owed = db.session.execute(
+        select(func.max(members.c.paid), func.max(members.c.owed)).where(
+            members.c.group_id == group.id
+        )
+    ).one()
+    if max(highest_paid or 0, highest_owed or 0) > LARGEST_RUNNING_TOTAL - amount:
+        raise LimitReached(
+            "A member's running total in this group has reached the largest amount it can "
+            "hold; this group can take no more expenses."
+        )
 
 
 def add_to_expense_count(group: Group, change: int) -> None:

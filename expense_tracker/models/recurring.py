@@ -17,6 +17,7 @@ from expense_tracker.extensions import Model
 
 FREQUENCIES = ("daily", "weekly", "monthly", "yearly")
 STATUSES = ("active", "paused", "ended")
+PAUSED_REASONS = ("member_left", "failed")
 MAX_INTERVAL = 366
 
 
@@ -60,6 +61,10 @@ class RecurringSeries(Model):
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="end_after_start"),
         CheckConstraint("next_index >= 0 AND occurrences >= 0", name="positions_not_negative"),
         CheckConstraint("(status = 'paused') = (paused_reason IS NOT NULL)", name="paused_why"),
+        CheckConstraint(
+            "paused_reason IS NULL OR " + _one_of("paused_reason", PAUSED_REASONS),
+            name="paused_reason_known",
+        ),
         CheckConstraint("(status = 'ended') = (next_date IS NULL)", name="ended_no_next"),
         # What the scheduler reads: active series that are due.
         Index("ix_recurring_series_due", "status", "next_date"),

@@ -1,12 +1,18 @@
 """`flask run-recurring`: create every occurrence due up to a day, each exactly once.
 
-One transaction per occurrence: the group's row lock (as every write in a group takes it
-first), then the series' own row lock, re-reading the series; only then is the occurrence
-decided and written, and the series moved on. A second process running at the same time
-waits for those locks and finds the occurrence done; on SQLite, which has no row locks,
-the unique (series_id, occurrence) of the expense tables refuses the second insert and the
-series is simply read again. Missed days are caught up: every due date is created, in
-order, however long ago.
+One transaction per occurrence (`service.add_next_occurrence`): the group's row lock (as
+every write in a group takes it first), then the series' own row lock, re-reading the
+series; only then is the occurrence decided and written, and the series moved on. A second
+process running at the same time waits for those locks and finds the occurrence done; on
+SQLite, which has no row locks, the unique (series_id, occurrence) of the expense tables
+refuses the second insert and the series is simply read again. Missed days are caught up:
+every due date is created, in order, however long ago.
+
+A series it cannot run never stops the run: whatever its occurrence raises (a template
+refused, a limit reached, a value the database refuses) rolls back that occurrence only,
+the series is paused with `paused_reason: "failed"` and logged with the reason, and the
+run goes on with the next series. The command then exits 1 (cli.py). A series waiting for
+the rate table is no failure: it stays active and is tried again by the next run.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from expense_tracker.currencies.rates import RateUnavailable
-from expense_tracker.errors import ValidationFailed
+from expense_tracker.errors import ApiError
 from expense_tracker.extensions import db
 from expense_tracker.models import Group, RecurringSeries
 from expense_tracker.recurring import service
@@ -71,30 +77,44 @@ def _run_series(series_id: int, today: date, report: RunReport) -> None:
     conflicts = 0
     while True:
         try:
-            outcome = _one_occurrence(series_id, today)
+            outcome = service.add_next_occurrence(series_id, today)
         except RateUnavailable:
             db.session.rollback()
             log.warning("recurring series %s: no exchange rate yet; retried next run", series_id)
             report.waiting_for_rates += 1
             return
-        except ValidationFailed as exc:
-            db.session.rollback()
-            log.error("recurring series %s: template refused: %s", series_id, exc.errors)
-            _pause(series_id, "invalid_template")
-            report.paused += 1
-            return
-        except (IntegrityError, OperationalError):
-            # A concurrent run wrote this occurrence first (or held SQLite's write lock).
+        except OperationalError as exc:
+            # SQLite's write lock held by a concurrent run, or the database unavailable:
+            # nothing wrong with the series, so it is not paused.
             db.session.rollback()
             conflicts += 1
             if conflicts > RETRIES:
-                log.exception("recurring series %s: gave up after %s conflicts", series_id, RETRIES)
+                log.error("recurring series %s: database unavailable: %s", series_id, exc)
                 report.failed += 1
                 return
             time.sleep(random.uniform(0.005, 0.05))
             continue
+        except IntegrityError as exc:
+            # Usually a concurrent run that wrote this occurrence first: read it again. The
+            # same refusal over and over is the series' own (a constraint it breaks).
+            db.session.rollback()
+            conflicts += 1
+            if conflicts > RETRIES:
+                _fail(series_id, f"refused by the database {RETRIES} times: {exc.orig}", report)
+                return
+            time.sleep(random.uniform(0.005, 0.05))
+            continue
+        except ApiError as exc:  # the template refused, a limit reached
+            db.session.rollback()
+            _fail(series_id, f"{exc.detail} {exc.errors or ''}".strip(), report)
+            return
+        except Exception as exc:  # anything else: this series only, never the whole run
+            db.session.rollback()
+            _fail(series_id, f"{type(exc).__name__}: {exc}", report)
+            return
         if outcome == "created":
             report.created += 1
+            conflicts = 0
         elif outcome == "paused":
             report.paused += 1
             return
@@ -102,42 +122,15 @@ def _run_series(series_id: int, today: date, report: RunReport) -> None:
             return
 
 
-def _lock(series_id: int) -> RecurringSeries | None:
-    """The series locked, after its group's lock (the order every group write takes); None
-    when it is gone, or its group is deleted."""
-    group_id = db.session.scalar(
-        select(RecurringSeries.group_id).where(RecurringSeries.id == series_id)
-    )
-    if group_id is not None:
-        deleted_at = db.session.scalar(
-            select(Group.deleted_at).where(Group.id == group_id).with_for_update()
-        )
-        if deleted_at is not None:  # deleted since the run began: its series wait
-            return None
-    return db.session.scalar(
-        select(RecurringSeries)
-        .where(RecurringSeries.id == series_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
-def _one_occurrence(series_id: int, today: date) -> str:
-    """Create the series' next occurrence if it is due: "created", "paused" or "done"."""
-    series = _lock(series_id)
-    if series is None:
+def _fail(series_id: int, why: str, report: RunReport) -> None:
+    """Pause the series as `failed` in a transaction of its own, and say why in the log."""
+    report.failed += 1
+    log.error("recurring series %s: paused as failed: %s", series_id, why)
+    try:
+        series = service.lock_series(series_id)
+        if series is not None and series.status == "active":
+            series.status, series.paused_reason = "paused", service.FAILED
+        db.session.commit()
+    except Exception:
         db.session.rollback()
-        return "done"
-    created = service.add_due_occurrences(series, today, at_most=1)
-    paused = series.status == "paused"
-    db.session.commit()
-    if created:
-        return "created"
-    return "paused" if paused else "done"
-
-
-def _pause(series_id: int, reason: str) -> None:
-    series = _lock(series_id)
-    if series is not None and series.status == "active":
-        series.status, series.paused_reason = "paused", reason
-    db.session.commit()
+        log.exception("recurring series %s: could not be paused", series_id)

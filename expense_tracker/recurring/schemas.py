@@ -13,19 +13,22 @@ from expense_tracker.groups.schemas.expenses import (
     GroupExpenseCreateSchema,
     GroupExpenseUpdateSchema,
 )
-from expense_tracker.models.recurring import FREQUENCIES, MAX_INTERVAL, STATUSES
+from expense_tracker.models.recurring import FREQUENCIES, MAX_INTERVAL, PAUSED_REASONS, STATUSES
 from expense_tracker.schemas import InputSchema, OutputSchema
 
 # More occurrences than this in one rule would be a mistake, not a bill.
 MAX_COUNT = 10_000
-# A series whose start lies far back would write years of expenses in one request: at most
-# this many occurrences are created at once (service._add_due_now checks it).
-MAX_DUE_AT_ONCE = 1000
+# A series whose start lies far back would write years of expenses in one request: a
+# request creates at most this many, the rest is `flask run-recurring`'s (service.py).
+OCCURRENCES_PER_REQUEST = 12
+# Series of one group that are active or paused: the runner's work stays bounded.
+MAX_SERIES_PER_GROUP = 100
 
 _START_DOC = (
-    "From 1900-01-01 to 366 days after today (UTC). The occurrences already due are created "
-    f"at once: a start so early that more than {MAX_DUE_AT_ONCE:,} would be due today is "
-    f"refused (422), unless `count` leaves at most {MAX_DUE_AT_ONCE:,} to create."
+    "From 1900-01-01 to 366 days after today (UTC). The request creates the occurrences "
+    f"already due, at most {OCCURRENCES_PER_REQUEST}; an older backlog is created by the "
+    "scheduled `flask run-recurring`, and `next_date` is the next one still to create "
+    "(on or before today while some are due)."
 )
 # Twelve months from a past start: `count` keeps it within the cap on any later day.
 _EXAMPLE_RULE = {"frequency": "monthly", "start_date": "2026-01-01", "count": 12}
@@ -181,12 +184,23 @@ class SeriesSchema(OutputSchema):
     )
     rule = ma.fields.Function(lambda series: RuleOutputSchema().dump(series))
     next_date = ma.fields.Date(
-        allow_none=True, metadata={"description": "The next occurrence's date; null once ended."}
+        allow_none=True,
+        metadata={
+            "description": "The next occurrence still to create; on or before today while a "
+            "backlog waits for `flask run-recurring`; null once ended."
+        },
     )
     occurrences = ma.fields.Integer(metadata={"description": "How many have been created."})
     created_by = ma.fields.Integer()
     status = ma.fields.String(metadata={"enum": list(STATUSES)})
-    paused_reason = ma.fields.String(metadata={"example": "member_left"})
+    paused_reason = ma.fields.String(
+        metadata={
+            "enum": list(PAUSED_REASONS),
+            "description": "Paused only: `member_left` (the template names a former member) "
+            "or `failed` (`flask run-recurring` could not create an occurrence). An edit "
+            "resumes it.",
+        }
+    )
     created_at = Timestamp()
     updated_at = Timestamp()
 

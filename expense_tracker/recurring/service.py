@@ -2,20 +2,35 @@
 
 An occurrence is recorded by the same service code as a POSTed expense
 (`shared_expenses.add_expense`, `expenses.service.add_expense`): kept balances, kept
-counts, splits and conversion all follow. The caller holds the group's row lock (group
+counts, splits and conversion all follow. The writer holds the group's row lock (group
 series) and the series' own, so an occurrence is decided by one writer at a time, and the
 unique (series_id, occurrence) of the expense tables makes a second one impossible anyway.
+
+Each occurrence is its own short transaction (`add_next_occurrence`), so no writer holds
+a group's lock for more than one occurrence: a request creating or resuming a series
+writes the series with its first due occurrence (what fails there is the request's 422),
+then at most `OCCURRENCES_PER_REQUEST - 1` more, one transaction each; an older backlog
+is left to `flask run-recurring`, and the series' `next_date` says it is still due.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from expense_tracker.errors import (
+    ApiError,
+    Conflict,
+    Forbidden,
+    LimitReached,
+    NotFound,
+    ValidationFailed,
+)
 from expense_tracker.expenses import service as personal_expenses
 from expense_tracker.extensions import db
 from expense_tracker.groups import shared_expenses
@@ -23,9 +38,12 @@ from expense_tracker.groups.access import current_member_ids
 from expense_tracker.models import Group, GroupMember, RecurringSeries, User
 from expense_tracker.recurring import templates
 from expense_tracker.recurring.dates import Rule, first_index_after, occurrence_date
-from expense_tracker.recurring.schemas import MAX_DUE_AT_ONCE
+from expense_tracker.recurring.schemas import MAX_SERIES_PER_GROUP, OCCURRENCES_PER_REQUEST
+
+log = logging.getLogger(__name__)
 
 MEMBER_LEFT = "member_left"
+FAILED = "failed"  # what `flask run-recurring` could not create; the log says why
 RULE_FIELDS = ("frequency", "interval", "start_date", "end_date", "count")
 
 
@@ -76,12 +94,11 @@ def _pause(series: RecurringSeries, reason: str) -> None:
 # --------------------------------------------------------------------------- occurrences
 
 
-def add_due_occurrences(
-    series: RecurringSeries, today: date, *, at_most: int = MAX_DUE_AT_ONCE
-) -> int:
+def add_due_occurrences(series: RecurringSeries, today: date, *, at_most: int = 1) -> int:
     """Add the series' occurrences due on or before `today`, at most `at_most` of them (the
     caller holds the locks and commits). A group occurrence that would name someone who
-    is no longer a member is not created: the series pauses instead."""
+    is no longer a member is not created: the series pauses instead. Its creator need not
+    be a member any more, unless the template leaves the payer to them."""
     created = 0
     while (
         series.status == "active"
@@ -96,8 +113,9 @@ def add_due_occurrences(
             group = db.session.get(Group, series.group_id)
             assert group is not None
             members = current_member_ids(group.id)
+            # The creator's membership row, current or not: the occurrence is theirs.
             actor = db.session.get(GroupMember, (group.id, series.created_by))
-            named = templates.named_members(template) | {series.created_by}
+            named = templates.named_members(template) | templates.default_payer(series, template)
             if actor is None or not named <= members:
                 _pause(series, MEMBER_LEFT)
                 break
@@ -117,16 +135,68 @@ def add_due_occurrences(
     return created
 
 
-def _add_due_now(series: RecurringSeries, today: date) -> None:
-    """A new or edited series creates its occurrences already due, in the same transaction."""
-    beyond = occurrence_date(rule_of(series), series.next_index + MAX_DUE_AT_ONCE)
-    counted = series.count is not None and series.count - series.occurrences <= MAX_DUE_AT_ONCE
-    if beyond is not None and beyond <= today and not counted:
-        raise ValidationFailed.field(
-            "rule.start_date",
-            f"This would create more than {MAX_DUE_AT_ONCE} expenses at once; start later.",
+Outcome = Literal["created", "paused", "done"]
+
+
+def lock_series(series_id: int) -> RecurringSeries | None:
+    """The series locked, after its group's lock (the order every group write takes), read
+    afresh; None when it is gone, or its group is deleted."""
+    group_id = db.session.scalar(
+        select(RecurringSeries.group_id).where(RecurringSeries.id == series_id)
+    )
+    if group_id is not None:
+        deleted_at = db.session.scalar(
+            select(Group.deleted_at).where(Group.id == group_id).with_for_update()
         )
-    add_due_occurrences(series, today)
+        if deleted_at is not None:  # a deleted group's series wait for its restore
+            return None
+    return db.session.scalar(
+        select(RecurringSeries)
+        .where(RecurringSeries.id == series_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def add_next_occurrence(series_id: int, today: date) -> Outcome:
+    """One transaction: create the series' next occurrence if it is due, and commit.
+
+    What it raises is left to the caller, after which the caller rolls back.
+    """
+    series = lock_series(series_id)
+    if series is None:
+        db.session.rollback()
+        return "done"
+    created = add_due_occurrences(series, today, at_most=1)
+    paused = series.status == "paused"
+    db.session.commit()
+    if created:
+        return "created"
+    return "paused" if paused else "done"
+
+
+def _add_due_now(series: RecurringSeries, today: date) -> RecurringSeries:
+    """A new or edited series: its first due occurrence in the caller's transaction (which
+    this commits), then up to `OCCURRENCES_PER_REQUEST - 1` more, one transaction each.
+
+    A later occurrence that cannot be created now is left to `flask run-recurring`, which
+    decides what to do with it (wait for rates, or pause the series and log why): the
+    request has done what it was asked, and the series' `next_date` shows what is due.
+    """
+    add_due_occurrences(series, today, at_most=1)
+    db.session.commit()
+    series_id = series.id
+    for _ in range(OCCURRENCES_PER_REQUEST - 1):
+        try:
+            if add_next_occurrence(series_id, today) != "created":
+                break
+        except (ApiError, SQLAlchemyError) as exc:
+            db.session.rollback()
+            log.info("recurring series %s: left to run-recurring: %r", series_id, exc)
+            break
+    found = db.session.get(RecurringSeries, series_id)
+    assert found is not None
+    return found
 
 
 # --------------------------------------------------------------------------- group series
@@ -160,6 +230,9 @@ def group_series(group: Group, series_id: int, *, lock: bool = False) -> Recurri
 def create_group_series(
     group: Group, actor: GroupMember, data: Mapping[str, Any], today: date
 ) -> RecurringSeries:
+    """A new series of `group` (whose row lock the caller holds, so the count below stays
+    true until the series is written); 409 when the group has its fill of them."""
+    _check_room(group)
     template = data["template"]
     templates.check_group_template(group, template, current_member_ids(group.id))
     series = RecurringSeries(
@@ -172,15 +245,27 @@ def create_group_series(
     return _start(series, data["rule"], today)
 
 
+def _check_room(group: Group) -> None:
+    # Ended series cost the runner nothing; those still running or paused count.
+    live = db.session.scalar(
+        select(func.count())
+        .select_from(RecurringSeries)
+        .where(RecurringSeries.group_id == group.id, RecurringSeries.status != "ended")
+    )
+    if live is not None and live >= MAX_SERIES_PER_GROUP:
+        raise LimitReached(
+            f"A group holds at most {MAX_SERIES_PER_GROUP} recurring series (active or "
+            "paused); end one first."
+        )
+
+
 def _start(series: RecurringSeries, rule: Mapping[str, Any], today: date) -> RecurringSeries:
     """Give a new series its rule, store it and create the occurrences already due; commit."""
     _set_rule(series, rule)
     _schedule(series)
     db.session.add(series)
     db.session.flush()
-    _add_due_now(series, today)
-    db.session.commit()
-    return series
+    return _add_due_now(series, today)
 
 
 def _may_change(actor: GroupMember, series: RecurringSeries) -> None:
@@ -209,7 +294,13 @@ def update_series(
         series.template = templates.merged(series, changes["template"])
     template = templates.load(series)
     if group is not None:
-        templates.check_group_template(group, template, current_member_ids(group.id))
+        members = current_member_ids(group.id)
+        templates.check_group_template(group, template, members)
+        if not templates.default_payer(series, template) <= members:
+            raise ValidationFailed.field(
+                "template.paid_by",
+                "The series' creator has left the group: say who pays (paid_by or payers).",
+            )
     else:
         templates.check_personal_template(template, template["currency"])
     if "rule" in changes:
@@ -227,9 +318,7 @@ def update_series(
         _set_rule(series, rule)
     series.status, series.paused_reason = "active", None
     _schedule(series)
-    _add_due_now(series, today)
-    db.session.commit()
-    return series
+    return _add_due_now(series, today)
 
 
 def end_series(series: RecurringSeries, *, actor: GroupMember | None = None) -> None:

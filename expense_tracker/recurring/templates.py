@@ -15,6 +15,7 @@ import marshmallow as ma
 
 from expense_tracker import money
 from expense_tracker.errors import ValidationFailed, flatten_messages
+from expense_tracker.groups import foreign_currency
 from expense_tracker.groups.split_requests import (
     ShareInput,
     SplitRequest,
@@ -103,12 +104,21 @@ def named_members(template: Mapping[str, Any]) -> set[int]:
     return named
 
 
+def default_payer(series: RecurringSeries, template: Mapping[str, Any]) -> set[int]:
+    """Who pays when the template does not say: the series' creator, as for a POSTed expense
+    (the caller); nobody when it names its payers."""
+    if template.get("paid_by") is not None or template.get("payers"):
+        return set()
+    return {series.created_by}
+
+
 def check_group_template(
     group: Group, template: Mapping[str, Any], members: Collection[int]
 ) -> None:
     """422 (at `template.*` paths) for a template whose expense could not be recorded:
-    the rules of a POSTed expense, checked without writing it (the rate table aside, which
-    is read on each occurrence's date)."""
+    the rules of a POSTed expense, checked without writing it, the limits of a given
+    `exchange_rate` included (the rate table aside, which is read on each occurrence's
+    date, by the occurrence)."""
     try:
         _check(group, template, members)
     except ValidationFailed as exc:
@@ -123,6 +133,9 @@ def _check(group: Group, template: Mapping[str, Any], members: Collection[int]) 
             "exchange_rate", "Only for an expense in another currency than the group's."
         )
     total = money.parse_amount(template["amount"], currency, field="template.amount")
+    if currency != group.currency and template.get("exchange_rate") is not None:
+        # The converted total bounds every converted share and payer (they are its parts).
+        foreign_currency.given(group, currency, template["exchange_rate"]).total(total)
     resolve_payers(template, total, currency, members)
     split_type = template["split_type"]
     request = parse_split_request(
