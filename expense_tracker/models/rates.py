@@ -54,8 +54,7 @@ class ExchangeRate(Model):
         # databases; the import checks them exactly first).
         CheckConstraint(f"day >= '{FIRST_RATES_DAY}'", name="day_from_1999"),
         CheckConstraint(
-            "CAST(per_euro AS NUMERIC) >= 0.000000001 "
-            "AND CAST(per_euro AS NUMERIC) <= 1000000000",
+            "CAST(per_euro AS NUMERIC) >= 0.000000001 AND CAST(per_euro AS NUMERIC) <= 1000000000",
             name="rate_in_range",
         ),
     )
