@@ -196,3 +196,61 @@ def test_settlements_stay_in_the_group_currency(client, trio):
     )
     assert response.status_code == 422
     assert "currency" in response.get_json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "amount, rate",
+    [
+        ("999999999.99", "10000000"),  # was stored as 9,999,999,999,900,000.00
+        ("999999999.99", "1000000000"),  # the largest rate, still too much
+        ("1000000", "1000"),  # 1,000,000,000.00: one unit over
+    ],
+)
+def test_a_converted_amount_above_the_largest_amount_is_refused(client, trio, amount, rate):
+    group_id, owner, *_ = trio
+    response = _post(client, group_id, owner, amount=amount, currency="EUR", exchange_rate=rate)
+    assert response.status_code == 422, response.get_json()
+    assert "exchange_rate" in response.get_json()["errors"]
+    listed = client.get(f"/groups/{group_id}/expenses/", headers=owner.headers)
+    assert listed.headers["X-Total-Count"] == "0"
+    assert set(nets(client, group_id, owner).values()) == {"0.00"}
+
+
+def test_the_largest_amount_itself_converts(client, trio):
+    group_id, owner, *_ = trio
+    response = _post(
+        client, group_id, owner, amount="99999999.999", currency="KWD", exchange_rate="10"
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["amount"] == "999999999.99"
+
+
+@pytest.mark.parametrize(
+    "rate", ["1000000000.1", "10000000000", "0.0000000009", "0." + "0" * 29 + "1", "1" + "0" * 29]
+)
+def test_rates_outside_1e_minus_9_to_1e9_are_refused(client, trio, rate):
+    group_id, owner, *_ = trio
+    response = _post(client, group_id, owner, amount="1.00", currency="EUR", exchange_rate=rate)
+    assert response.status_code == 422, response.get_json()
+    assert "exchange_rate" in response.get_json()["errors"]
+
+
+def test_the_limit_is_in_the_group_currencys_minor_units(client, make_user):
+    owner = make_user()
+    jpy = group_with(client, owner, currency="JPY")
+    fits = _post(client, jpy, owner, amount="9999999.99", currency="USD", exchange_rate="100")
+    assert fits.status_code == 201, fits.get_json()
+    assert fits.get_json()["amount"] == "999999999"
+    over = _post(client, jpy, owner, amount="10000000.00", currency="USD", exchange_rate="100")
+    assert over.status_code == 422
+    assert "exchange_rate" in over.get_json()["errors"]
+
+
+def test_an_edit_cannot_convert_above_the_largest_amount(client, trio):
+    group_id, owner, *_ = trio
+    expense = _post(client, group_id, owner, amount="10.00", currency="EUR", exchange_rate="1.1")
+    url = f"/groups/{group_id}/expenses/{expense.get_json()['id']}"
+    edit = client.patch(url, json={"exchange_rate": "1000000000"}, headers=owner.headers)
+    assert edit.status_code == 422, edit.get_json()
+    assert "exchange_rate" in edit.get_json()["errors"]
+    assert client.get(url, headers=owner.headers).get_json()["amount"] == "11.00"

@@ -137,3 +137,11 @@ def test_every_split_mode_sums_exactly_after_conversion(
     order = splits.spare_unit_order(amounts, rotation)
     converted = convert_parts(amounts, rate, source, target, order)
     assert sum(converted.values()) == convert(total, rate, source, target)
+
+
+def test_rates_lie_within_1e_minus_9_and_1e9():
+    assert check_rate(D("0.000000001")) == D("0.000000001")
+    assert check_rate(D("1000000000")) == D("1000000000")
+    for rate in (D("0.0000000009"), D("1000000000.1"), D("1E+56"), D("1E-30")):
+        with pytest.raises(ValueError):
+            check_rate(rate)
