@@ -14,7 +14,8 @@
 - `flask purge-sessions [--days N]`: delete sign-in sessions that expired or were ended
   more than N days ago (30 by default; daily too).
 - `flask run-recurring [--today YYYY-MM-DD]`: create every recurring occurrence due up to
-  today, each exactly once (schedule it daily or hourly).
+  today, each exactly once (schedule it daily or hourly); a series it cannot run is paused
+  as failed and the others still run, and then it exits 1.
 - `flask rates import FILE`: load the ECB's historical reference rates into the rate table.
 - `flask purge-deleted-groups`: delete for good the groups deleted more than 30 days ago
   (no longer restorable), with all their history (daily too).
@@ -69,7 +70,11 @@ def register_cli(app: Flask) -> None:
 )
 @with_appcontext
 def run_recurring_command(today: datetime | None) -> None:
-    """Create every recurring occurrence due up to today, each exactly once."""
+    """Create every recurring occurrence due up to today, each exactly once.
+
+    A series it cannot run is paused (`paused_reason: failed`, the log says why) and the
+    others still run; the exit status is then 1, for the scheduler to report.
+    """
     report = run_recurring(today.date() if today else utc_today())
     click.echo(str(report))
     if report.failed:

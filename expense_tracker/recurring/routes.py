@@ -40,9 +40,9 @@ def list_group_series(group_id: int) -> list[RecurringSeries]:
 @idempotent()
 @blp.arguments(GroupSeriesCreateSchema)
 @blp.response(201, SeriesSchema)
-@blp.errors(404, 422)
+@blp.errors(404, 409, 422)
 def create_group_series(data: dict[str, Any], group_id: int) -> Created:
-    """Repeat a shared expense on the dates of a rule; occurrences already due are created"""
+    """Repeat a shared expense on a rule's dates; up to 12 already due are created at once"""
     group, actor = access.member_group_for_update(group_id, current_user)
     series = service.create_group_series(group, actor, data, utc_today())
     return series, {"Location": f"/groups/{group_id}/recurring-expenses/{series.id}"}
@@ -96,7 +96,7 @@ def list_personal_series() -> list[RecurringSeries]:
 @blp.response(201, SeriesSchema)
 @blp.errors(422)
 def create_personal_series(data: dict[str, Any]) -> Created:
-    """Repeat a personal expense on the dates of a rule; occurrences already due are created"""
+    """Repeat a personal expense on a rule's dates; up to 12 already due are created at once"""
     series = service.create_personal_series(current_user, data, utc_today())
     return series, {"Location": f"/recurring-expenses/{series.id}"}
 

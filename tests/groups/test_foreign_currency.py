@@ -199,7 +199,7 @@ def test_settlements_stay_in_the_group_currency(client, trio):
 
 
 @pytest.mark.parametrize(
-    "amount, rate",
+    ("amount", "rate"),
     [
         ("999999999.99", "10000000"),  # was stored as 9,999,999,999,900,000.00
         ("999999999.99", "1000000000"),  # the largest rate, still too much

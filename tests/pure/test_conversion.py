@@ -143,5 +143,5 @@ def test_rates_lie_within_1e_minus_9_and_1e9():
     assert check_rate(D("0.000000001")) == D("0.000000001")
     assert check_rate(D("1000000000")) == D("1000000000")
     for rate in (D("0.0000000009"), D("1000000000.1"), D("1E+56"), D("1E-30")):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="a rate is"):
             check_rate(rate)

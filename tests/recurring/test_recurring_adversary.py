@@ -59,7 +59,7 @@ def test_a_member_cannot_change_resume_or_end_another_members_series(client, tri
 
 
 @pytest.mark.parametrize(
-    "field, template",
+    ("field", "template"),
     [
         ("template.paid_by", lambda stranger, me: {"paid_by": stranger}),
         (
