@@ -105,11 +105,17 @@ def add_feature_demos(
     _, dan = api.call(
         "POST", "/groups/join", pair["access_token"], json={"invite_code": trip["invite_code"]}
     )
-    api.call(
+    # A merge needs two yeses: Alice (an owner) asks, Dan (the receiving account) accepts.
+    _, request = api.call(
         "POST",
         f"/groups/{trip['id']}/guests/{guest['user_id']}/merge",
         tokens["alice"],
         json={"user_id": dan["user_id"]},
+    )
+    api.call(
+        "POST",
+        f"/groups/{trip['id']}/guest-merges/{request['id']}/accept",
+        pair["access_token"],
     )
     return (
         f"Recurring rent in 'Flat 3B' (series {rent['id']}), an expense in GBP on the trip, "
