@@ -160,12 +160,13 @@ def decline(group: Group, actor: GroupMember, merge_id: int) -> None:
 
 
 def pending_requests(group: Group) -> list[GuestMerge]:
-    """The requests that can still be accepted, oldest first: pending, with their guest
-    and their receiving account both current members (one who left and comes back finds
-    the request waiting again)."""
+    """The requests that can still be accepted, oldest first: pending, with their guest and
+    their receiving account both current members and the asker still on their side (a
+    request of an account that left and comes back waits again)."""
     current = select(GroupMember.user_id).where(
         GroupMember.group_id == group.id, GroupMember.left_at.is_(None)
     )
+    owners = current.where(GroupMember.role == "owner")
     return list(
         db.session.scalars(
             select(GuestMerge)
@@ -174,6 +175,10 @@ def pending_requests(group: Group) -> list[GuestMerge]:
                 GuestMerge.status == "pending",
                 GuestMerge.guest_id.in_(current),
                 GuestMerge.user_id.in_(current),
+                or_(
+                    GuestMerge.requested_by == GuestMerge.user_id,
+                    GuestMerge.requested_by.in_(owners),
+                ),
             )
             .order_by(GuestMerge.id)
         )
