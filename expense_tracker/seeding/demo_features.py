@@ -15,7 +15,13 @@ from typing import Any, Protocol
 
 class Api(Protocol):
     def call(
-        self, method: str, path: str, token: str | None = None, *, json: Any = None
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        *,
+        json: Any = None,
+        expect: tuple[int, ...] = ...,
     ) -> tuple[int, Any]: ...
 
 
@@ -111,6 +117,7 @@ def add_feature_demos(
         f"/groups/{trip['id']}/guests/{guest['user_id']}/merge",
         tokens["alice"],
         json={"user_id": dan["user_id"]},
+        expect=(202,),
     )
     api.call(
         "POST",
