@@ -36,10 +36,15 @@ ACTIVITY_KINDS = (
     "split.paid",
     "split.unpaid",
     "settlement.created",
+    "settlement.updated",
     "settlement.deleted",
     "settlement.restored",
     "comment.created",
     "comment.deleted",
+    # A guest merge asked for, and declined (groups/guest_merges.py); the subject is the
+    # guest (a member), `before` / `after` the merge request.
+    "merge.requested",
+    "merge.declined",
 )
 COMMENT_MAX_LENGTH = 2000
 

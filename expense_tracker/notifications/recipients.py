@@ -9,7 +9,9 @@ concerns them:
 - `settlement.*`: its sender and its receiver;
 - `split.paid` / `split.unpaid`: the member whose share it is (the split whose flag the
   change turned);
-- `member.removed`, `member.role_changed`: that member.
+- `member.removed`, `member.role_changed`: that member;
+- `merge.requested`: the receiving account of the request (the owners, when the receiving
+  account asked, are passed as `concerned`); `merge.declined`: both sides of the request.
 
 Every other kind notifies nobody.
 """
@@ -24,9 +26,12 @@ Snapshot = Mapping[str, Any] | None
 EXPENSE_KINDS = frozenset(
     {"expense.created", "expense.updated", "expense.deleted", "expense.restored"}
 )
-SETTLEMENT_KINDS = frozenset({"settlement.created", "settlement.deleted", "settlement.restored"})
+SETTLEMENT_KINDS = frozenset(
+    {"settlement.created", "settlement.updated", "settlement.deleted", "settlement.restored"}
+)
 MEMBER_KINDS = frozenset({"member.removed", "member.role_changed"})
 SPLIT_KINDS = frozenset({"split.paid", "split.unpaid"})
+MERGE_KINDS = frozenset({"merge.requested", "merge.declined"})
 
 
 def people_of_expense(expense: Snapshot) -> set[int]:
@@ -63,6 +68,12 @@ def recipients(
                 people |= {snapshot["from_user"], snapshot["to_user"]}
     elif kind in SPLIT_KINDS:
         people |= _turned_shares(before, after)
+    elif kind in MERGE_KINDS:
+        request = after if kind == "merge.requested" else before
+        if request:
+            people.add(request["user_id"])
+            if kind == "merge.declined":
+                people.add(request["requested_by"])
     elif kind in MEMBER_KINDS:
         for snapshot in (before, after):
             if snapshot:

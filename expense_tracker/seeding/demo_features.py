@@ -15,7 +15,13 @@ from typing import Any, Protocol
 
 class Api(Protocol):
     def call(
-        self, method: str, path: str, token: str | None = None, *, json: Any = None
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        *,
+        json: Any = None,
+        expect: tuple[int, ...] = ...,
     ) -> tuple[int, Any]: ...
 
 
@@ -105,11 +111,18 @@ def add_feature_demos(
     _, dan = api.call(
         "POST", "/groups/join", pair["access_token"], json={"invite_code": trip["invite_code"]}
     )
-    api.call(
+    # A merge needs two yeses: Alice (an owner) asks, Dan (the receiving account) accepts.
+    _, request = api.call(
         "POST",
         f"/groups/{trip['id']}/guests/{guest['user_id']}/merge",
         tokens["alice"],
         json={"user_id": dan["user_id"]},
+        expect=(202,),
+    )
+    api.call(
+        "POST",
+        f"/groups/{trip['id']}/guest-merges/{request['id']}/accept",
+        pair["access_token"],
     )
     return (
         f"Recurring rent in 'Flat 3B' (series {rent['id']}), an expense in GBP on the trip, "

@@ -14,7 +14,8 @@ Each group has an owner, the member, the former member, a shared expense the own
 ids: `group_id` the caller's group, `expense_id` its expense (a personal expense of the
 owner under /expenses/; a deleted one for restore), `settlement_id` its settlement (a
 deleted one for restore), `comment_id` the owner's comment on the expense, `series_id` and
-`guest_id` a series and a guest the owner made, `user_id` the owner.
+`guest_id` a series and a guest the owner made, `merge_id` the owner's request to merge
+another guest into the member, `user_id` the owner.
 
 A route (or a method) without an entry in ENTRIES fails `test_every_route_has_an_entry`,
 which prints the line to add. The statuses are the contract's: 404 for what the caller may
@@ -118,9 +119,14 @@ ENTRIES: dict[tuple[str, str], Entry] = {
     ("GET", PERSONAL_SERIES): NOBODYS,
     ("PATCH", PERSONAL_SERIES): Entry(404, 404, 404, 404, {"template": {"amount": "2.00"}}),
     ("DELETE", PERSONAL_SERIES): NOBODYS,
-    # Guests: any member adds one; the guest's creator (the owner here) or an owner merges.
+    # Guests: any member adds one; merging needs the receiving account's and an owner's
+    # yes, so a plain member cannot merge one into the owner. The seeded request (the
+    # owner's, into the member) waits for the member: they accept or decline it.
     ("POST", f"{GROUP}/guests"): hidden(201, body={"full_name": "A guest"}),
     ("POST", f"{GROUP}/guests/<int:guest_id>/merge"): hidden(403, body={"user_id": OWNER}),
+    ("GET", f"{GROUP}/guest-merges"): hidden(200),
+    ("POST", f"{GROUP}/guest-merges/<int:merge_id>/accept"): hidden(200),
+    ("POST", f"{GROUP}/guest-merges/<int:merge_id>/decline"): hidden(204),
     # History. Restores name the group's deleted expense and settlement (the owner's).
     ("GET", f"{GROUP}/activity"): hidden(200),
     ("POST", f"{GROUP_EXPENSE}/restore"): hidden(403),
@@ -227,6 +233,16 @@ def furnished_group(
         f"/groups/{group['id']}/guests", json={"full_name": "Guest"}, headers=owner.headers
     )
     assert guest.status_code == 201, guest.get_json()
+    other_guest = client.post(
+        f"/groups/{group['id']}/guests", json={"full_name": "Other guest"}, headers=owner.headers
+    )
+    assert other_guest.status_code == 201, other_guest.get_json()
+    request = client.post(
+        f"/groups/{group['id']}/guests/{other_guest.get_json()['user_id']}/merge",
+        json={"user_id": member.id},
+        headers=owner.headers,
+    )
+    assert request.status_code == 202, request.get_json()
     return {
         "group_id": group["id"],
         "expense_id": expense.get_json()["id"],
@@ -234,6 +250,7 @@ def furnished_group(
         "series_id": series.get_json()["id"],
         "guest_id": guest.get_json()["user_id"],
         "comment_id": comment.get_json()["id"],
+        "merge_id": request.get_json()["id"],
         "deleted_expense_id": deleted["expenses/"],
         "deleted_settlement_id": deleted["settlements"],
         "user_id": owner.id,

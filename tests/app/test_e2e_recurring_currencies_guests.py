@@ -217,8 +217,12 @@ def test_every_feature_over_http(served: tuple[Api, dict[str, str]]) -> None:
     before = {r["user_id"]: cents(r["net"]) for r in api("GET", f"/groups/{gid}/balances", ann)[1]}
     dee = guest["user_id"]
     merge = f"/groups/{gid}/guests/{dee}/merge"
-    assert api("POST", merge, ben, {"user_id": ids["ann"]})[0] == 409  # ann shares the boat
-    status, merged, _ = api("POST", merge, ben, {"user_id": ids["cat"]})
+    assert api("POST", merge, ann, {"user_id": ids["ann"]})[0] == 409  # ann shares the boat
+    assert api("POST", merge, ben, {"user_id": ids["cat"]})[0] == 403  # adding Dee gave no right
+    # Two yeses: cat (the receiving account) asks, ann (an owner) accepts.
+    status, request, _ = api("POST", merge, cat, {"user_id": ids["cat"]})
+    assert status == 202, request
+    status, merged, _ = api("POST", f"/groups/{gid}/guest-merges/{request['id']}/accept", ann)
     assert status == 200, merged
     after = {r["user_id"]: cents(r["net"]) for r in api("GET", f"/groups/{gid}/balances", ann)[1]}
     assert dee not in after

@@ -149,6 +149,11 @@ class GroupDriver:
         response = self.client.post(
             self.url(f"/guests/{guest}/merge"), json={"user_id": target}, headers=self.owner.headers
         )
+        if response.status_code == 202:  # the owner's yes; the receiving account's is the other
+            response = self.client.post(
+                self.url(f"/guest-merges/{response.get_json()['id']}/accept"),
+                headers=self.accounts[target].headers,
+            )
         assert response.status_code in (200, 409), response.get_json()
         if response.status_code == 200:
             self.guests.remove(guest)

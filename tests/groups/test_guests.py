@@ -1,10 +1,13 @@
-"""Guest members: added by any member, taking part like anyone, merged into an account."""
+"""Guest members: added by any member (at most 200 a group), taking part like anyone, merged
+into an account (the two yeses themselves: test_guest_merges.py)."""
 
 from __future__ import annotations
 
 from expense_tracker.extensions import db
+from expense_tracker.groups.guests import MAX_GUESTS_PER_GROUP
 from expense_tracker.models import Notification
-from tests.factories import add_expense, cents, group_with, nets
+from tests.factories import add_expense, cents, nets, run_at_once
+from tests.groups.guest_helpers import add_guest, answer, ask, merge
 
 
 def _guest(client, group_id, account, name="Grandma"):
@@ -102,9 +105,7 @@ def test_merge_moves_every_row_and_keeps_every_net(client, trio, runner):
         )
     before = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
     # b has a split in the guest's first expense (everyone's): that must be resolved first.
-    conflict = client.post(
-        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=b.headers
-    )
+    conflict = ask(client, group_id, guest, b.id, b)
     assert conflict.status_code == 409
     first = client.get(f"/groups/{group_id}/expenses/?limit=200", headers=owner.headers).json[-1]
     resolved = client.patch(
@@ -114,12 +115,9 @@ def test_merge_moves_every_row_and_keeps_every_net(client, trio, runner):
     )
     assert resolved.status_code == 200
     before = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
-    merged = client.post(
-        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=b.headers
-    )
-    assert merged.status_code == 200, merged.get_json()
-    assert merged.get_json()["user_id"] == b.id
-    assert merged.get_json()["guest"] is False
+    merged = merge(client, group_id, guest, b, owner)
+    assert merged["user_id"] == b.id
+    assert merged["guest"] is False
     after = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
     assert guest not in after
     assert after[b.id] == before[b.id] + before[guest]
@@ -144,40 +142,7 @@ def test_merge_moves_every_row_and_keeps_every_net(client, trio, runner):
     }
     verify = runner.invoke(args=["verify-balances"])
     assert verify.exit_code == 0, verify.output
-    again = client.post(
-        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=b.headers
-    )
-    assert again.status_code == 404
-
-
-def test_who_may_merge_and_into_whom(client, trio, make_user):
-    group_id, owner, a, b = trio
-    guest = _guest(client, group_id, a).get_json()["user_id"]
-    other_guest = _guest(client, group_id, a, "Other").get_json()["user_id"]
-    url = f"/groups/{group_id}/guests/{guest}/merge"
-    assert client.post(url, json={"user_id": b.id}, headers=b.headers).status_code == 403
-    stranger = make_user()
-    assert client.post(url, json={"user_id": a.id}, headers=stranger.headers).status_code == 404
-    not_member = client.post(url, json={"user_id": stranger.id}, headers=a.headers)
-    assert not_member.status_code == 422
-    assert "user_id" in not_member.get_json()["errors"]
-    into_guest = client.post(url, json={"user_id": other_guest}, headers=a.headers)
-    assert into_guest.status_code == 422
-    not_a_guest = client.post(
-        f"/groups/{group_id}/guests/{b.id}/merge", json={"user_id": a.id}, headers=owner.headers
-    )
-    assert not_a_guest.status_code == 404
-    elsewhere = group_with(client, stranger)
-    foreign = _guest(client, elsewhere, stranger).get_json()["user_id"]
-    assert (
-        client.post(
-            f"/groups/{group_id}/guests/{foreign}/merge",
-            json={"user_id": a.id},
-            headers=owner.headers,
-        ).status_code
-        == 404
-    )
-    assert client.post(url, json={"user_id": a.id}, headers=a.headers).status_code == 200
+    assert ask(client, group_id, guest, b.id, owner).status_code == 404
 
 
 def test_a_deleted_settlement_with_the_target_does_not_count_at_the_merge(client, trio, runner):
@@ -194,10 +159,7 @@ def test_a_deleted_settlement_with_the_target_does_not_count_at_the_merge(client
             )
             assert gone.status_code == 204
     before = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
-    merged = client.post(
-        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=b.headers
-    )
-    assert merged.status_code == 200, merged.get_json()
+    merge(client, group_id, guest, b, owner)
     after = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
     assert after[b.id] == before[b.id] + before[guest]
     assert sum(after.values()) == 0
@@ -216,10 +178,11 @@ def test_adding_and_merging_a_guest_is_in_the_activity_log(app, client, trio):
     with app.app_context():
         guest_notified = db.session.query(Notification).filter_by(user_id=guest).count()
     assert guest_notified == 0  # a guest cannot sign in: nobody would read them
-    merged = client.post(
-        f"/groups/{group_id}/guests/{guest}/merge", json={"user_id": b.id}, headers=owner.headers
-    )
-    assert merged.status_code == 200, merged.get_json()
+    # b asks, the owner accepts: b did not make the change the owner's yes completed.
+    asked = ask(client, group_id, guest, b.id, b)
+    assert asked.status_code == 202, asked.get_json()
+    accepted = answer(client, group_id, asked.get_json()["id"], "accept", owner)
+    assert accepted.status_code == 200, accepted.get_json()
     entries = client.get(f"/groups/{group_id}/activity", headers=b.headers).get_json()
     kinds = [(e["kind"], e["subject_type"], e["subject_id"]) for e in entries]
     assert ("member.joined", "member", guest) in kinds
@@ -231,3 +194,41 @@ def test_adding_and_merging_a_guest_is_in_the_activity_log(app, client, trio):
     # b hears of the expense now theirs; the owner did it and hears nothing of it.
     notes = client.get("/users/me/notifications", headers=b.headers).get_json()
     assert any(n["activity_id"] == updated["id"] for n in notes)
+
+
+def test_a_group_holds_at_most_200_guests_and_a_removed_one_frees_a_place(client, trio):
+    group_id, owner, a, _ = trio
+    guests = [add_guest(client, group_id, a, f"Guest {n}") for n in range(MAX_GUESTS_PER_GROUP)]
+    full = client.post(
+        f"/groups/{group_id}/guests", json={"full_name": "One more"}, headers=a.headers
+    )
+    assert full.status_code == 409
+    problem = full.get_json()
+    assert problem["type"] == "/problems/limit-reached"
+    assert "200 guests" in problem["detail"]
+    members = client.get(f"/groups/{group_id}/members", headers=owner.headers).get_json()
+    assert len(members) == 3 + MAX_GUESTS_PER_GROUP  # the refused one left no trace
+    gone = client.delete(f"/groups/{group_id}/members/{guests[0]}", headers=owner.headers)
+    assert gone.status_code == 204
+    add_guest(client, group_id, a, "In their place")
+
+
+def test_concurrent_adds_stop_exactly_at_the_limit(app, client, trio):
+    """Six members' adds at once for the last two places: two are created, four get 409."""
+    group_id, owner, a, _ = trio
+    for n in range(MAX_GUESTS_PER_GROUP - 2):
+        add_guest(client, group_id, a, f"Guest {n}")
+    statuses: list[int] = []
+
+    def add(seed: int) -> None:
+        response = app.test_client().post(
+            f"/groups/{group_id}/guests",
+            json={"full_name": f"Racer {seed}"},
+            headers=(owner, a)[seed % 2].headers,
+        )
+        statuses.append(response.status_code)
+
+    assert run_at_once(6, add) == []
+    assert sorted(statuses) == [201, 201, 409, 409, 409, 409]
+    members = client.get(f"/groups/{group_id}/members", headers=owner.headers).get_json()
+    assert sum(m["guest"] for m in members) == MAX_GUESTS_PER_GROUP

@@ -7,7 +7,6 @@ from typing import Any
 import marshmallow as ma
 
 from expense_tracker.fields import Currency, Text, Timestamp
-from expense_tracker.groups.schemas.common import user_id_field
 from expense_tracker.models.group import (
     GROUP_DESCRIPTION_MAX_LENGTH,
     GROUP_NAME_MAX_LENGTH,
@@ -125,16 +124,3 @@ class InviteCodeSchema(OutputSchema):
 
 class RoleUpdateSchema(InputSchema):
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(ROLES))
-
-
-FULL_NAME_MAX_LENGTH = 100  # as an account's
-
-
-class GuestCreateSchema(InputSchema):
-    full_name = Text(required=True, min_length=1, max_length=FULL_NAME_MAX_LENGTH)
-
-
-class GuestMergeSchema(InputSchema):
-    user_id = user_id_field(
-        required=True, metadata={"description": "The current member the guest becomes."}
-    )
