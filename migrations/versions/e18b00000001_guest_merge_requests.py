@@ -7,7 +7,7 @@ the kinds `settlement.updated` (a merge moved a settlement onto the receiving ac
 and the widened kind check accepts every row it accepted before.
 
 Revision ID: e18b00000001
-Revises: a10000000001
+Revises: e18a00000001
 Create Date: 2026-12-07 02:40:00.000000
 
 """
@@ -21,7 +21,7 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 # revision identifiers, used by Alembic.
 revision = 'e18b00000001'
-down_revision = 'a10000000001'
+down_revision = 'e18a00000001'
 branch_labels = None
 depends_on = None
 
