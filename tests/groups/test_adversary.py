@@ -3,11 +3,12 @@
 The authorisation matrix (tests/app) shows that strangers, outsiders and former members
 get 404 everywhere. These tests are about the people who CAN see the group: a plain
 member trying to move money they have no right to move, an owner at the limits of an
-owner's rights, and ids or members borrowed from another group. Every refused request is
-followed by a look, over HTTP, at everything money-related the group shows (balances,
-settle-up, the expenses and settlements, live and deleted, the members): it must be
-exactly as before. Allowed rows sit in the same tables, so that the look is seen to
-notice a change when one happens.
+owner's rights, and ids or members borrowed from another group. Each test is a table of
+requests and the status each must get. Every refused request is followed by a look, over
+HTTP, at everything money-related the group shows (the group and its members, balances,
+settle-up, the expenses and settlements, live and deleted): it must be exactly as before.
+The allowed rows come last in their tables, to show that the look notices a change when
+one happens.
 
 The cast (`cast` fixture), in group A:
 - `owner` created it; `co_owner` was made an owner by them;
@@ -146,13 +147,13 @@ def cast(client: FlaskClient, make_user: Callable[..., Account]) -> Cast:
 
 
 MONEY_VIEWS = (
+    "",  # the group itself: its currency, its members
     "/balances",
     "/settle-up",
     "/expenses/",
     "/expenses/?deleted=only",
     "/settlements",
     "/settlements?deleted=only",
-    "/members?include_former=true",
 )
 
 
@@ -559,6 +560,22 @@ def test_who_may_remove_a_member_or_change_a_role(client: FlaskClient, cast: Cas
             Try(404, "PATCH", MEMBER % "outsider", "owner", owner),
             Try(200, "PATCH", MEMBER % "member", "owner", owner),
             Try(204, "DELETE", MEMBER % "creator", "co_owner"),  # settled: may be removed
+        ],
+    )
+
+
+def test_nobody_can_delete_the_group_or_change_its_currency_under_its_money(
+    client: FlaskClient, cast: Cast
+) -> None:
+    euros = {"currency": "EUR"}
+    _run(
+        client,
+        cast,
+        [
+            Try(403, "DELETE", "/groups/{a}", "member"),
+            Try(403, "PATCH", "/groups/{a}", "member", euros),
+            Try(409, "DELETE", "/groups/{a}", "owner"),  # balances are not all zero
+            Try(409, "PATCH", "/groups/{a}", "co_owner", euros),  # it has expenses
         ],
     )
 
