@@ -227,7 +227,8 @@ def _run(
 # --------------------------------------------------------------------------- expenses
 
 EXPENSE = "/groups/{a}/expenses/{expense}"
-RESTORE_EXPENSE = "/groups/{a}/expenses/{deleted_expense}/restore"
+DELETED_EXPENSE = "/groups/{a}/expenses/{deleted_expense}"
+RESTORE_EXPENSE = DELETED_EXPENSE + "/restore"
 SPLIT = "/groups/{a}/expenses/{expense}/splits/{%s_id}"
 
 
@@ -241,11 +242,17 @@ def test_only_the_creator_a_payer_or_an_owner_may_change_delete_or_restore_an_ex
             Try(403, "PATCH", EXPENSE, "member", {"amount": "80.00"}),
             Try(403, "DELETE", EXPENSE, "member"),
             Try(403, "POST", RESTORE_EXPENSE, "member"),
+            # A deleted expense takes no edit, no mark and no second delete; a live one
+            # is not restored.
+            Try(404, "PATCH", DELETED_EXPENSE, "creator", {"amount": "80.00"}),
+            Try(404, "PATCH", DELETED_EXPENSE + "/splits/{member_id}", "payer", {"is_paid": True}),
+            Try(404, "DELETE", DELETED_EXPENSE, "owner"),
+            Try(404, "POST", EXPENSE + "/restore", "owner"),
             Try(200, "PATCH", EXPENSE, "creator", {"amount": "80.00"}),
             Try(200, "PATCH", EXPENSE, "payer", {"amount": "60.00"}),
             Try(200, "PATCH", EXPENSE, "co_owner", {"amount": "50.00"}),
             Try(200, "POST", RESTORE_EXPENSE, "payer"),
-            Try(204, "DELETE", "/groups/{a}/expenses/{deleted_expense}", "creator"),
+            Try(204, "DELETE", DELETED_EXPENSE, "creator"),
             Try(204, "DELETE", EXPENSE, "payer"),
             Try(200, "POST", "/groups/{a}/expenses/{expense}/restore", "owner"),
         ],
@@ -312,7 +319,7 @@ def test_a_payer_may_edit_but_not_a_share_marked_paid(client: FlaskClient, cast:
         {"user_id": "@payer", "amount": "10.00"},
         {"user_id": "@member", "amount": "15.00"},
     ]
-    edits = [
+    edits: list[tuple[int, dict[str, Any], str | None]] = [
         (409, {"amount": "80.00"}, None),
         (409, {"participants": ["@owner", "@creator", "@payer"]}, None),  # drop the share
         (409, {"paid_by": "@member"}, None),  # they would be the only payer
@@ -525,6 +532,8 @@ def test_only_its_creator_or_an_owner_may_delete_or_restore_a_settlement(
             Try(403, "DELETE", SETTLEMENT, "payer"),  # its receiver, who would gain by it
             Try(403, "POST", RESTORE_SETTLEMENT, "member"),
             Try(403, "POST", RESTORE_SETTLEMENT, "payer"),
+            Try(404, "DELETE", "/groups/{a}/settlements/{deleted_settlement}", "owner"),
+            Try(404, "POST", SETTLEMENT + "/restore", "owner"),  # not deleted
             Try(200, "POST", RESTORE_SETTLEMENT, "creator"),
             Try(204, "DELETE", SETTLEMENT, "creator"),
             Try(200, "POST", "/groups/{a}/settlements/{settlement}/restore", "owner"),
@@ -623,7 +632,7 @@ def test_another_callers_idempotency_key_replays_nothing(client: FlaskClient, ca
             # The same key and document from a plain member are their own request: refused.
             Try(403, "POST", SETTLEMENTS, "member", body, headers=settle),
             Try(200, "POST", RESTORE_EXPENSE, "creator", headers=restore),
-            Try(204, "DELETE", "/groups/{a}/expenses/{deleted_expense}", "owner"),
+            Try(204, "DELETE", DELETED_EXPENSE, "owner"),
             Try(403, "POST", RESTORE_EXPENSE, "member", headers=restore),
         ],
     )
