@@ -9,7 +9,8 @@ concerns them:
 - `settlement.*`: its sender and its receiver;
 - `split.paid` / `split.unpaid`: the member whose share it is (the split whose flag the
   change turned);
-- `member.removed`, `member.role_changed`: that member.
+- `member.removed`, `member.role_changed`: that member;
+- `member.joined`, `member.left`: the group's owners (passed as `concerned`).
 
 Every other kind notifies nobody.
 """
