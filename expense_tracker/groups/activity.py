@@ -250,10 +250,8 @@ def readable(entries: Sequence[Activity]) -> list[dict[str, Any]]:
     }
     names: dict[int, str] = {}
     if ids:
-        rows = db.session.execute(
-            select(User.id, User.full_name).where(User.id.in_(sorted(ids)))
-        ).tuples()
-        names = dict(rows.all())
+        rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(sorted(ids))))
+        names = {row.id: row.full_name for row in rows}
     return [
         {
             "id": entry.id,
