@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -273,3 +274,33 @@ def test_owners_hear_when_someone_joins_or_leaves_but_not_of_their_own_actions(
     notifications = _get(client, "/users/me/notifications", owner)
     assert {n["actor_id"] for n in notifications} == {co_owner.id, stranger.id}
     assert "@" not in json.dumps(notifications)
+
+
+def test_a_new_join_policy_reaches_synced_clients_member_by_member(
+    client: FlaskClient, make_user: Any
+) -> None:
+    owner, member = make_user(), make_user()
+    group = new_group(client, owner)
+    join(client, group, member)
+    url = f"/groups/{group['id']}"
+    first = _get(client, "/users/me/changes", member)
+    cursor = quote(first["cursor"])
+
+    def since(cursor: str) -> tuple[dict[tuple[str, int], Any], str]:
+        body = _get(client, f"/users/me/changes?cursor={cursor}", member)
+        assert body["has_more"] is False
+        changes = {(c["type"], c["id"]): c["data"] for c in body["changes"]}
+        return changes, quote(body["cursor"])
+
+    client.patch(url, json={"join_policy": "open"}, headers=owner.headers)
+    changes, cursor = since(cursor)
+    assert changes[("member", owner.id)]["email"] is None
+    assert changes[("member", member.id)]["email"] == member.email
+    assert _emails_in(changes[("group", group["id"])]) == {member.email}
+    # A change that leaves the policy alone does not send the members again.
+    client.patch(url, json={"name": "Renamed"}, headers=owner.headers)
+    changes, cursor = since(cursor)
+    assert set(changes) == {("group", group["id"])}
+    client.patch(url, json={"join_policy": "invite"}, headers=owner.headers)
+    changes, _ = since(cursor)
+    assert changes[("member", owner.id)]["email"] == owner.email
