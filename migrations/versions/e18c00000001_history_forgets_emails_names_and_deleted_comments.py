@@ -81,16 +81,19 @@ def upgrade():
             existing = set(
                 connection.scalars(sa.select(comments.c.id).where(comments.c.id.in_(comment_ids)))
             )
+        changed = []
         for row in rows:
             exists = row.subject_id in existing
             before = _scrubbed(row.subject_type, row.before, exists)
             after = _scrubbed(row.subject_type, row.after, exists)
             if (before, after) != (row.before, row.after):
-                connection.execute(
-                    activity.update()
-                    .where(activity.c.id == row.id)
-                    .values(before=before, after=after)
-                )
+                changed.append({'row_id': row.id, 'before': before, 'after': after})
+        if changed:
+            # One executemany per batch (psycopg pipelines it), not a round trip per row.
+            connection.execute(
+                activity.update().where(activity.c.id == sa.bindparam('row_id')),
+                changed,
+            )
 
 
 def downgrade():
