@@ -11,11 +11,17 @@ are one more, a single INSERT ... SELECT over the recipients' membership rows, a
 when someone other than the actor is concerned. The entry also carries the writing
 transaction's id (`sync.window`), which is how the sync feed finds the changes
 committed since a client's last call.
+
+Privacy: an entry never holds an email, nor a person's name. A person in a snapshot is
+their id; `readable` adds each one's current name when entries are read (one query per
+page), so a renamed person shows their current name and a deleted account "Deleted user"
+in every old entry too. The one change an entry ever undergoes: deleting a comment
+removes its text from every entry that held it (`redact_comment`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,8 +51,10 @@ Snapshot = dict[str, Any] | None
 
 _expense = GroupExpenseSchema()
 _settlement = SettlementSchema()
-_group = GroupSchema(exclude=("invite_code",))
-_member = MemberSchema()
+# People are ids in an entry: no name, no email (names are added when it is read).
+_PERSONAL = ("full_name", "email")
+_group = GroupSchema(exclude=("invite_code", *(f"members.{field}" for field in _PERSONAL)))
+_member = MemberSchema(exclude=_PERSONAL)
 _comment = CommentSchema()
 
 
@@ -62,16 +70,23 @@ def of_settlement(settlement: Settlement) -> dict[str, Any]:
 
 
 def of_group(group: Group) -> dict[str, Any]:
-    """The group's full view, without its invite code (a secret an entry must not keep)."""
+    """The group's full view, without its invite code (a secret an entry must not keep)
+    and with its members as ids (no names, no emails)."""
     return _group.dump(group)
 
 
 def of_member(member: GroupMember) -> dict[str, Any]:
+    """The member as an id, role and dates: no name, no email."""
     return _member.dump(member)
 
 
 def of_comment(comment: Comment) -> dict[str, Any]:
     return _comment.dump(comment)
+
+
+def redacted(snapshot: Snapshot) -> Snapshot:
+    """A comment snapshot with its text removed."""
+    return None if snapshot is None else {**snapshot, "body": None, "redacted": True}
 
 
 # --------------------------------------------------------------------------- writing
@@ -148,6 +163,24 @@ def _notify(
     db.session.execute(insert(Notification).from_select(_NOTIFICATION_COLUMNS, rows))
 
 
+def redact_comment(comment: Comment) -> None:
+    """Remove the comment's text from every entry that holds it (the caller commits).
+
+    A deleted comment may have held anything ("my IBAN is ..."): its text must not outlive
+    it in the history, the one exception to "an entry never changes".
+    """
+    entries = db.session.scalars(
+        select(Activity).where(
+            Activity.group_id == comment.group_id,
+            Activity.subject_type == "comment",
+            Activity.subject_id == comment.id,
+        )
+    )
+    for entry in entries:
+        # New values, not changes in place: the JSON columns do not track mutation.
+        entry.before, entry.after = redacted(entry.before), redacted(entry.after)
+
+
 # --------------------------------------------------------------------------- reading
 
 FILTERS = ("kind", "subject_type", "subject_id", "actor_id")
@@ -168,3 +201,68 @@ def my_entries(user: User, group_id: int | None) -> Select[Activity]:
     if group_id is not None:
         statement = statement.where(Activity.group_id == group_id)
     return statement.order_by(Activity.id.desc())
+
+
+# --------------------------------------------------------------------------- names
+
+DELETED_NAME = "Deleted user"  # a person whose row is gone (a merged guest)
+
+
+def _people(subject_type: str, snapshot: Snapshot) -> list[dict[str, Any]]:
+    """The person objects a snapshot holds (a member, a group's members)."""
+    if not snapshot:
+        return []
+    if subject_type == "member":
+        return [snapshot]
+    if subject_type == "group":
+        return list(snapshot.get("members") or [])
+    return []
+
+
+def _named(subject_type: str, snapshot: Snapshot, names: Mapping[int, str]) -> Snapshot:
+    """A copy of the snapshot with each person's current name (and no email)."""
+
+    def person(member: Mapping[str, Any]) -> dict[str, Any]:
+        # Whatever an old entry held, its email is not shown (the migration scrubs them).
+        named = {**member, "full_name": names.get(member["user_id"], DELETED_NAME)}
+        named["email"] = None
+        return named
+
+    if not snapshot or subject_type not in ("member", "group"):
+        return snapshot
+    if subject_type == "member":
+        return person(snapshot)
+    if snapshot.get("members") is None:
+        return snapshot
+    return {**snapshot, "members": [person(member) for member in snapshot["members"]]}
+
+
+def readable(entries: Sequence[Activity]) -> list[dict[str, Any]]:
+    """The entries as the API shows them: each person named by their current name.
+
+    One query for the names of the whole page, whatever its size.
+    """
+    ids = {
+        person["user_id"]
+        for entry in entries
+        for snapshot in (entry.before, entry.after)
+        for person in _people(entry.subject_type, snapshot)
+    }
+    names: dict[int, str] = {}
+    if ids:
+        rows = db.session.execute(select(User.id, User.full_name).where(User.id.in_(sorted(ids))))
+        names = {row.id: row.full_name for row in rows}
+    return [
+        {
+            "id": entry.id,
+            "group_id": entry.group_id,
+            "actor_id": entry.actor_id,
+            "kind": entry.kind,
+            "subject_type": entry.subject_type,
+            "subject_id": entry.subject_id,
+            "at": entry.at,
+            "before": _named(entry.subject_type, entry.before, names),
+            "after": _named(entry.subject_type, entry.after, names),
+        }
+        for entry in entries
+    ]

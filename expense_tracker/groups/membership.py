@@ -142,9 +142,25 @@ def _admit(group: Group, user: User) -> GroupMember:
         db.session.rollback()
         raise AlreadyMember() from None
     subject = ("member", user.id)
-    activity.record(group.id, user.id, "member.joined", subject, None, of_member(membership))
+    after = of_member(membership)
+    owners = _owner_ids(group.id)
+    activity.record(group.id, user.id, "member.joined", subject, None, after, concerned=owners)
     db.session.commit()
     return membership
+
+
+def _owner_ids(group_id: int) -> set[int]:
+    """The group's current owners: they hear when someone joins or leaves (in an open
+    group, strangers may come and go)."""
+    return set(
+        db.session.scalars(
+            select(GroupMember.user_id).where(
+                GroupMember.group_id == group_id,
+                GroupMember.role == "owner",
+                GroupMember.left_at.is_(None),
+            )
+        )
+    )
 
 
 def join_group(group_id: int, user: User, invite_code: str | None) -> GroupMember:
@@ -213,8 +229,11 @@ def _leave(
         raise LastOwner.leaving()
     before = of_member(membership)
     membership.left_at = now
-    kind = "member.left" if actor_id == membership.user_id else "member.removed"
-    activity.record(group.id, actor_id, kind, ("member", membership.user_id), before)
+    leaving = actor_id == membership.user_id
+    kind = "member.left" if leaving else "member.removed"
+    owners = _owner_ids(group.id) if leaving else set()
+    subject = ("member", membership.user_id)
+    activity.record(group.id, actor_id, kind, subject, before, concerned=owners)
     if not others.members:
         group_before = activity.of_group(group)
         group.deleted_at, group.deleted_by = now, actor_id

@@ -11,7 +11,8 @@ concerns them:
   change turned);
 - `member.removed`, `member.role_changed`: that member;
 - `merge.requested`: the receiving account of the request (the owners, when the receiving
-  account asked, are passed as `concerned`); `merge.declined`: both sides of the request.
+  account asked, are passed as `concerned`); `merge.declined`: both sides of the request;
+- `member.joined`, `member.left`: the group's owners (passed as `concerned`).
 
 Every other kind notifies nobody.
 """

@@ -3,6 +3,8 @@
 One statement per type of object on the page, whatever its size: the page's keys are
 grouped by type and loaded together. An object the caller can no longer see (deleted, in
 a group they left, a former member) has no document: it is reported `deleted`.
+
+A member's email is in a document exactly where `GET` shows it (groups/privacy.py).
 """
 
 from __future__ import annotations
@@ -72,6 +74,11 @@ def load(user: User, keys: Collection[Key], groups: Collection[int]) -> dict[Key
             found[Key("group", group.id, group.id)] = _group.dump(group)
     pairs = [(key.group_id, key.id) for key in by_type["member"] if key.group_id in groups]
     if pairs:
+        # A member shows their email only in an invite-only group (groups/privacy.py): the
+        # groups' policies in one query, held here while the members are dumped.
+        _held = db.session.scalars(
+            select(Group).where(Group.id.in_(sorted({group_id for group_id, _ in pairs})))
+        ).all()
         for member in db.session.scalars(
             select(GroupMember).where(
                 tuple_(GroupMember.group_id, GroupMember.user_id).in_(pairs),

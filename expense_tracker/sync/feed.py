@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from expense_tracker.extensions import db
 from expense_tracker.models import (
@@ -82,12 +82,33 @@ def accessible_groups(user: User) -> set[int]:
 # --------------------------------------------------------------------------- stages 2 to 4
 
 
+def _policy_flipped() -> ColumnElement[Any]:
+    """Whether an activity row changed its group's join policy."""
+    before = Activity.before["join_policy"].as_string()
+    after = Activity.after["join_policy"].as_string()
+    return and_(Activity.kind == "group.updated", before != after)
+
+
+def _members(group_id: int) -> list[Key]:
+    """The group's current members, as feed objects, in a stable order."""
+    user_ids = db.session.scalars(
+        select(GroupMember.user_id)
+        .where(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
+        .order_by(GroupMember.user_id)
+    )
+    return [Key("member", user_id, group_id) for user_id in user_ids]
+
+
 def _log_keys(row: Any, accessible: set[int]) -> list[Key]:
     """The objects an activity row changed, as the caller sees them now."""
-    subject_type, subject_id, group_id = row
+    subject_type, subject_id, group_id, policy_flipped = row
     group = Key("group", group_id, group_id)
-    if group_id not in accessible or subject_type == "group":
+    if group_id not in accessible:
         return [group]
+    if subject_type == "group":
+        # A new join policy shows or hides the members' emails (groups/privacy.py): each
+        # member object changed with it. A rare change: one query for its members.
+        return [group, *_members(group_id)] if policy_flipped else [group]
     if subject_type == "member":
         # The group shows its members (and their count): it changed with them.
         return [Key("member", subject_id, group_id), group]
@@ -101,7 +122,11 @@ def _run_log(user: User, cursor: cursors.Cursor, page: Page, accessible: set[int
         GroupMember.user_id == user.id, GroupMember.left_at.is_(None)
     )
     statement = select(
-        Activity.id, Activity.subject_type, Activity.subject_id, Activity.group_id
+        Activity.id,
+        Activity.subject_type,
+        Activity.subject_id,
+        Activity.group_id,
+        _policy_flipped(),
     ).where(
         in_window(Activity, cursor.since, cursor.until),
         or_(

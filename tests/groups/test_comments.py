@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, insert, select
 
-from tests.factories import add_expense
+from expense_tracker.extensions import db
+from expense_tracker.models import Comment
+from tests.factories import add_expense, run_at_once
 
 
 def test_members_comment_and_read_oldest_first(
@@ -78,3 +82,47 @@ def test_an_expense_has_notes(client: FlaskClient, trio: Any) -> None:
     assert listed[0]["notes"] == "Paid by card"
     too_long = client.patch(url, json={"notes": "x" * 2001}, headers=owner.headers)
     assert too_long.status_code == 422
+
+
+def test_an_expense_holds_at_most_1000_comments_even_under_a_race(
+    app: Flask, client: FlaskClient, trio: Any
+) -> None:
+    group_id, owner, a, b = trio
+    expense = add_expense(client, group_id, owner)
+    url = f"/groups/{group_id}/expenses/{expense['id']}/comments"
+    with app.app_context():
+        db.session.execute(
+            insert(Comment),
+            [
+                {"expense_id": expense["id"], "group_id": group_id, "author_id": a.id, "body": "x"}
+                for _ in range(998)
+            ],
+        )
+        db.session.commit()
+    assert client.post(url, json={"body": "999th"}, headers=a.headers).status_code == 201
+    statuses: list[int] = []
+    problems: list[Any] = []
+
+    def comment(seed: int) -> None:
+        author = (owner, a, b)[seed % 3]
+        response = app.test_client().post(
+            url, json={"body": f"race {seed}"}, headers=author.headers
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 409:
+            problems.append(response.get_json())
+
+    assert run_at_once(6, comment) == []
+    assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
+    assert {p["type"] for p in problems} == {"/problems/limit-reached"}
+    assert all("1,000" in p["detail"] for p in problems)
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.expense_id == expense["id"])
+        )
+    assert count == 1000
+    # Deleting one makes room for one.
+    first = client.get(f"{url}?limit=1", headers=a.headers).get_json()[0]
+    assert client.delete(f"{url}/{first['id']}", headers=a.headers).status_code == 204
+    assert client.post(url, json={"body": "again"}, headers=b.headers).status_code == 201
+    assert client.post(url, json={"body": "full"}, headers=b.headers).status_code == 409

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask_jwt_extended import current_user
@@ -15,8 +14,9 @@ from expense_tracker.groups.schemas.activity import (
     GroupActivityQuerySchema,
     MyActivityQuerySchema,
 )
-from expense_tracker.models import Activity
 from expense_tracker.pagination import paginate
+
+Entry = dict[str, Any]
 
 
 @blp.get("/groups/<int:group_id>/activity")
@@ -24,10 +24,11 @@ from expense_tracker.pagination import paginate
 @blp.arguments(GroupActivityQuerySchema, location="query")
 @blp.response(200, ActivitySchema(many=True))
 @blp.errors(404, 422)
-def group_activity(query: dict[str, Any], group_id: int) -> tuple[Sequence[Activity], Headers]:
+def group_activity(query: dict[str, Any], group_id: int) -> tuple[list[Entry], Headers]:
     """Every change in the group, newest first, with the subject before and after it"""
     group, _ = access.member_group(group_id, current_user)
-    return paginate(activity.group_entries(group, query), query["skip"], query["limit"])
+    entries, headers = paginate(activity.group_entries(group, query), query["skip"], query["limit"])
+    return activity.readable(entries), headers
 
 
 @blp.get("/users/me/activity")
@@ -35,7 +36,8 @@ def group_activity(query: dict[str, Any], group_id: int) -> tuple[Sequence[Activ
 @blp.arguments(MyActivityQuerySchema, location="query")
 @blp.response(200, ActivitySchema(many=True))
 @blp.errors(422)
-def my_activity(query: dict[str, Any]) -> tuple[Sequence[Activity], Headers]:
+def my_activity(query: dict[str, Any]) -> tuple[list[Entry], Headers]:
     """The changes in every group I belong to, newest first"""
     statement = activity.my_entries(current_user, query.get("group_id"))
-    return paginate(statement, query["skip"], query["limit"])
+    entries, headers = paginate(statement, query["skip"], query["limit"])
+    return activity.readable(entries), headers

@@ -38,9 +38,9 @@ def list_comments(
 @idempotent()
 @blp.arguments(CommentCreateSchema)
 @blp.response(201, CommentSchema)
-@blp.errors(404, 422)
+@blp.errors(404, 409, 422)
 def add_comment(data: dict[str, Any], group_id: int, expense_id: int) -> tuple[Comment, Headers]:
-    """Comment on an expense (any current member)"""
+    """Comment on an expense (any current member; at most 1,000 per expense)"""
     group, actor = access.member_group_for_update(group_id, current_user)
     expense = access.group_expense(group, expense_id)
     comment = comments.add_comment(group, actor, expense, data["body"])

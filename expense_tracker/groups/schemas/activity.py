@@ -9,6 +9,12 @@ from expense_tracker.groups.schemas.common import user_id_field
 from expense_tracker.models.history import ACTIVITY_KINDS, SUBJECT_TYPES
 from expense_tracker.schemas import OutputSchema, PaginationQuerySchema
 
+_PRIVACY = (
+    "People are shown by their current `full_name` (a deleted account: `Deleted user`), "
+    "never by email (`email` is null). A deleted comment's text is removed from every "
+    "entry: `body` null, `redacted` true."
+)
+
 
 class ActivitySchema(OutputSchema):
     id = ma.fields.Integer()
@@ -20,11 +26,15 @@ class ActivitySchema(OutputSchema):
     at = Timestamp()
     before = ma.fields.Dict(
         allow_none=True,
-        metadata={"description": "The subject as `GET` answered just before the change."},
+        metadata={
+            "description": "The subject as `GET` answered just before the change. " + _PRIVACY
+        },
     )
     after = ma.fields.Dict(
         allow_none=True,
-        metadata={"description": "The subject as `GET` answered just after the change."},
+        metadata={
+            "description": "The subject as `GET` answered just after the change. " + _PRIVACY
+        },
     )
 
 

@@ -17,5 +17,15 @@ class CommentSchema(OutputSchema):
     id = ma.fields.Integer()
     expense_id = ma.fields.Integer()
     author_id = ma.fields.Integer()
-    body = ma.fields.String()
+    body = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "Null only in activity entries of a deleted comment."},
+    )
     created_at = Timestamp()
+    redacted = ma.fields.Boolean(
+        dump_default=False,
+        metadata={
+            "description": "True only in activity entries of a deleted comment, whose text "
+            "was removed."
+        },
+    )

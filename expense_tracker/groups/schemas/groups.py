@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from expense_tracker.fields import Currency, Text, Timestamp
+from expense_tracker.groups import privacy
 from expense_tracker.models.group import (
     GROUP_DESCRIPTION_MAX_LENGTH,
     GROUP_NAME_MAX_LENGTH,
@@ -22,10 +23,24 @@ from expense_tracker.schemas import (
 )
 
 
+class VisibleEmail(ma.fields.String):
+    """A member's email where the caller may see it, else null (groups/privacy.py)."""
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return privacy.visible_email(obj)
+
+
 class MemberSchema(OutputSchema):
     user_id = ma.fields.Integer()
     full_name = ma.fields.String()
-    email = ma.fields.String(allow_none=True)
+    email = VisibleEmail(
+        allow_none=True,
+        metadata={
+            "description": "Shown only to current members of an invite-only group, and to "
+            "the member themselves; null in open groups, for former members, deleted "
+            "accounts and guests."
+        },
+    )
     role = ma.fields.String(metadata={"enum": list(ROLES)})
     guest = ma.fields.Boolean(metadata={"description": "A member without an account."})
     joined_at = Timestamp()

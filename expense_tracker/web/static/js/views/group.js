@@ -132,7 +132,8 @@ function membersCard(id, group, me, owner, reload) {
             "div",
             { class: "row-main" },
             h("span", { class: "title" }, self ? `${member.full_name} (you)` : member.full_name),
-            h("span", { class: "meta" }, `${member.role === "owner" ? "Owner" : "Member"} · ${member.email} · joined ${formatDate(member.joined_at.slice(0, 10))}`),
+            // No email for guests, nor for others in an open group: the API sends null.
+            h("span", { class: "meta" }, [member.role === "owner" ? "Owner" : "Member", member.email, `joined ${formatDate(member.joined_at.slice(0, 10))}`].filter(Boolean).join(" · ")),
           ),
           h("div", { class: "row-actions" }, buttons),
         );
