@@ -208,6 +208,13 @@ def my_entries(user: User, group_id: int | None) -> Select[Activity]:
 DELETED_NAME = "Deleted user"  # a person whose row is gone (a merged guest)
 
 
+def _shape(entry: Activity) -> str:
+    """What an entry's snapshots hold: its subject's representation, except for a guest
+    merge request, which is logged under its guest (`subject_type: "member"`) but holds
+    the request (ids only, nothing to name)."""
+    return "merge_request" if entry.kind.startswith("merge.") else entry.subject_type
+
+
 def _people(subject_type: str, snapshot: Snapshot) -> list[dict[str, Any]]:
     """The person objects a snapshot holds (a member, a group's members)."""
     if not snapshot:
@@ -246,7 +253,7 @@ def readable(entries: Sequence[Activity]) -> list[dict[str, Any]]:
         person["user_id"]
         for entry in entries
         for snapshot in (entry.before, entry.after)
-        for person in _people(entry.subject_type, snapshot)
+        for person in _people(_shape(entry), snapshot)
     }
     names: dict[int, str] = {}
     if ids:
@@ -261,8 +268,8 @@ def readable(entries: Sequence[Activity]) -> list[dict[str, Any]]:
             "subject_type": entry.subject_type,
             "subject_id": entry.subject_id,
             "at": entry.at,
-            "before": _named(entry.subject_type, entry.before, names),
-            "after": _named(entry.subject_type, entry.after, names),
+            "before": _named(_shape(entry), entry.before, names),
+            "after": _named(_shape(entry), entry.after, names),
         }
         for entry in entries
     ]

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "e18c00000001"
-down_revision = "a10000000001"
+down_revision = "e18b00000001"
 branch_labels = None
 depends_on = None
 

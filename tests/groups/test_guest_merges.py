@@ -137,6 +137,11 @@ def test_the_receiving_account_asks_and_any_owner_accepts(app, client, trio):
     with app.app_context():
         entry = db.session.query(Activity).filter_by(kind="merge.requested").one()
         assert (entry.subject_type, entry.subject_id, entry.after) == ("member", guest, request)
+    # Read over HTTP, the entry shows the request as it was logged: ids, no name, no email.
+    log = client.get(
+        f"/groups/{group_id}/activity?kind=merge.requested", headers=b.headers
+    ).get_json()
+    assert [entry["after"] for entry in log] == [request]
     accepted = answer(client, group_id, request["id"], "accept", owner)
     assert accepted.status_code == 200, accepted.get_json()
     assert accepted.get_json()["user_id"] == a.id
