@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -94,18 +95,34 @@ def back_up_sqlite(source: Path, destination: Path) -> BackupReport:
     try:
         revision = _copy(source, partial)
         _fsync(partial)
+        _publish(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+    return BackupReport(destination, destination.stat().st_size, revision)
+
+
+def _publish(partial: Path, destination: Path) -> None:
+    """Give the finished copy its name, unless that name exists by now."""
+    try:
+        # link() fails when the name exists: no window in which a file that appeared
+        # meanwhile could be replaced, as a rename would.
+        os.link(partial, destination)
+    except FileExistsError:
+        raise BackupRefused(f"{destination} exists: a backup never overwrites a file.") from None
+    except OSError:
+        # A filesystem without hard links (some network and FAT mounts): create the name
+        # exclusively (never over a file) and copy into it.
         try:
-            # link() fails when the name exists: no window in which a file that appeared
-            # meanwhile could be replaced, as a rename would.
-            os.link(partial, destination)
+            created = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             raise BackupRefused(
                 f"{destination} exists: a backup never overwrites a file."
             ) from None
-        _fsync(destination.parent)
-    finally:
-        partial.unlink(missing_ok=True)
-    return BackupReport(destination, destination.stat().st_size, revision)
+        with partial.open("rb") as copy, os.fdopen(created, "wb") as named:
+            shutil.copyfileobj(copy, named)
+            named.flush()
+            os.fsync(named.fileno())
+    _fsync(destination.parent)
 
 
 def _copy(source: Path, target: Path) -> str | None:

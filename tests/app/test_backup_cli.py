@@ -8,6 +8,7 @@ TEST_DATABASE_URL says: the command copies SQLite files only.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -149,6 +150,32 @@ def test_a_backup_never_overwrites_a_file(sqlite_app: Flask, tmp_path: Path) -> 
     assert result.exit_code == REFUSED
     assert "exists: a backup never overwrites a file" in result.output
     assert destination.read_bytes() == b"last week's backup"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_backup_on_a_filesystem_without_hard_links_is_written_all_the_same(
+    sqlite_app: Flask, app_factory: Callable[..., Flask], tmp_path: Path, monkeypatch: Any
+) -> None:
+    owner = create_account(sqlite_app)
+    personal = add_personal(sqlite_app, owner.headers, "7.00")
+
+    def no_hard_links(source: Any, target: Any) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    destination = tmp_path / "copy.db"
+    runner = sqlite_app.test_cli_runner()
+
+    result = runner.invoke(args=["backup", str(destination)])
+
+    assert result.exit_code == 0, result.output
+    assert destination.stat().st_mode & 0o077 == 0
+    mine = (
+        open_copy(app_factory, destination).test_client().get("/expenses/", headers=owner.headers)
+    )
+    assert [row["id"] for row in mine.get_json()] == [personal]
+    again = runner.invoke(args=["backup", str(destination)])
+    assert again.exit_code == REFUSED
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
 
 
