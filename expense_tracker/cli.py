@@ -35,6 +35,7 @@ from flask.cli import with_appcontext
 
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
+from expense_tracker.backup import backup_command
 from expense_tracker.currencies.ecb_csv import RatesFileError, parse_rates
 from expense_tracker.currencies.rates import import_rates
 from expense_tracker.database import utc_today
@@ -59,6 +60,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(verify_balances)
     app.cli.add_command(run_recurring_command)
     app.cli.add_command(rates_group)
+    app.cli.add_command(backup_command)
 
 
 @click.command("run-recurring")

@@ -6,7 +6,9 @@ import contextlib
 import http.client
 import json
 import os
+import pwd
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from expense_tracker.web import STATIC_FOLDER as WEB_STATIC
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,14 +120,44 @@ def gunicorn_serving(
         stop(process, signal.SIGTERM)
 
 
+def http_call(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    token: str | None = None,
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], Any]:
+    """One request to 127.0.0.1:`port` on a fresh connection: status, headers (lower-case
+    names), body (JSON when it is)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    sent = dict(headers or {})
+    if token:
+        sent["Authorization"] = f"Bearer {token}"
+    body = None
+    if json_body is not None:
+        body = json.dumps(json_body)
+        sent["Content-Type"] = "application/json"
+    try:
+        connection.request(method, path, body=body, headers=sent)
+        response = connection.getresponse()
+        raw = response.read()
+        answer_headers = {name.lower(): value for name, value in response.getheaders()}
+    finally:
+        connection.close()
+    content: Any = raw
+    if answer_headers.get("content-type", "").endswith("json") and raw:
+        content = json.loads(raw)
+    return response.status, answer_headers, content
+
+
 @dataclass
-class LiveServer:
-    """A gunicorn serving the production stack (gunicorn.conf.py) on its own database."""
+class HttpTarget:
+    """Something serving the API on a loopback port: a gunicorn, or nginx in front of some."""
 
     port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-    env: dict[str, str]
 
     @property
     def url(self) -> str:
@@ -140,25 +174,15 @@ class LiveServer:
         timeout: float = 30,
     ) -> tuple[int, dict[str, str], Any]:
         """One request on a fresh connection: status, headers, body (JSON when it is)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        sent = dict(headers or {})
-        if token:
-            sent["Authorization"] = f"Bearer {token}"
-        body = None
-        if json_body is not None:
-            body = json.dumps(json_body)
-            sent["Content-Type"] = "application/json"
-        try:
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            raw = response.read()
-            answer_headers = {name.lower(): value for name, value in response.getheaders()}
-        finally:
-            connection.close()
-        content: Any = raw
-        if answer_headers.get("content-type", "").endswith("json") and raw:
-            content = json.loads(raw)
-        return response.status, answer_headers, content
+        return http_call(
+            self.port,
+            method,
+            path,
+            token=token,
+            json_body=json_body,
+            headers=headers,
+            timeout=timeout,
+        )
 
     def upload_csv(self, token: str, text: str) -> Callable[[], tuple[int, dict[str, str], Any]]:
         """A `POST /expenses/import` of `text`, to call (at once with others, say)."""
@@ -201,14 +225,116 @@ class LiveServer:
         return dict(pair)
 
 
+@dataclass
+class LiveServer(HttpTarget):
+    """A gunicorn serving the production stack (gunicorn.conf.py) on its own database."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    env: dict[str, str]
+
+    def workers(self) -> set[int]:
+        """The pids of the master's worker processes."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        return {int(child) for child in children.read_text().split()}
+
+    def kill(self) -> None:
+        """`kill -9` of the master and its workers at once: a host that dies, with no
+        chance to finish a request, close a connection or roll back."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def live_server(directory: Path, database_url: str, **settings: str) -> Iterator[LiveServer]:
     """Migrate `database_url`, serve it with gunicorn (production settings, `settings` on
     top), and stop the server afterwards. bcrypt runs at its lowest cost, as in the fast
     tests: these servers test concurrency and outages, not hashing, on a shared machine."""
+    with live_servers(directory, database_url, 1, **settings) as (server,):
+        yield server
+
+
+@contextlib.contextmanager
+def live_servers(
+    directory: Path, database_url: str, count: int, **settings: str
+) -> Iterator[tuple[LiveServer, ...]]:
+    """`count` gunicorns on `database_url`, as `count` hosts would run them: the same
+    settings and secrets (a token one signs, another accepts), one port each, the
+    migrations run once before any starts. Each is stopped afterwards (those still alive)."""
+    ports = [free_port() for _ in range(count)]
+    shared = {**production_env(database_url, ports[0]), "BCRYPT_LOG_ROUNDS": "4", **settings}
+    run_flask(shared, "db", "upgrade")
+    with contextlib.ExitStack() as stack:
+        servers = []
+        for port in ports:
+            env = {**shared, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+            log = directory / f"gunicorn-{port}.log"
+            process = stack.enter_context(gunicorn_serving(env, port, log))
+            servers.append(LiveServer(port, process, log, env))
+        yield tuple(servers)
+
+
+# -- nginx ---------------------------------------------------------------------------------
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def nginx_config(directory: Path, listen_port: int, upstream_ports: list[int]) -> str:
+    """deploy/nginx.conf inside a minimal main config: listening on 127.0.0.1:`listen_port`,
+    its upstream the gunicorns at `upstream_ports`, logs and temporary files in
+    `directory`."""
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    upstreams = "\n    ".join(f"server 127.0.0.1:{port};" for port in upstream_ports)
+    replacements = {
+        "server 127.0.0.1:8000;": upstreams,
+        "listen 80;": f"listen 127.0.0.1:{listen_port};",
+        "listen [::]:80;": "",
+        "/var/log/nginx/expense_tracker.access.log": str(directory / "access.log"),
+        "/srv/expense_tracker/expense_tracker/web/static/": str(WEB_STATIC) + "/",
+    }
+    for old, new in replacements.items():
+        assert site.count(old) == 1, f"deploy/nginx.conf no longer has {old!r} exactly once"
+        site = site.replace(old, new)
+    # nginx started as root hands requests to unprivileged workers unless told otherwise.
+    user = f"user {pwd.getpwuid(os.getuid()).pw_name};" if os.geteuid() == 0 else ""
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {directory / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return f"""
+daemon off;
+worker_processes 1;
+pid {directory / "nginx.pid"};
+error_log {directory / "nginx-error.log"} info;
+{user}
+events {{ worker_connections 256; }}
+http {{
+    default_type application/octet-stream;
+{temp_paths}
+{site}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx_serving(directory: Path, upstream_ports: list[int]) -> Iterator[HttpTarget]:
+    """Debian's nginx with deploy/nginx.conf in front of the gunicorns at `upstream_ports`
+    (round robin), answering at the port this yields; stopped (QUIT: requests in flight
+    finish) afterwards. The caller checks that nginx is installed (`NGINX`)."""
     port = free_port()
-    env = {**production_env(database_url, port), "BCRYPT_LOG_ROUNDS": "4", **settings}
-    run_flask(env, "db", "upgrade")
-    log = directory / f"gunicorn-{port}.log"
-    with gunicorn_serving(env, port, log) as process:
-        yield LiveServer(port, process, log, env)
+    config = directory / "nginx.conf"
+    config.write_text(nginx_config(directory, port, upstream_ports))
+    log = directory / "nginx.out"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [NGINX, "-p", str(directory), "-c", str(config), "-e", "stderr"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_ready(port, process, log)
+        yield HttpTarget(port)
+    finally:
+        stop(process, signal.SIGQUIT)
