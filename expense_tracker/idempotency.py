@@ -6,7 +6,12 @@ it again with the same key and get the first answer instead of a second resource
 - the same key and the same document: the first 2xx response (status, headers, body);
 - the same key with a different document: 422;
 - the same key while the first request still runs: 409;
-- failures are not remembered, so a corrected retry may reuse its key.
+- failures are not remembered, so a corrected retry may reuse its key;
+- a request that died (its host killed) before answering: a retry after `ABANDONED_AFTER`
+  runs again if the first one never wrote, and answers 409 if it did (its write landed but
+  its answer was lost). The record is marked `landed_at` inside the transaction of the
+  request's first write, so "wrote" and "marked" commit together or not at all, and a
+  request whose key a retry took over cannot write any more (its commit is refused).
 
 Keys are scoped to the caller (`POST /users/`, which has none, to its path:
 `idempotent(keys_per="path")`) and kept 24 h. The pending record is committed before the
@@ -28,8 +33,9 @@ from typing import Any, Literal, TypeVar, cast
 
 from flask import Response, current_app, g, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from expense_tracker.api import parse_json_body
 from expense_tracker.database import utcnow
@@ -99,19 +105,49 @@ def _find(scope: str, key: str) -> IdempotencyRecord | None:
 
 
 def _answer_for_existing(record: IdempotencyRecord, fingerprint: str) -> Response | None:
-    """The answer to a repeat, or None when the old record is dead and may be replaced."""
+    """The answer to a repeat, or None when the old record is dead and was removed."""
     now = utcnow()
-    if record.expires_at <= now or (
-        record.is_pending and record.created_at <= now - ABANDONED_AFTER
-    ):
-        db.session.delete(record)
-        db.session.commit()
-        return None
+    abandoned = record.is_pending and record.created_at <= now - ABANDONED_AFTER
+    if record.expires_at <= now or (abandoned and record.landed_at is None):
+        return None if _remove_if_still_dead(record) else _answer_for_existing_again(record)
     if record.fingerprint != fingerprint:
         raise ValidationFailed.field(HEADER, "This key was used with a different request.")
+    if abandoned:
+        raise Conflict(
+            "The first request with this Idempotency-Key was carried out, but the server "
+            "stopped before answering it: look up what it created instead of sending it "
+            "again (a new key would create it twice)."
+        )
     if record.is_pending:
         raise Conflict("A request with this Idempotency-Key is still being processed.")
     return _replay(record)
+
+
+def _remove_if_still_dead(record: IdempotencyRecord) -> bool:
+    """Delete an expired record, or a pending one whose request never wrote, unless its
+    request landed its write in the meantime (the condition is checked by the DELETE
+    itself, after any lock the landing write held)."""
+    records = IdempotencyRecord.__table__
+    dead = (records.c.expires_at <= utcnow()) | (
+        records.c.status_code.is_(None) & records.c.landed_at.is_(None)
+    )
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(delete(records).where(records.c.id == record.id, dead)),
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _answer_for_existing_again(record: IdempotencyRecord) -> Response | None:
+    """The record that looked dead was not removed: its request landed its write just now
+    (answer as for a live one), or a concurrent retry removed it first (None: try again)."""
+    current = db.session.get(IdempotencyRecord, record.id, populate_existing=True)
+    if current is None:
+        return None
+    if current.is_pending:
+        raise Conflict("A request with this Idempotency-Key is still being processed.")
+    return _replay(current)
 
 
 def _begin(keys_per: KeysPer) -> Response | None:
@@ -141,12 +177,50 @@ def _begin(keys_per: KeysPer) -> Response | None:
             db.session.rollback()
             continue
         g.idempotency_record_id = record.id
+        _mark_landed_with_the_write(record.id)
         return None
     raise Conflict("A request with this Idempotency-Key is still being processed.")
 
 
+class KeyTakenOver(Conflict):
+    detail = (
+        "This request took too long: a retry with the same Idempotency-Key has replaced it, "
+        "and nothing of it was saved."
+    )
+
+
+def _mark_landed_with_the_write(record_id: int) -> None:
+    """Have every commit of this request's session also mark the key landed, in the same
+    transaction: a write and its mark commit together. A key that a retry took over
+    (deleted as abandoned) refuses the commit, so the write cannot happen twice."""
+    session = db.session()
+    records = IdempotencyRecord.__table__
+
+    def mark(session: Session) -> None:
+        marked = cast(
+            CursorResult[Any],
+            session.execute(
+                update(records)
+                .where(records.c.id == record_id, records.c.status_code.is_(None))
+                .values(landed_at=func.coalesce(records.c.landed_at, utcnow()))
+            ),
+        )
+        if marked.rowcount != 1:
+            raise KeyTakenOver()
+
+    event.listen(session, "before_commit", mark)
+    g.idempotency_marker = (session, mark)
+
+
+def _stop_marking() -> None:
+    session_and_marker = g.pop("idempotency_marker", None)
+    if session_and_marker is not None:
+        event.remove(session_and_marker[0], "before_commit", session_and_marker[1])
+
+
 def _remember(response: Response) -> Response:
     """Keep a successful answer for replays; free the key of any other."""
+    _stop_marking()
     record_id = g.pop("idempotency_record_id", None)
     if record_id is None:
         return response
@@ -165,8 +239,13 @@ def _remember(response: Response) -> Response:
 
 
 def _forget(record_id: int) -> None:
+    """Free the key of a request that failed, unless it had already committed a write:
+    then a retry must not write again (it answers 409 until the key expires)."""
     db.session.rollback()
-    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    records = IdempotencyRecord.__table__
+    db.session.execute(
+        delete(records).where(records.c.id == record_id, records.c.landed_at.is_(None))
+    )
     db.session.commit()
 
 
@@ -201,6 +280,7 @@ def replay_or_reserve(view: F) -> F:
             response = current_app.make_response(view(*args, **kwargs))
         except BaseException:
             # An error answer is built from the exception later: never replayed.
+            _stop_marking()
             record_id = g.pop("idempotency_record_id", None)
             if record_id is not None:
                 _forget(record_id)

@@ -28,6 +28,9 @@ class IdempotencyRecord(Model):
     headers: Mapped[str | None] = mapped_column(Text)  # JSON object of replayed headers
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set in the transaction of the request's first write (idempotency.py): a pending
+    # record with it belongs to a request whose write landed, even if its answer was lost.
+    landed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (

@@ -163,3 +163,99 @@ def test_group_creation_and_group_expenses_are_idempotent(client, user):
     assert one.status_code == two.status_code == 201
     listed = client.get(f"/groups/{group_id}/expenses/", headers=user.headers)
     assert listed.headers["X-Total-Count"] == "1"
+
+
+# A host killed mid-request (kill -9, a lost VM) leaves its key pending. What the retry may
+# do depends on whether the dead request's write had committed: each case below leaves the
+# record exactly as such a death does.
+
+
+def _as_left_by_a_dead_request(app, key, *, answered_too=False):
+    """Age the key's record past the abandonment delay, pending as a request killed
+    before storing its answer leaves it (whatever its write did)."""
+    from datetime import timedelta
+
+    from expense_tracker.database import utcnow
+    from expense_tracker.idempotency import ABANDONED_AFTER
+    from expense_tracker.models.idempotency import IdempotencyRecord
+
+    with app.app_context():
+        record = db.session.query(IdempotencyRecord).filter_by(key=key).one()
+        record.created_at = utcnow() - ABANDONED_AFTER - timedelta(seconds=1)
+        record.status_code = record.headers = record.body = None
+        db.session.commit()
+
+
+def test_a_retry_after_the_answer_was_lost_does_not_write_again(app, client, user):
+    first = post_expense(client, user, "lost-answer")
+    assert first.status_code == 201
+    # The host died after the expense committed, before the answer was stored.
+    _as_left_by_a_dead_request(app, "lost-answer")
+    retry = post_expense(client, user, "lost-answer")
+    assert retry.status_code == 409
+    assert "stopped before answering" in retry.get_json()["detail"]
+    assert count_expenses(client, user) == 1
+
+
+def test_a_retry_of_a_request_that_died_before_writing_runs_it(app, client, user):
+    from expense_tracker.database import utcnow
+    from expense_tracker.idempotency import ABANDONED_AFTER, RETENTION, _document_digest
+    from expense_tracker.models.idempotency import IdempotencyRecord
+
+    # The dead request reserved its key and never wrote: the record is pending, unlanded.
+    with app.test_request_context("/expenses/", method="POST", json=EXPENSE):
+        fingerprint = _document_digest()
+        db.session.add(
+            IdempotencyRecord(
+                scope=f"user:{user.id}",
+                key="died-early",
+                fingerprint=fingerprint,
+                created_at=utcnow() - 2 * ABANDONED_AFTER,
+                expires_at=utcnow() + RETENTION,
+            )
+        )
+        db.session.commit()
+    retry = post_expense(client, user, "died-early")
+    assert retry.status_code == 201
+    assert count_expenses(client, user) == 1
+    assert post_expense(client, user, "died-early").get_json() == retry.get_json()
+
+
+def test_a_request_whose_key_a_retry_took_over_writes_nothing(app, client, user):
+    from expense_tracker.expenses import service
+
+    entered, release = threading.Event(), threading.Event()
+    original = service.create_expense
+    calls = []
+
+    def stalled_first_create(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # the first request stalls (a stuck worker) past the delay
+            db.session.rollback()  # holding no transaction (SQLite's one write lock)
+            entered.set()
+            release.wait(10)
+        return original(*args, **kwargs)
+
+    results = {}
+
+    def first_request():
+        results["first"] = app.test_client().post(
+            "/expenses/", json=EXPENSE, headers={**user.headers, "Idempotency-Key": "stuck"}
+        )
+
+    service.create_expense = stalled_first_create
+    try:
+        thread = threading.Thread(target=first_request)
+        thread.start()
+        assert entered.wait(10)
+        _as_left_by_a_dead_request(app, "stuck")  # the client gave up and retries
+        retry = post_expense(client, user, "stuck")
+        release.set()
+        thread.join(10)
+    finally:
+        service.create_expense = original
+    assert retry.status_code == 201
+    # The stalled request wakes up: its write is refused, not made a second time.
+    assert results["first"].status_code == 409
+    assert count_expenses(client, user) == 1
+    assert post_expense(client, user, "stuck").get_json() == retry.get_json()
