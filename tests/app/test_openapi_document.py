@@ -32,7 +32,8 @@ def resolve(document: dict[str, Any], ref: str) -> Any:
     node: Any = document
     for token in ref[2:].split("/"):
         token = token.replace("~1", "/").replace("~0", "~")
-        assert isinstance(node, dict) and token in node, f"dangling reference: {ref}"
+        assert isinstance(node, dict), f"dangling reference: {ref}"
+        assert token in node, f"dangling reference: {ref}"
         node = node[token]
     return node
 
