@@ -13,7 +13,7 @@ from email_validator import EmailNotValidError
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.text import normalise_email
+from expense_tracker.text import FORMAT_CHARACTERS, has_visible_character, normalise_email
 
 # Money is checked in two steps: syntax, sign and size when the body is loaded (any
 # currency allows at most this many places), then the currency's own minor units once the
@@ -30,9 +30,28 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 DOCUMENTED_DATES = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
-# What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere).
+def _invisible_class() -> str:
+    """The regular expression class of what `text.is_visible` refuses: whitespace, controls,
+    lone surrogates, format characters (listed, so that every Python writes the same
+    document), and the separators `\\s` covers. Characters beyond the BMP stand as
+    themselves (JSON Schema patterns are ECMA-262 regular expressions, whose `\\u` escapes
+    stop at FFFF)."""
+
+    def character(code: int) -> str:
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+
+    ranges = "".join(
+        character(first) if first == last else f"{character(first)}-{character(last)}"
+        for first, last in FORMAT_CHARACTERS
+    )
+    surrogates = "\\ud800-\\udfff"  # lone ones: no characters at all
+    return f"\\s\\u0000-\\u001f\\u007f-\\u009f{surrogates}{ranges}"
+
+
+# What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere): no
+# NUL, and where text is required, at least one visible character (`text.is_visible`).
 ANY_TEXT = "^[^\\u0000]*$"
-NON_BLANK_TEXT = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+NON_BLANK_TEXT = f"^[^\\u0000]*[^{_invisible_class()}][^\\u0000]*$"
 
 
 def decimal_pattern(max_value: Decimal, places: int, *, signed: bool, allow_zero: bool) -> str:
@@ -70,7 +89,12 @@ def decimal_number(max_value: Decimal, *, signed: bool, allow_zero: bool) -> dic
 
 
 class Text(ma.fields.String):
-    """A string with surrounding whitespace trimmed; `min_length`/`max_length` apply after."""
+    """A string with surrounding whitespace trimmed; `min_length`/`max_length` apply after.
+
+    Required text (`min_length`: names, descriptions, categories, comments) must show
+    something: text made only of whitespace, control or format characters (zero-width
+    spaces, soft hyphens, a BOM) is as empty as an empty string. Names are this field, so
+    every name (a person's, a group's, a guest's) follows the rule."""
 
     def __init__(self, *, min_length: int = 0, max_length: int | None = None, **kwargs: Any):
         validators = list(kwargs.pop("validate", []) or [])
@@ -86,6 +110,11 @@ class Text(ma.fields.String):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if self.min_length and not text:
             raise ma.ValidationError("Must not be empty.")
+        if self.min_length and not has_visible_character(text):
+            raise ma.ValidationError(
+                "Must contain at least one visible character (not only spaces, control or "
+                "zero-width characters)."
+            )
         if "\x00" in text:
             raise ma.ValidationError("Must not contain NUL characters.")
         return text
