@@ -13,7 +13,12 @@ from email_validator import EmailNotValidError
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.text import FORMAT_CHARACTERS, has_visible_character, normalise_email
+from expense_tracker.text import (
+    FORMAT_CHARACTERS,
+    has_visible_character,
+    is_visible_outside_format,
+    normalise_email,
+)
 
 # Money is checked in two steps: syntax, sign and size when the body is loaded (any
 # currency allows at most this many places), then the currency's own minor units once the
@@ -30,28 +35,45 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 DOCUMENTED_DATES = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
-def _invisible_class() -> str:
-    """The regular expression class of what `text.is_visible` refuses: whitespace, controls,
-    lone surrogates, format characters (listed, so that every Python writes the same
-    document), and the separators `\\s` covers. Characters beyond the BMP stand as
-    themselves (JSON Schema patterns are ECMA-262 regular expressions, whose `\\u` escapes
-    stop at FFFF)."""
+BMP_END = 0xFFFF
+SURROGATES = range(0xD800, 0xE000)
 
-    def character(code: int) -> str:
-        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
 
-    ranges = "".join(
-        character(first) if first == last else f"{character(first)}-{character(last)}"
-        for first, last in FORMAT_CHARACTERS
+def _visible_bmp_class() -> str:
+    """A regular expression class of the visible characters (`text.is_visible`) of Unicode's
+    Basic Multilingual Plane, as ranges of `\\uXXXX` escapes.
+
+    The one visible character a required text needs is documented from the BMP alone:
+    JSON Schema patterns are ECMA-262 regular expressions, whose `\\u` escapes stop at
+    FFFF, and the tools that read the document (schemathesis, jsonschema-rs) refuse
+    characters beyond it, or surrogates, in a class. So the document is a little stricter
+    than the API, which also takes a name whose only visible characters are beyond the BMP
+    (a lone emoji, say); whatever matches the pattern is accepted. The invisible characters
+    are the format characters listed in `text.FORMAT_CHARACTERS` and whitespace (Unicode's
+    White_Space property, the same on every Python), so the document is too."""
+    invisible = {code for first, last in FORMAT_CHARACTERS for code in range(first, last + 1)}
+    invisible.update(SURROGATES)
+    visible = [
+        code
+        for code in range(BMP_END + 1)
+        if code not in invisible and is_visible_outside_format(chr(code))
+    ]
+    ranges: list[tuple[int, int]] = []
+    for code in visible:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(
+        f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+        for first, last in ranges
     )
-    surrogates = "\\ud800-\\udfff"  # lone ones: no characters at all
-    return f"\\s\\u0000-\\u001f\\u007f-\\u009f{surrogates}{ranges}"
 
 
 # What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere): no
 # NUL, and where text is required, at least one visible character (`text.is_visible`).
 ANY_TEXT = "^[^\\u0000]*$"
-NON_BLANK_TEXT = f"^[^\\u0000]*[^{_invisible_class()}][^\\u0000]*$"
+NON_BLANK_TEXT = f"^[^\\u0000]*[{_visible_bmp_class()}][^\\u0000]*$"
 
 
 def decimal_pattern(max_value: Decimal, places: int, *, signed: bool, allow_zero: bool) -> str:

@@ -41,19 +41,23 @@ FORMAT_CHARACTERS: tuple[tuple[int, int], ...] = (
 _FORMAT = frozenset(
     chr(code) for first, last in FORMAT_CHARACTERS for code in range(first, last + 1)
 )
-# Control characters (Cc), separators (Z*) and the rest of what shows nothing by itself;
-# Cs: a lone surrogate (JSON can carry one) is no character at all.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+# Control characters (Cc), separators (Z*); Cs: a lone surrogate (JSON can carry one) is
+# no character at all. Format characters (Cf) are the listed ones, and Python's own.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cs", "Zs", "Zl", "Zp"})
+
+
+def is_visible_outside_format(character: str) -> bool:
+    """Whether a character that is no format character shows something: not whitespace,
+    a control or a separator (categories that no Unicode version moves characters into)."""
+    return not (character.isspace() or unicodedata.category(character) in _INVISIBLE_CATEGORIES)
 
 
 def is_visible(character: str) -> bool:
     """Whether a character shows something: not whitespace, a control, a separator or a
     format character (which only joins, breaks or steers its neighbours)."""
-    return not (
-        character.isspace()
-        or character in _FORMAT
-        or unicodedata.category(character) in _INVISIBLE_CATEGORIES
-    )
+    if character in _FORMAT or unicodedata.category(character) == "Cf":
+        return False
+    return is_visible_outside_format(character)
 
 
 def has_visible_character(text: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -69,3 +70,29 @@ def test_openapi_write_produces_the_snapshot_byte_for_byte(app: Flask, tmp_path:
     result = app.test_cli_runner().invoke(args=["openapi", "write", str(written)])
     assert result.exit_code == 0, result.output
     assert written.read_bytes() == SNAPSHOT.read_bytes(), "run `make openapi` and commit it"
+
+
+def patterns(node: Any) -> list[str]:
+    """Every `pattern` of a schema anywhere in a JSON document."""
+    if isinstance(node, dict):
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return found + [pattern for value in node.values() for pattern in patterns(value)]
+    if isinstance(node, list):
+        return [pattern for value in node for pattern in patterns(value)]
+    return []
+
+
+def test_every_pattern_is_one_the_tools_that_read_the_document_accept(
+    client: FlaskClient,
+) -> None:
+    # Python's `re` (Hypothesis) and the Rust engine of jsonschema-rs (schemathesis), which
+    # refuses what ECMA-262 has no `\u` escape for (a surrogate, a character beyond FFFF).
+    import re
+
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    document = client.get("/openapi.json").get_json()
+    found = sorted(set(patterns(document)))
+    assert found
+    for pattern in found:
+        re.compile(pattern)
+        jsonschema_rs.validator_for({"type": "string", "pattern": pattern})
