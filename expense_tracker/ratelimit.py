@@ -234,7 +234,8 @@ class ViewLimits:
 
 
 def rate_limits(*limits: ViewLimit, signs_in: Callable[[], str] | None = None) -> Callable[[F], F]:
-    """Declare the limits a view counts against (instead of the general one, GENERAL)."""
+    """Declare the limits a view counts against, instead of GENERAL alone (so list GENERAL
+    among them for the general budget to count the view too, as every limited view does)."""
     declared = ViewLimits(limits, signs_in)
 
     def decorator(view: F) -> F:
