@@ -1,7 +1,9 @@
 # One command to run the service, one to test it. Everything installs into .venv.
 # The newest Python 3.12+ found (threaded workers need it), else python3: scripts/find-python.
+# Another virtualenv beside it, on another Python (CI tests the oldest supported one too):
+#   make test VENV=.venv-3.11 PYTHON=python3.11
 PYTHON ?= $(shell scripts/find-python)
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1

@@ -13,7 +13,12 @@ from email_validator import EmailNotValidError
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.text import normalise_email
+from expense_tracker.text import (
+    FORMAT_CHARACTERS,
+    has_visible_character,
+    is_visible_outside_format,
+    normalise_email,
+)
 
 # Money is checked in two steps: syntax, sign and size when the body is loaded (any
 # currency allows at most this many places), then the currency's own minor units once the
@@ -30,9 +35,45 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 DOCUMENTED_DATES = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
-# What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere).
+BMP_END = 0xFFFF
+SURROGATES = range(0xD800, 0xE000)
+
+
+def _visible_bmp_class() -> str:
+    """A regular expression class of the visible characters (`text.is_visible`) of Unicode's
+    Basic Multilingual Plane, as ranges of `\\uXXXX` escapes.
+
+    The one visible character a required text needs is documented from the BMP alone:
+    JSON Schema patterns are ECMA-262 regular expressions, whose `\\u` escapes stop at
+    FFFF, and the tools that read the document (schemathesis, jsonschema-rs) refuse
+    characters beyond it, or surrogates, in a class. So the document is a little stricter
+    than the API, which also takes a name whose only visible characters are beyond the BMP
+    (a lone emoji, say); whatever matches the pattern is accepted. The invisible characters
+    are the format characters listed in `text.FORMAT_CHARACTERS` and whitespace (Unicode's
+    White_Space property, the same on every Python), so the document is too."""
+    invisible = {code for first, last in FORMAT_CHARACTERS for code in range(first, last + 1)}
+    invisible.update(SURROGATES)
+    visible = [
+        code
+        for code in range(BMP_END + 1)
+        if code not in invisible and is_visible_outside_format(chr(code))
+    ]
+    ranges: list[tuple[int, int]] = []
+    for code in visible:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(
+        f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+        for first, last in ranges
+    )
+
+
+# What Text accepts, for the OpenAPI document (JSON Schema patterns match anywhere): no
+# NUL, and where text is required, at least one visible character (`text.is_visible`).
 ANY_TEXT = "^[^\\u0000]*$"
-NON_BLANK_TEXT = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+NON_BLANK_TEXT = f"^[^\\u0000]*[{_visible_bmp_class()}][^\\u0000]*$"
 
 
 def decimal_pattern(max_value: Decimal, places: int, *, signed: bool, allow_zero: bool) -> str:
@@ -70,7 +111,12 @@ def decimal_number(max_value: Decimal, *, signed: bool, allow_zero: bool) -> dic
 
 
 class Text(ma.fields.String):
-    """A string with surrounding whitespace trimmed; `min_length`/`max_length` apply after."""
+    """A string with surrounding whitespace trimmed; `min_length`/`max_length` apply after.
+
+    Required text (`min_length`: names, descriptions, categories, comments) must show
+    something: text made only of whitespace, control or format characters (zero-width
+    spaces, soft hyphens, a BOM) is as empty as an empty string. Names are this field, so
+    every name (a person's, a group's, a guest's) follows the rule."""
 
     def __init__(self, *, min_length: int = 0, max_length: int | None = None, **kwargs: Any):
         validators = list(kwargs.pop("validate", []) or [])
@@ -86,6 +132,11 @@ class Text(ma.fields.String):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if self.min_length and not text:
             raise ma.ValidationError("Must not be empty.")
+        if self.min_length and not has_visible_character(text):
+            raise ma.ValidationError(
+                "Must contain at least one visible character (not only spaces, control or "
+                "zero-width characters)."
+            )
         if "\x00" in text:
             raise ma.ValidationError("Must not contain NUL characters.")
         return text

@@ -45,6 +45,15 @@ def status_name(status: int) -> str:
     return RFC_9110_STATUSES.get(status, (HTTPStatus(status).name, ""))[0]
 
 
+def _rfc_9110_name(status: str, response: Any) -> Any:
+    """A response given by flask-smorest's name for its status (`@arguments` and
+    `@paginate` name their 422 `HTTPStatus(422).name`, which is `UNPROCESSABLE_ENTITY`
+    before Python 3.13) becomes a reference to the component registered under our name."""
+    if isinstance(response, str) and status.isdigit() and response == HTTPStatus(int(status)).name:
+        return status_name(int(status))
+    return response
+
+
 def status_phrase(status: int) -> str:
     """The status's reason phrase, e.g. `Not Found`."""
     return RFC_9110_STATUSES.get(status, ("", HTTPStatus(status).phrase))[1]
@@ -193,7 +202,10 @@ class GeneralRulesPlugin(BasePlugin):
     @staticmethod
     def _document_problems(path: str, method: str, operation: dict[str, Any]) -> None:
         # Views document statuses as ints, this plugin as strings: one kind of key only.
-        responses = {str(status): r for status, r in operation.get("responses", {}).items()}
+        responses = {
+            str(status): _rfc_9110_name(str(status), response)
+            for status, response in operation.get("responses", {}).items()
+        }
         operation["responses"] = responses
         if operation.get("security"):
             responses.setdefault("401", "UNAUTHORIZED")

@@ -1,9 +1,10 @@
 """Rate limits, with Flask-Limiter configured through its own `RATELIMIT_*` settings.
 
-- A view counts against the limits it declares (`rate_limits(...)`: `sign_in_limits`,
-  `current_password_limits`, `sign_up_limits`, `import_limits`, `not_rate_limited`), else
-  against the general limit (`RATELIMIT_DEFAULT`) per signed-in user, keyed by the user id
-  in the bearer token, or per client IP without a valid token.
+- Every request counts against one general budget (`RATELIMIT_DEFAULT`, `GENERAL`) per
+  signed-in user, keyed by the user id in the bearer token, or per client IP without a
+  valid token: a single count shared by all endpoints. Views may declare tighter limits on
+  top (`rate_limits(...)`: `sign_in_limits`, `current_password_limits`, `sign_up_limits`,
+  `import_limits`, `invite_lookup_limits`); `not_rate_limited` views count against none.
 - Every password check, `POST /token` and the `current_password` of `PATCH` / `DELETE
   /users/me` alike, counts against the sign-in limits: per client IP on every attempt, per
   account on failures (below). Sign-up (`POST /users/`) is limited per IP and per email.
@@ -233,7 +234,8 @@ class ViewLimits:
 
 
 def rate_limits(*limits: ViewLimit, signs_in: Callable[[], str] | None = None) -> Callable[[F], F]:
-    """Declare the limits a view counts against (instead of the general one, GENERAL)."""
+    """Declare the limits a view counts against, instead of GENERAL alone (so list GENERAL
+    among them for the general budget to count the view too, as every limited view does)."""
     declared = ViewLimits(limits, signs_in)
 
     def decorator(view: F) -> F:
@@ -264,12 +266,16 @@ def password_check_limits(
     )
 
 
-GENERAL = ViewLimit("RATELIMIT_DEFAULT", user_or_ip)
+# One budget per user (per address when anonymous) across every endpoint: a count shared
+# by all views, not one per endpoint (which would multiply it by the number of endpoints).
+GENERAL_SCOPE = "general"
+GENERAL = ViewLimit("RATELIMIT_DEFAULT", user_or_ip, shared=GENERAL_SCOPE)
 GENERAL_LIMITS = ViewLimits((GENERAL,))
 
+# The views with tighter limits count against the general budget as well: theirs come on top.
 _signing_in = account_key("username", "email")
 sign_in_limits = rate_limits(
-    *password_check_limits(_signing_in, _failed_sign_in), signs_in=_signing_in
+    GENERAL, *password_check_limits(_signing_in, _failed_sign_in), signs_in=_signing_in
 )
 # PATCH / DELETE /users/me: the general limit, and the sign-in limits for a current_password.
 current_password_limits = rate_limits(
@@ -277,10 +283,32 @@ current_password_limits = rate_limits(
     *password_check_limits(own_account, _wrong_current_password, _without_current_password),
 )
 # An import parses and validates up to 50,000 rows: seconds of work each, so few per user.
-import_limits = rate_limits(ViewLimit("RATELIMIT_IMPORT", user_or_ip))
+import_limits = rate_limits(GENERAL, ViewLimit("RATELIMIT_IMPORT", user_or_ip))
 sign_up_limits = rate_limits(
+    GENERAL,
     ViewLimit("RATELIMIT_SIGNUP_PER_IP", client_ip),
     ViewLimit("RATELIMIT_SIGNUP_PER_ACCOUNT", account_key("email")),
+)
+
+
+def _unknown_invite_code(response: Response) -> bool:
+    return response.status_code == 404
+
+
+# GET /groups/invites/{code}: a code is a secret like a password, so looking one up is
+# limited like a password check, with the sign-in settings: every lookup per client
+# address, failed ones (404) per user. A count of its own (INVITE_LOOKUP_SCOPE), so that
+# looking up codes and signing in do not use up each other's allowance.
+INVITE_LOOKUP_SCOPE = "invite-lookup"
+invite_lookup_limits = rate_limits(
+    GENERAL,
+    ViewLimit("RATELIMIT_LOGIN_PER_IP", client_ip, shared=INVITE_LOOKUP_SCOPE),
+    ViewLimit(
+        "RATELIMIT_LOGIN_PER_ACCOUNT",
+        user_or_ip,
+        _unknown_invite_code,
+        shared=INVITE_LOOKUP_SCOPE,
+    ),
 )
 # Health checks: load balancers ask often, and must never be told to wait.
 not_rate_limited = rate_limits()

@@ -15,7 +15,8 @@ ids: `group_id` the caller's group, `expense_id` its expense (a personal expense
 owner under /expenses/; a deleted one for restore), `settlement_id` its settlement (a
 deleted one for restore), `comment_id` the owner's comment on the expense, `series_id` and
 `guest_id` a series and a guest the owner made, `merge_id` the owner's request to merge
-another guest into the member, `user_id` the owner.
+another guest into the member, `user_id` the owner; `invite_code` the group's current
+invite code (the code itself is the right to look the group up).
 
 A route (or a method) without an entry in ENTRIES fails `test_every_route_has_an_entry`,
 which prints the line to add. The statuses are the contract's: 404 for what the caller may
@@ -136,15 +137,22 @@ ENTRIES: dict[tuple[str, str], Entry] = {
     ("POST", f"{GROUP_EXPENSE}/comments"): hidden(201, body={"body": "Thanks!"}),
     ("GET", COMMENT): hidden(200),
     ("DELETE", COMMENT): hidden(403),  # the owner's comment
+    # Whoever holds a group's current code may see which group it is, as they may join it
+    # (a wrong or replaced code is 404 for everyone: tests/groups/test_invitations.py).
+    ("GET", "/groups/invites/<invite_code>"): Entry(200, 200, 200, 200),
 }
+
+# Routes keyed by a secret rather than an id, which the matrix covers too.
+SECRET_KEYED_RULES = frozenset({"/groups/invites/<invite_code>"})
 
 
 def id_routes(app: Flask) -> set[tuple[str, str]]:
-    """Every (method, rule) of the app whose path holds an integer id."""
+    """Every (method, rule) of the app whose path holds an integer id (or a secret key)."""
     return {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
-        if any(isinstance(converter, IntegerConverter) for converter in rule._converters.values())
+        if rule.rule in SECRET_KEYED_RULES
+        or any(isinstance(converter, IntegerConverter) for converter in rule._converters.values())
         for method in rule.methods or ()
         if method not in {"HEAD", "OPTIONS"}
     }
@@ -176,13 +184,13 @@ def test_every_route_has_an_entry() -> None:
 class World:
     owner: Account
     callers: dict[str, Account]
-    # Per role: the path ids its requests use.
-    ids: dict[str, dict[str, int]]
+    # Per role: the path ids (and the invite code) its requests use.
+    ids: dict[str, dict[str, Any]]
 
 
 def furnished_group(
     app: Flask, owner: Account, member: Account, former: Account, **fields: Any
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """A group with the member, a former member, an expense and a settlement: its ids."""
     client = app.test_client()
     group = new_group(client, owner, **fields)
@@ -254,6 +262,9 @@ def furnished_group(
         "deleted_expense_id": deleted["expenses/"],
         "deleted_settlement_id": deleted["settlements"],
         "user_id": owner.id,
+        "invite_code": client.get(f"/groups/{group['id']}", headers=owner.headers).get_json()[
+            "invite_code"
+        ],
     }
 
 
@@ -293,8 +304,8 @@ def world(app: Flask) -> World:
     )
 
 
-def path_for(rule: str, ids: dict[str, int]) -> str:
-    path = rule
+def path_for(rule: str, ids: dict[str, Any]) -> str:
+    path = rule.replace("<invite_code>", ids["invite_code"])
     if rule.startswith("/expenses/"):
         return path.replace("<int:expense_id>", str(ids["personal_id"]))
     if rule.startswith("/recurring-expenses/"):
@@ -304,6 +315,7 @@ def path_for(rule: str, ids: dict[str, int]) -> str:
         path = path.replace("<int:settlement_id>", str(ids["deleted_settlement_id"]))
     for name, value in ids.items():
         path = path.replace(f"<int:{name}>", str(value))
+    assert "<" not in path, f"no id for {rule}"
     return path
 
 

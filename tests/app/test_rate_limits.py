@@ -140,6 +140,66 @@ def test_the_general_limit_counts_per_signed_in_user(make_app: AppFactory, make_
     assert client.get("/users/me", headers=bob.headers).status_code == 200
 
 
+def test_the_general_limit_is_one_budget_across_every_endpoint(
+    make_app: AppFactory, make_user: Any
+) -> None:
+    alice, bob = make_user(), make_user()
+    client = make_app(RATELIMIT_DEFAULT="4 per minute").test_client()
+    paths = ["/users/me", "/groups/", "/expenses/", "/users/me/changes"]
+    remaining = []
+    for path in paths:
+        response = client.get(path, headers=alice.headers)
+        assert response.status_code == 200, path
+        assert response.headers["X-RateLimit-Limit"] == "4"
+        remaining.append(response.headers["X-RateLimit-Remaining"])
+    # Each request used the one budget, whichever endpoint it went to.
+    assert remaining == ["3", "2", "1", "0"]
+    for path in ["/groups/", "/currencies", "/users/me/notifications"]:
+        refused = client.get(path, headers=alice.headers)
+        assert_rate_limited(refused)
+        assert refused.headers["X-RateLimit-Remaining"] == "0"
+    # Bob does not share Alice's budget: his is whole.
+    response = client.get("/groups/", headers=bob.headers)
+    assert response.status_code == 200
+    assert response.headers["X-RateLimit-Remaining"] == "3"
+
+
+def test_views_with_tighter_limits_count_against_the_general_budget_too(
+    make_app: AppFactory, user: Any
+) -> None:
+    client = make_app(RATELIMIT_DEFAULT="3 per minute").test_client()
+    # Anonymous requests from one address: sign-in attempts and sign-ups use its budget.
+    assert sign_in(client, user.email, WRONG_PASSWORD).status_code == 401
+    assert sign_up(client, "someone-new@example.com").status_code == 201
+    anonymous = {"REMOTE_ADDR": "192.0.2.1"}  # the address sign_in and sign_up use
+    assert client.get("/users/me", environ_base=anonymous).status_code == 401
+    assert_rate_limited(sign_in(client, user.email, user.password))
+    assert_rate_limited(client.get("/users/me", environ_base=anonymous))
+    # Another address has a budget of its own.
+    assert sign_in(client, user.email, user.password, ip="203.0.113.7").status_code == 200
+
+
+def test_the_general_budget_is_shared_between_app_instances_through_redis(
+    make_app: AppFactory, make_user: Any, redis_prefix: str
+) -> None:
+    settings = {
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": redis_prefix,
+        "RATELIMIT_DEFAULT": "3 per minute",
+        "RATELIMIT_SWALLOW_ERRORS": False,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": False,
+    }
+    alice = make_user()
+    first = make_app(**settings).test_client()
+    second = make_app(**settings).test_client()
+    assert first.get("/users/me", headers=alice.headers).status_code == 200
+    assert second.get("/groups/", headers=alice.headers).status_code == 200
+    assert first.get("/expenses/", headers=alice.headers).status_code == 200
+    refused = second.get("/users/me/changes", headers=alice.headers)
+    assert_rate_limited(refused)
+    assert refused.headers["X-RateLimit-Limit"] == "3"
+
+
 def test_without_a_valid_token_the_general_limit_counts_per_address(make_app: AppFactory) -> None:
     client = make_app(RATELIMIT_DEFAULT="2 per minute").test_client()
     garbage = {"Authorization": "Bearer not-a-token"}

@@ -233,6 +233,10 @@ def config(server: LiveServer, data: dict[str, Any]) -> str:
             parameters={"group_id": data["open_group_id"]},
         ),
         operation(
+            {"include-path": "/groups/invites/{invite_code}"},
+            parameters={"invite_code": data["invite_code"]},
+        ),
+        operation(
             {"include-path-regex": "^/groups/\\{group_id\\}"}, parameters={"group_id": group}
         ),
         operation(

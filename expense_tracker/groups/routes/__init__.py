@@ -11,6 +11,7 @@ paths).
 # isort: off
 from expense_tracker.groups.routes import group_views  # noqa: F401
 from expense_tracker.groups.routes import member_views  # noqa: F401
+from expense_tracker.groups.routes import invite_views  # noqa: F401
 from expense_tracker.groups.routes import guest_views  # noqa: F401
 from expense_tracker.groups.routes import expense_views  # noqa: F401
 from expense_tracker.groups.routes import balance_views  # noqa: F401

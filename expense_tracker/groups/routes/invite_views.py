@@ -1,0 +1,25 @@
+"""Invitations: look at the group an invite code leads to before joining it."""
+
+from __future__ import annotations
+
+from expense_tracker.api import auth_required
+from expense_tracker.groups import invitations
+from expense_tracker.groups.routes.blueprint import blp
+from expense_tracker.groups.schemas.invites import InvitationSchema
+from expense_tracker.models import Group
+from expense_tracker.ratelimit import invite_lookup_limits
+
+
+@blp.get("/groups/invites/<invite_code>")
+@auth_required()
+@invite_lookup_limits
+@blp.response(200, InvitationSchema)
+@blp.errors(404)
+def get_invitation(invite_code: str) -> Group:
+    """The group an invite code leads to, to say which group one is about to join
+
+    404 for a code no group has (a replaced code, a deleted group). Limited like a password
+    check, per client address and (failed look-ups) per user, so that codes cannot be
+    guessed.
+    """
+    return invitations.invited_group(invite_code)
