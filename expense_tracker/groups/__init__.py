@@ -16,7 +16,7 @@ through `running_totals` (members' kept totals) and is checked by `balance_audit
 `split_requests` turns a body's splits into input for the pure `expense_tracker.splits`;
 `foreign_currency` converts an expense in another currency than the group's; `guests` adds
 members without an account, and `guest_merges` merges one into an account once both the
-account and an owner agree;
+account and an owner agree (`guest_merge_rows` moves the rows);
 `expense_listing` is the fast read of the expense list; `schemas/` and `errors` are the
 request, response and problem shapes.
 """

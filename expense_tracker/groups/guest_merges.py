@@ -11,41 +11,23 @@ removal, leaving and every money write take too, so a request is checked against
 group as it is when it is accepted: the guest still a member and not merged, the account
 still a member, the asker still on their side, no expense holding both.
 
-The merge itself moves every row of the guest in the group onto the account, in one
-transaction: payer and split rows (with their paid flags), settlements, the running
-totals, the templates of the group's recurring series and the activity attribution. A
-settlement between the two becomes a payment to oneself: it is deleted (`settlement.
-deleted`); any other settlement of the guest's moves (`settlement.updated`), so that the
-change feed and the people concerned hear of it. Every net afterwards is the sum of the
-two before. Then the guest is gone.
+This module is the requests protocol; the merge itself, which moves the guest's rows onto
+the account in one transaction, is `guest_merge_rows`.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, or_, select, update
+from sqlalchemy import Select, or_, select
 
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import activity, running_totals
+from expense_tracker.groups import activity, guest_merge_rows
 from expense_tracker.groups.guests import GuestNotFound, current_guest
 from expense_tracker.groups.schemas.guests import GuestMergeRequestSchema
-from expense_tracker.models import (
-    Activity,
-    Comment,
-    ExpensePayer,
-    ExpenseSplit,
-    Group,
-    GroupExpense,
-    GroupGuest,
-    GroupMember,
-    RecurringSeries,
-    Settlement,
-    User,
-)
+from expense_tracker.models import Group, GroupMember
 from expense_tracker.models.guest import GuestMerge
 
 _request = GuestMergeRequestSchema()
@@ -74,19 +56,6 @@ class MergeNoLongerApplies(Conflict):
     detail = "This merge request no longer applies."
 
 
-class GuestSharesAnExpense(Conflict):
-    detail = (
-        "This member already pays for or shares in an expense of the guest; "
-        "change that expense first."
-    )
-
-
-class SeriesNamesBoth(Conflict):
-    detail = (
-        "A recurring series of this group names both the guest and this member; change it first."
-    )
-
-
 def of_request(request: GuestMerge) -> dict[str, Any]:
     return _request.dump(request)
 
@@ -104,8 +73,8 @@ def merge_or_request(
     receiving = actor.user_id == user_id
     if not (receiving or actor.is_owner):
         raise NotAllowedToMergeGuest()
-    target = _target(group, user_id, guest_id)
-    _check_mergeable(group, guest_id, user_id)
+    target = guest_merge_rows.receiving_member(group, user_id, guest_id)
+    guest_merge_rows.check_mergeable(group, guest_id, user_id)
     pending = db.session.scalar(
         _pending().where(GuestMerge.guest_id == guest_id, GuestMerge.user_id == user_id)
     )
@@ -133,12 +102,12 @@ def accept(group: Group, actor: GroupMember, merge_id: int) -> GroupMember:
     except GuestNotFound:
         raise MergeNoLongerApplies("The guest is no longer a member of this group.") from None
     try:
-        target = _target(group, request.user_id, request.guest_id)
+        target = guest_merge_rows.receiving_member(group, request.user_id, request.guest_id)
     except ValidationFailed:
         raise MergeNoLongerApplies("The receiving account is no longer a member.") from None
     if not _asker_still_agrees(group, request):
         raise MergeNoLongerApplies("The owner who asked is no longer an owner of this group.")
-    _check_mergeable(group, request.guest_id, request.user_id)
+    guest_merge_rows.check_mergeable(group, request.guest_id, request.user_id)
     return _merge(group, actor, guest, target)
 
 
@@ -224,7 +193,7 @@ def _is_other_side(request: GuestMerge, actor: GroupMember) -> bool:
 
 def _asker_still_agrees(group: Group, request: GuestMerge) -> bool:
     """The asker's yes counts while they are on their side: the receiving account (whose
-    membership `_target` checks) or an owner still."""
+    membership `guest_merge_rows.receiving_member` checks) or an owner still."""
     if _asked_by_receiver(request):
         return True
     asker = db.session.get(GroupMember, (group.id, request.requested_by))
@@ -265,198 +234,20 @@ def _decide(request: GuestMerge, actor: GroupMember, status: str) -> None:
     request.decided_at = utcnow()
 
 
-# --------------------------------------------------------------------------- the checks
-
-
-def _target(group: Group, user_id: int, guest_id: int) -> GroupMember:
-    membership = db.session.get(GroupMember, (group.id, user_id), populate_existing=True)
-    if membership is None or not membership.is_current:
-        raise ValidationFailed.field("user_id", "Not a current member of this group.")
-    if membership.user.is_guest or user_id == guest_id:
-        raise ValidationFailed.field("user_id", "Must be a member with an account, not a guest.")
-    return membership
-
-
-def _check_mergeable(group: Group, guest_id: int, user_id: int) -> None:
-    """409 when one expense (live or deleted: a restore would bring it back) has rows of
-    both, or a recurring series of the group names both."""
-
-    def involves(user: int) -> Any:
-        return or_(
-            exists().where(
-                ExpensePayer.expense_id == GroupExpense.id, ExpensePayer.user_id == user
-            ),
-            exists().where(
-                ExpenseSplit.expense_id == GroupExpense.id, ExpenseSplit.user_id == user
-            ),
-        )
-
-    both = exists().where(GroupExpense.group_id == group.id, involves(guest_id), involves(user_id))
-    if db.session.scalar(select(both)):
-        raise GuestSharesAnExpense()
-    for template in db.session.scalars(
-        select(RecurringSeries.template).where(RecurringSeries.group_id == group.id)
-    ):
-        for ids in _named_lists(json.loads(template)):
-            if guest_id in ids and user_id in ids:
-                raise SeriesNamesBoth()
-
-
-def _named_lists(template: dict[str, Any]) -> list[list[int]]:
-    lists = [list(template.get("participants") or [])]
-    lists += [
-        [entry["user_id"] for entry in template.get(name) or []] for name in ("payers", "splits")
-    ]
-    return lists
-
-
 # --------------------------------------------------------------------------- the merge
 
 
 def _merge(
     group: Group, actor: GroupMember, guest: GroupMember, target: GroupMember
 ) -> GroupMember:
-    """Move every row of the guest onto `target`, log each change, remove the guest and
-    settle every request naming the guest; commits."""
+    """The second yes: the rows move (`guest_merge_rows.merge`) and every request naming
+    the guest is answered; commits."""
     guest_id, user_id = guest.user_id, target.user_id
-    _merge_templates(group, guest_id, user_id)
-    # The activity log shows each live expense the merge changes, as any edit would.
-    changed = list(
-        db.session.scalars(
-            select(GroupExpense).where(
-                GroupExpense.id.in_(_expenses_of(guest_id).scalar_subquery()),
-                GroupExpense.deleted_at.is_(None),
-            )
-        )
-    )
-    before = {expense.id: activity.of_expense(expense) for expense in changed}
-    guest_before = activity.of_member(guest)
-    collapsed = _move_settlements(group, actor, guest_id, user_id)
-    _move_rows(group, guest_id, user_id)
-    moved = running_totals.Totals(
-        paid=guest.paid,
-        owed=guest.owed,
-        sent=guest.sent - collapsed,
-        received=guest.received - collapsed,
-    )
-    running_totals.record_change(group.id, running_totals.NOTHING, {user_id: moved})
-    _settle_requests(actor, guest_id, user_id)
-    db.session.execute(delete(GroupGuest).where(GroupGuest.user_id == guest_id))
-    db.session.delete(guest)
-    db.session.flush()
-    for expense in changed:
-        db.session.expire(expense)  # its rows moved under the ORM (Core UPDATEs)
-        subject = ("expense", expense.id)
-        after = activity.of_expense(expense)
-        activity.record(
-            group.id, actor.user_id, "expense.updated", subject, before[expense.id], after
-        )
-    subject = ("member", guest_id)
-    activity.record(group.id, actor.user_id, "member.removed", subject, guest_before, None)
-    # The guest's own row goes last: every row naming them has moved by now (the requests
-    # that named them keep their outcome, `guest_id` NULL).
-    db.session.execute(delete(User).where(User.id == guest_id, User.is_guest.is_(True)))
-    db.session.commit()
-    db.session.refresh(target)
-    return target
 
+    def settle_requests() -> None:
+        _settle_requests(actor, guest_id, user_id)
 
-def _merge_templates(group: Group, guest_id: int, user_id: int) -> None:
-    """The group's series templates name the account wherever they named the guest
-    (`_check_mergeable` made sure none names both)."""
-
-    def swap(value: int) -> int:
-        return user_id if value == guest_id else value
-
-    for series in db.session.scalars(
-        select(RecurringSeries).where(RecurringSeries.group_id == group.id).with_for_update()
-    ):
-        template = json.loads(series.template)
-        if "paid_by" in template:
-            template["paid_by"] = swap(template["paid_by"])
-        if "participants" in template:
-            template["participants"] = [swap(uid) for uid in template["participants"]]
-        for name in ("payers", "splits"):
-            for entry in template.get(name) or []:
-                entry["user_id"] = swap(entry["user_id"])
-        series.template = json.dumps(template, sort_keys=True)
-
-
-def _move_settlements(group: Group, actor: GroupMember, guest_id: int, user_id: int) -> int:
-    """Each settlement of the guest's moves to the account (`settlement.updated`), or is
-    deleted when it is between the two (`settlement.deleted`: a payment to oneself is no
-    payment, and could never be restored); the live amount deleted.
-
-    Deleted settlements move (or go) too, unlogged: nobody sees them in a balance, and a
-    restore logs them as they are then.
-    """
-    collapsed = 0
-    settlements = db.session.scalars(
-        select(Settlement)
-        .where(
-            Settlement.group_id == group.id,
-            or_(Settlement.from_user_id == guest_id, Settlement.to_user_id == guest_id),
-        )
-        .order_by(Settlement.id)
-        .with_for_update()
-    )
-    for settlement in list(settlements):
-        live = not settlement.is_deleted
-        before = activity.of_settlement(settlement)
-        subject = ("settlement", settlement.id)
-        if user_id in (settlement.from_user_id, settlement.to_user_id):
-            db.session.delete(settlement)
-            db.session.flush()
-            if live:
-                collapsed += settlement.amount
-                activity.record(
-                    group.id, actor.user_id, "settlement.deleted", subject, before, None
-                )
-            continue
-        if settlement.from_user_id == guest_id:
-            settlement.from_user_id = user_id
-        else:
-            settlement.to_user_id = user_id
-        db.session.flush()  # a new version (ETag), as after any change
-        if live:
-            after = activity.of_settlement(settlement)
-            activity.record(group.id, actor.user_id, "settlement.updated", subject, before, after)
-    return collapsed
-
-
-def _expenses_of(user_id: int) -> Any:
-    """The ids of the expenses `user_id` pays for or shares in."""
-    payers, splits = ExpensePayer.__table__, ExpenseSplit.__table__
-    return (
-        select(payers.c.expense_id)
-        .where(payers.c.user_id == user_id)
-        .union(select(splits.c.expense_id).where(splits.c.user_id == user_id))
-    )
-
-
-def _move_rows(group: Group, guest_id: int, user_id: int) -> None:
-    """Payer and split rows of the guest become the account's; the expenses they belong to
-    get a new version (ETag), as after any change of theirs."""
-    expenses, payers, splits = (
-        GroupExpense.__table__,
-        ExpensePayer.__table__,
-        ExpenseSplit.__table__,
-    )
-    db.session.execute(
-        update(expenses)
-        .where(expenses.c.id.in_(_expenses_of(guest_id).scalar_subquery()))
-        .values(version=expenses.c.version + 1, updated_at=utcnow())
-    )
-    for table in (payers, splits):
-        db.session.execute(update(table).where(table.c.user_id == guest_id).values(user_id=user_id))
-    # Activity attribution (a guest cannot sign in, but history may name them as actor).
-    for model, column in ((Activity, "actor_id"), (Comment, "author_id")):
-        table = model.__table__
-        db.session.execute(
-            update(table)
-            .where(table.c.group_id == group.id, table.c[column] == guest_id)
-            .values({column: user_id})
-        )
+    return guest_merge_rows.merge(group, actor, guest, target, settle_requests=settle_requests)
 
 
 def _settle_requests(actor: GroupMember, guest_id: int, user_id: int) -> None:
