@@ -12,7 +12,6 @@ import gzip
 import http.client
 import json
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -30,7 +29,7 @@ import pytest
 
 from expense_tracker.hooks import APP_CONTENT_SECURITY_POLICY
 from expense_tracker.web import STATIC_FOLDER as WEB_STATIC
-from tests.servers import free_port, run_flask, stop
+from tests.servers import free_port, nginx_config, run_flask, stop
 
 pytestmark = pytest.mark.slow
 
@@ -40,40 +39,6 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # the address in the app's log can only have come from X-Forwarded-For.
 CLIENT_ADDRESS = "127.0.0.2"
 PASSWORD = "journey password 1"
-
-
-def nginx_config(directory: Path, listen_port: int, upstream_port: int) -> str:
-    """deploy/nginx.conf inside a minimal main config, with ports and paths of this test."""
-    site = (ROOT / "deploy" / "nginx.conf").read_text()
-    replacements = {
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
-        "listen 80;": f"listen 127.0.0.1:{listen_port};",
-        "listen [::]:80;": "",
-        "/var/log/nginx/expense_tracker.access.log": str(directory / "access.log"),
-        "/srv/expense_tracker/expense_tracker/web/static/": f"{WEB_STATIC}/",
-    }
-    for old, new in replacements.items():
-        assert site.count(old) == 1, f"deploy/nginx.conf no longer has {old!r} exactly once"
-        site = site.replace(old, new)
-    # nginx started as root hands requests to unprivileged workers unless told otherwise.
-    user = f"user {pwd.getpwuid(os.getuid()).pw_name};" if os.geteuid() == 0 else ""
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {directory / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return f"""
-daemon off;
-worker_processes 1;
-pid {directory / "nginx.pid"};
-error_log {directory / "error.log"} info;
-{user}
-events {{ worker_connections 128; }}
-http {{
-    default_type application/octet-stream;
-{temp_paths}
-{site}
-}}
-"""
 
 
 @dataclass
@@ -181,7 +146,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env.pop(name, None)
     run_flask(env, "db", "upgrade")
     config = directory / "nginx.conf"
-    config.write_text(nginx_config(directory, nginx_port, gunicorn_port))
+    config.write_text(nginx_config(directory, nginx_port, [gunicorn_port]))
     app_log = directory / "gunicorn.log"
     stack = Stack(nginx_port, gunicorn_port, directory, app_log)
     processes: list[tuple[subprocess.Popen[bytes], signal.Signals]] = []
