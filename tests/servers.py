@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, text
+
 from expense_tracker.web import STATIC_FOLDER as WEB_STATIC
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -338,3 +340,21 @@ def nginx_serving(directory: Path, upstream_ports: list[int]) -> Iterator[HttpTa
         yield HttpTarget(port)
     finally:
         stop(process, signal.SIGQUIT)
+
+
+def expenses_not_whole(database_url: str) -> list[int]:
+    """The group expenses whose splits do not sum to their amount: after a crash, an outage
+    or a restore, none may be half-written."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT e.id FROM group_expenses e LEFT JOIN group_expense_splits s "
+                    "ON s.expense_id = e.id GROUP BY e.id, e.amount "
+                    "HAVING COALESCE(SUM(s.amount), 0) <> e.amount"
+                )
+            )
+            return [row.id for row in rows]
+    finally:
+        engine.dispose()

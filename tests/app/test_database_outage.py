@@ -32,7 +32,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.databases import service_unavailable
-from tests.servers import LiveServer, free_port, live_server, run_flask
+from tests.servers import LiveServer, expenses_not_whole, free_port, live_server, run_flask
 
 pytestmark = pytest.mark.slow
 
@@ -270,17 +270,7 @@ def test_the_service_answers_503_through_an_outage_and_recovers(
         assert server.call("GET", f"/groups/{group['id']}/balances", token=owner)[0] == 200
 
     # Nothing half-written: every expense whole, kept totals and counts as the rows say.
-    engine = create_engine(cluster.url)
-    with engine.connect() as connection:
-        broken = connection.execute(
-            text(
-                "SELECT e.id FROM group_expenses e LEFT JOIN group_expense_splits s "
-                "ON s.expense_id = e.id GROUP BY e.id, e.amount "
-                "HAVING COALESCE(SUM(s.amount), 0) <> e.amount"
-            )
-        ).all()
-    engine.dispose()
-    assert broken == []
+    assert expenses_not_whole(cluster.url) == []
     run_flask(server.env, "verify-balances")
 
 
