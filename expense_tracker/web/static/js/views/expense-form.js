@@ -46,11 +46,11 @@ export function expenseFields({ expense = {}, categories = [], withDate = true }
   });
   const listId = uid("categories");
   return [
+    // Amount and currency side by side, even on a phone: they are read together.
+    h("div", { class: "amount-row" }, field("Amount", amount), picked.tagName === "SELECT" ? field("Currency", picked) : picked),
     h(
       "div",
       { class: "grid" },
-      field("Amount", amount),
-      picked.tagName === "SELECT" ? field("Currency", picked) : picked,
       withDate ? field("Date", h("input", { name: "date", type: "date", value: expense.date || today(), required: true })) : null,
       field(
         "Category",

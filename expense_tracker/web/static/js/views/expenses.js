@@ -28,21 +28,19 @@ function thisMonth() {
   return { date_from: `${day.slice(0, 7)}-01`, date_to: `${day.slice(0, 7)}-${String(last).padStart(2, "0")}` };
 }
 
-/** The stat tiles: this month's total per currency (most people have one). */
+/**
+ * The stat tiles: what I spent this month, each currency on its own line in one tile (never
+ * added together), and how many expenses; two tiles side by side even on a phone.
+ */
 async function monthTiles() {
-  const answer = await api.get("/expenses/summary", { query: { ...thisMonth(), group_by: "month" } });
-  const rows = answer.data;
-  if (!rows.length) {
-    const currency = session.user()?.default_currency || "EUR";
-    // 0n, not "0": an amount string teaches money.js the currency's decimals.
-    return [stat("Spent this month", money(0n, currency)), stat("Expenses this month", "0")];
-  }
-  const several = rows.length > 1;
-  const tiles = rows.map((row) =>
-    stat(several ? `Spent this month in ${row.currency}` : "Spent this month", money(row.total, row.currency)),
-  );
-  tiles.push(stat("Expenses this month", String(rows.reduce((n, row) => n + row.count, 0))));
-  return tiles;
+  const rows = (await api.get("/expenses/summary", { query: { ...thisMonth(), group_by: "month" } })).data;
+  const currency = session.user()?.default_currency || "EUR";
+  // 0n, not "0": an amount string teaches money.js the currency's decimals.
+  const amounts = rows.length ? rows.map((row) => money(row.total, row.currency)) : [money(0n, currency)];
+  return [
+    stat("Spent this month", h("span", { class: "amounts" }, amounts)),
+    stat("Expenses this month", String(rows.reduce((n, row) => n + row.count, 0))),
+  ];
 }
 
 export async function expensesView(node) {

@@ -57,7 +57,7 @@ function ruleFields(rule) {
   const endDate = field("End date", h("input", { name: "end_date", type: "date", value: rule.end_date || "", "data-field": "rule.end_date" }));
   const times = field(
     "Number of times",
-    h("input", { name: "count", type: "number", min: 1, max: 10000, inputmode: "numeric", value: rule.count || "", "data-field": "rule.count" }),
+    h("input", { name: "count", type: "number", class: "short", min: 1, max: 10000, inputmode: "numeric", value: rule.count || "", "data-field": "rule.count" }),
     "How many expenses in all, counting those already created.",
   );
   const showEnds = () => {
@@ -79,7 +79,7 @@ function ruleFields(rule) {
       field("Frequency", h("select", { name: "frequency", "data-field": "rule.frequency" }, options(FREQUENCIES, rule.frequency || "monthly"))),
       field(
         "Interval",
-        h("input", { name: "interval", type: "number", min: 1, max: 366, inputmode: "numeric", value: rule.interval || 1, "data-field": "rule.interval" }),
+        h("input", { name: "interval", type: "number", class: "short", min: 1, max: 366, inputmode: "numeric", value: rule.interval || 1, "data-field": "rule.interval" }),
         "1 is every time; 2 is every other day, week, month or year.",
       ),
       field("Starts", h("input", { name: "start_date", type: "date", value: rule.start_date || today(), "data-field": "rule.start_date" })),

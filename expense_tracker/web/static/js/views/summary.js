@@ -6,6 +6,7 @@ import { barChart } from "../chart.js";
 import { formatDate, formatMonth, today } from "../dates.js";
 import { h, field, mount, loading } from "../dom.js";
 import { formatMoney, fromMinor, toMinor } from "../money.js";
+import * as session from "../session.js";
 import { card, emptyState, failure, foldout, money, pageHeader, segmented, stat, stats } from "../ui.js";
 import { methodLabel } from "./common.js";
 
@@ -39,13 +40,15 @@ export function periodRange(period, custom = {}) {
   return {};
 }
 
+/** Rows by currency: the person's default currency first, then the others by code. */
 function byCurrency(rows) {
   const groups = new Map();
   for (const row of rows) {
     if (!groups.has(row.currency)) groups.set(row.currency, []);
     groups.get(row.currency).push(row);
   }
-  return groups;
+  const mine = session.user()?.default_currency;
+  return [...groups].sort(([a], [b]) => (a === mine ? -1 : b === mine ? 1 : a.localeCompare(b)));
 }
 
 /** The sum of rows' totals in one currency, exactly (BigInt minor units). */
