@@ -319,6 +319,23 @@ def test_on_a_phone_the_first_expense_is_on_the_first_screen(open_browser, api: 
     assert sideways(app) <= 0
     app.screenshot("ledger-edit-375")
     assert not serious_axe(app)
+    app.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    app.no_dialog()
+
+    # An expense in another currency is edited in its own currency: renaming it keeps
+    # GBP 60.00 (the old app turned it into the default currency's amount).
+    tap(app, row(app, "Pound"))
+    title = f"Edit expense of {today_en()}"
+    app.dialog(title)
+    assert app.field("Currency", within=title).get_attribute("value") == "GBP"
+    assert app.field("Amount", within=title).get_attribute("value") == "60.00"
+    app.fill("Description", "Pound shop", within=title)
+    app.click("Save expense", within=title)
+    app.see("Expense saved.")
+    _, expenses, _ = api.call("GET", "/expenses/?q=Pound", token=token)
+    assert [(e["description"], e["amount"], e["currency"]) for e in expenses] == [
+        ("Pound shop", "60.00", "GBP")
+    ]
 
 
 def test_german_amounts_are_typed_and_shown_with_a_comma(open_browser, api: ApiClient):

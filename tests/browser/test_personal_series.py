@@ -47,7 +47,7 @@ def test_create_see_in_the_ledger_edit_and_end(open_browser, api: ApiClient):
     app.fill("Description", "Climbing gym", within=NEW)
     app.choose("Frequency", "Weekly", within=NEW)
     app.fill("Starts", start.isoformat(), within=NEW)
-    pick(app, "After a number", within=NEW)
+    pick(app, "By count", within=NEW)
     app.fill("Number of times", "10", within=NEW)
     app.screenshot("series-form-1280")
     assert not serious_axe(app)
@@ -114,11 +114,16 @@ def test_german_phone_with_an_end_date(open_browser, api: ApiClient):
     app.fill("Category", "Musik", within=NEW)
     app.fill("Description", "Streaming", within=NEW)
     app.fill("Starts", (today + datetime.timedelta(days=3)).isoformat(), within=NEW)
-    pick(app, "On a date", within=NEW)
-    # An end before the start: the API's message, under the field it names.
+    # The API's own check, under the field it names (rule.interval).
+    app.fill("Interval", "0", within=NEW)
+    app.click("Create recurring expense", within=NEW)
+    assert app.field_error("Interval", within=NEW)
+    app.fill("Interval", "1", within=NEW)
+    pick(app, "By date", within=NEW)
+    # An end before the start: said under the field, in words.
     app.fill("End date", today.isoformat(), within=NEW)
     app.click("Create recurring expense", within=NEW)
-    assert app.field_error("End date", within=NEW)
+    assert "on or after the start date" in app.field_error("End date", within=NEW)
     app.screenshot("series-de-error-375")
     app.fill("End date", (today + datetime.timedelta(days=300)).isoformat(), within=NEW)
     assert sideways(app) <= 0

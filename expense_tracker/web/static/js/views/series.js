@@ -6,7 +6,7 @@
 import * as api from "../api.js";
 import { formatDate, today } from "../dates.js";
 import { h, field, mount, loading, options, toast } from "../dom.js";
-import { onSubmit } from "../forms.js";
+import { fieldError, onSubmit } from "../forms.js";
 import { badge, confirmDialog, emptyState, explain, failure, fab, list, listItem, money, openDialog, pageHeader, plural, segmented } from "../ui.js";
 import { methodLabel } from "./common.js";
 import { categoryNames, expenseFields } from "./expense-form.js";
@@ -20,8 +20,8 @@ const FREQUENCIES = [
 const UNITS = { daily: ["day", "days"], weekly: ["week", "weeks"], monthly: ["month", "months"], yearly: ["year", "years"] };
 const ENDS = [
   ["never", "Never"],
-  ["date", "On a date"],
-  ["count", "After a number"],
+  ["date", "By date"],
+  ["count", "By count"],
 ];
 
 /** "Every month from 1 Jan 2027, 12 times" in words. */
@@ -181,6 +181,12 @@ async function openSeriesDialog(series, onChanged) {
   }
 
   onSubmit(form, async (values) => {
+    // Said here, in words, rather than the API's "Must not be before start_date".
+    if (rule.ends() === "date" && values.end_date && values.start_date && values.end_date < values.start_date) {
+      fieldError(form.elements.end_date, "Choose an end date on or after the start date.");
+      form.elements.end_date.focus();
+      return;
+    }
     const body = seriesBody(values, rule.ends, series);
     if (!series) {
       const answer = await api.create("/recurring-expenses/", body);
