@@ -332,7 +332,8 @@ def test_on_a_phone_the_first_expense_is_on_the_first_screen(open_browser, api: 
     app.fill("Description", "Pound shop", within=title)
     app.click("Save expense", within=title)
     app.see("Expense saved.")
-    _, expenses, _ = api.call("GET", "/expenses/?q=Pound", token=token)
+    # A fresh token: the test server's access tokens live 20 seconds.
+    _, expenses, _ = api.call("GET", "/expenses/?q=Pound", token=api.token(email))
     assert [(e["description"], e["amount"], e["currency"]) for e in expenses] == [
         ("Pound shop", "60.00", "GBP")
     ]
@@ -369,7 +370,7 @@ def test_german_amounts_are_typed_and_shown_with_a_comma(open_browser, api: ApiC
     app.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
     app.no_dialog()
     app.screenshot("ledger-de-375")
-    _, expenses, _ = api.call("GET", "/expenses/", token=token)
+    _, expenses, _ = api.call("GET", "/expenses/", token=api.token(email))
     assert sorted(e["amount"] for e in expenses) == ["1234.56", "13.75"]
 
 
@@ -404,7 +405,7 @@ def test_an_edit_that_hits_412_says_so_and_offers_to_reload(open_browser, api: A
     app.fill("Amount", "21", within=title)
     app.click("Save expense", within=title)
     app.see("Expense saved.")
-    _, expense, _ = api.call("GET", f"/expenses/{expenses[0]['id']}", token=token)
+    _, expense, _ = api.call("GET", f"/expenses/{expenses[0]['id']}", token=api.token(email))
     assert expense["amount"] == "21.00"
     assert expense["description"] == "Novel (hardback)"
 
@@ -428,7 +429,8 @@ def test_an_expense_deleted_elsewhere_says_so(open_browser, api: ApiClient):
     tap(app, row(app, "Nuts"))
     app.dialog(f"Edit expense of {today_en()}")
     nuts = next(e for e in expenses if e["description"] == "Nuts")
-    api.call("DELETE", f"/expenses/{nuts['id']}", token=token)
+    status, _, _ = api.call("DELETE", f"/expenses/{nuts['id']}", token=api.token(email))
+    assert status == 204
     app.fill("Amount", "7", within=f"Edit expense of {today_en()}")
     app.click("Save expense", within=f"Edit expense of {today_en()}")
     app.see("This expense is no longer there")

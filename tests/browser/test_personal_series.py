@@ -94,9 +94,9 @@ def test_create_see_in_the_ledger_edit_and_end(open_browser, api: ApiClient):
     app.click("End series", within="End this recurring expense?")
     app.see("ended; its past expenses stay in your ledger")
     app.wait(lambda: "Ended" in series_rows(app)[0], "the series ended")
-    _, series, _ = api.call("GET", "/recurring-expenses/", token=token)
+    _, series, _ = api.call("GET", "/recurring-expenses/", token=api.token(email))
     assert series[0]["status"] == "ended"
-    _, expenses, _ = api.call("GET", "/expenses/", token=token)
+    _, expenses, _ = api.call("GET", "/expenses/", token=api.token(email))
     assert len(expenses) == 3
     assert app.console_errors() == []
 

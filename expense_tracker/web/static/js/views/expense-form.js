@@ -5,7 +5,7 @@
 import * as api from "../api.js";
 import { currencySelect } from "../currencies.js";
 import { formatDate, today } from "../dates.js";
-import { h, field, toast, uid } from "../dom.js";
+import { h, field, mount, toast, uid } from "../dom.js";
 import { clearErrors, onSubmit, showErrors } from "../forms.js";
 import { amountInput, formatPlain } from "../money.js";
 import * as session from "../session.js";
@@ -28,7 +28,8 @@ function selectIn(node) {
 
 /**
  * The fields of an expense (or of a series' template, withDate false): amount in the
- * browser's notation, currency, date, category with suggestions, method, description.
+ * browser's notation, currency, date, category with suggestions (`categories`: names, or a
+ * promise of them), method, description.
  * Changing the currency tells the amount input how many decimals it may have.
  */
 export function expenseFields({ expense = {}, categories = [], withDate = true } = {}) {
@@ -45,6 +46,9 @@ export function expenseFields({ expense = {}, categories = [], withDate = true }
     amount.dataset.currency = select.value;
   });
   const listId = uid("categories");
+  // Suggestions arrive when they arrive: the form does not wait for them.
+  const datalist = h("datalist", { id: listId });
+  Promise.resolve(categories).then((names) => mount(datalist, names.map((value) => h("option", { value }))));
   return [
     // Amount and currency side by side, even on a phone: they are read together.
     h("div", { class: "amount-row" }, field("Amount", amount), picked.tagName === "SELECT" ? field("Currency", picked) : picked),
@@ -58,7 +62,7 @@ export function expenseFields({ expense = {}, categories = [], withDate = true }
       ),
       field("Paid with", methodSelect("payment_method", expense.payment_method || "debit_card")),
     ),
-    h("datalist", { id: listId }, categories.map((name) => h("option", { value: name }))),
+    datalist,
     field("Description", h("input", { name: "description", maxlength: 500, autocomplete: "off", value: expense.description || "" })),
   ];
 }
@@ -108,7 +112,7 @@ export async function openExpenseDialog({ id, onChanged }) {
   const form = h(
     "form",
     { novalidate: true, class: "expense-form" },
-    expenseFields({ expense, categories: await categories }),
+    expenseFields({ expense, categories }),
     h(
       "div",
       { class: "actions" },

@@ -127,7 +127,7 @@ function seriesBody(values, ends, original) {
 
 /** Open the form of a new series (series undefined) or of an existing one. */
 async function openSeriesDialog(series, onChanged) {
-  const categories = await categoryNames();
+  const categories = categoryNames();
   if (series?.status === "ended") {
     openDialog(
       name(series),
