@@ -1,8 +1,10 @@
-// CSV export (the current filters) and import, with the import's per-line errors.
+// CSV export (the current filters) and import, with the import's per-line errors: the
+// content of the ledger's "Import or export CSV" foldout.
 
 import * as api from "../api.js";
 import { h, field, toast } from "../dom.js";
 import { alertBox, clearErrors, showErrors } from "../forms.js";
+import { explain, plural } from "../ui.js";
 
 /** Save a Blob under a file name: the export needs the bearer token, so no plain link. */
 function download(blob, name) {
@@ -14,7 +16,8 @@ function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-export function csvCard({ filters, onImported }) {
+/** The export button and the import form; filters() gives the ledger's current filters. */
+export function csvPanel({ filters, onImported }) {
   const exportButton = h("button", { type: "button" }, "Download CSV");
   exportButton.addEventListener("click", async () => {
     exportButton.disabled = true;
@@ -22,9 +25,10 @@ export function csvCard({ filters, onImported }) {
       const { sort, ...rest } = filters();
       const answer = await api.get("/expenses/export.csv", { query: { ...rest, sort }, accept: "text/csv" });
       download(answer.data, "expenses.csv");
-      toast("Export downloaded.");
+      toast("Export downloaded.", "ok");
     } catch (error) {
-      toast(error.message, "error");
+      const said = explain(error);
+      toast(`The export failed: ${said.message}`, "error");
     } finally {
       exportButton.disabled = false;
     }
@@ -70,7 +74,7 @@ export function csvCard({ filters, onImported }) {
         query: { allow_duplicates: form.elements.allow_duplicates.checked ? "true" : "" },
       });
       const { imported, skipped_duplicates: skipped } = answer.data;
-      toast(`Imported ${imported} expense${imported === 1 ? "" : "s"}; skipped ${skipped} already there.`);
+      toast(`Imported ${plural(imported, "expense", "expenses")}; skipped ${skipped} already there.`, "ok");
       form.reset();
       onImported();
     } catch (error) {
@@ -83,7 +87,7 @@ export function csvCard({ filters, onImported }) {
       lines.sort((a, b) => Number(a[0]) - Number(b[0]));
       alertBox(form).replaceChildren(h("p", {}, error.message));
       report.replaceChildren(
-        h("h4", {}, `${lines.length} line${lines.length === 1 ? "" : "s"} to fix; nothing was imported`),
+        h("h4", {}, `${plural(lines.length, "line", "lines")} to fix; nothing was imported`),
         h(
           "ul",
           { class: "line-errors" },
@@ -97,7 +101,7 @@ export function csvCard({ filters, onImported }) {
 
   return h(
     "section",
-    { class: "card", "aria-labelledby": "csv-heading" },
+    { class: "csv", "aria-labelledby": "csv-heading" },
     h("h2", { id: "csv-heading" }, "CSV"),
     h("p", {}, "Download the expenses that match the filters, or import a file."),
     exportButton,

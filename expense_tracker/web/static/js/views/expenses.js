@@ -1,12 +1,15 @@
-// The personal ledger: filters, the list (paginated), add / edit / delete, CSV in and out.
+// The personal ledger: what I spent this month first, then the list by day (paginated),
+// filters folded away, a floating "+" to add, a row opens its expense for editing in a
+// dialog, CSV in and out in a foldout at the end.
 
 import * as api from "../api.js";
-import { formatDate } from "../dates.js";
-import { h, field, mount, loading, empty, toast, options } from "../dom.js";
-import { formatMoney } from "../money.js";
-import { confirmed, methodLabel, methodSelect } from "./common.js";
-import { csvCard } from "./expenses-csv.js";
-import { expenseForm } from "./expense-form.js";
+import { formatDate, today } from "../dates.js";
+import { h, field, mount, loading, options } from "../dom.js";
+import * as session from "../session.js";
+import { badge, emptyState, failure, fab, foldout, list, listItem, money, pageHeader, plural, stat, stats } from "../ui.js";
+import { methodLabel, methodSelect } from "./common.js";
+import { csvPanel } from "./expenses-csv.js";
+import { categoryNames, openExpenseDialog } from "./expense-form.js";
 
 const SORTS = [
   ["-date", "Newest first"],
@@ -15,30 +18,57 @@ const SORTS = [
   ["amount", "Smallest first"],
 ];
 
+const PAGE = 50;
+
+/** The first and last day of this month, as the API's dates. */
+function thisMonth() {
+  const day = today();
+  const [year, month] = day.split("-").map(Number);
+  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return { date_from: `${day.slice(0, 7)}-01`, date_to: `${day.slice(0, 7)}-${String(last).padStart(2, "0")}` };
+}
+
+/**
+ * The stat tiles: what I spent this month, each currency on its own line in one tile (never
+ * added together), and how many expenses; two tiles side by side even on a phone.
+ */
+async function monthTiles() {
+  const rows = (await api.get("/expenses/summary", { query: { ...thisMonth(), group_by: "month" } })).data;
+  const currency = session.user()?.default_currency || "EUR";
+  // 0n, not "0": an amount string teaches money.js the currency's decimals.
+  const amounts = rows.length ? rows.map((row) => money(row.total, row.currency)) : [money(0n, currency)];
+  return [
+    stat("Spent this month", h("span", { class: "amounts" }, amounts)),
+    stat("Expenses this month", String(rows.reduce((n, row) => n + row.count, 0))),
+  ];
+}
+
 export async function expensesView(node) {
   let filters = {};
-  const categories = h("datalist", { id: "category-options" });
-  const list = h("ul", { class: "rows", "aria-labelledby": "list-heading" });
-  const count = h("p", { class: "count", role: "status" });
-  const more = h("button", { type: "button", hidden: true }, "Show more");
   let next = null;
+  let lastDay = null; // the day group the next page may continue
+  let lastList = null;
 
-  const editor = expenseForm({ onSaved: () => reload(), categoriesListId: "category-options" });
+  const tiles = h("div", { class: "ledger-stats" }, loading());
+  const countLine = h("p", { class: "count", role: "status" });
+  const listBox = h("div", { class: "ledger-list" });
+  const more = h("button", { type: "button", hidden: true, class: "quiet" }, "Show more");
+  const categories = h("datalist", { id: "filter-categories" });
 
   const filterForm = h(
     "form",
-    { class: "card filters", role: "search", "aria-labelledby": "filter-heading" },
-    h("h2", { id: "filter-heading" }, "Find expenses"),
+    { role: "search", "aria-label": "Find expenses", class: "filters" },
     h(
       "div",
       { class: "grid" },
       field("Search", h("input", { name: "q", type: "search", autocomplete: "off" })),
       field("From", h("input", { name: "date_from", type: "date" })),
       field("To", h("input", { name: "date_to", type: "date" })),
-      field("Category", h("input", { name: "category", list: "category-options", autocomplete: "off" })),
+      field("Category", h("input", { name: "category", list: "filter-categories", autocomplete: "off" })),
       field("Method", methodSelect("payment_method", "", { any: true })),
       field("Order", h("select", { name: "sort" }, options(SORTS, "-date"))),
     ),
+    categories,
     h(
       "div",
       { class: "actions" },
@@ -46,6 +76,8 @@ export async function expensesView(node) {
       h("button", { type: "reset" }, "Clear"),
     ),
   );
+  const filterFold = foldout("Filters", filterForm);
+  const filterSummary = filterFold.querySelector("summary");
   filterForm.addEventListener("submit", (event) => {
     event.preventDefault();
     filters = Object.fromEntries(new FormData(filterForm));
@@ -56,84 +88,87 @@ export async function expensesView(node) {
     setTimeout(reload);
   });
 
-  function row(expense) {
-    return h(
-      "li",
-      { class: "row", "data-expense-id": expense.id },
-      h(
-        "div",
-        { class: "row-main" },
-        h("span", { class: "title" }, expense.description || expense.category),
-        h(
-          "span",
-          { class: "meta" },
-          formatDate(expense.date),
-          " · ",
-          expense.category,
-          " · ",
-          methodLabel(expense.payment_method),
-        ),
-      ),
-      h("span", { class: "amount" }, formatMoney(expense.amount, expense.currency)),
-      h(
-        "div",
-        { class: "row-actions" },
-        h(
-          "button",
-          { type: "button", onclick: () => editor.edit(expense.id), "aria-label": `Edit ${expense.description || expense.category}` },
-          "Edit",
-        ),
-        h(
-          "button",
-          { type: "button", class: "danger", onclick: () => remove(expense), "aria-label": `Delete ${expense.description || expense.category}` },
-          "Delete",
-        ),
-      ),
-    );
+  function isFiltered() {
+    return Object.entries(filters).some(([name, value]) => value && !(name === "sort" && value === "-date"));
   }
 
-  async function remove(expense) {
-    if (!confirmed(`Delete "${expense.description || expense.category}"? This cannot be undone.`)) return;
-    try {
-      await api.remove(`/expenses/${expense.id}`);
-      toast("Expense deleted.");
-    } catch (error) {
-      toast(error.message, "error");
+  function open(expense) {
+    return openExpenseDialog({ id: expense.id, onChanged: () => reload() });
+  }
+
+  function row(expense, byDay) {
+    const name = expense.description || expense.category;
+    const details = [expense.description ? expense.category : null, methodLabel(expense.payment_method)];
+    // Under a day's heading the date would say it twice.
+    if (!byDay) details.push(formatDate(expense.date));
+    return listItem({
+      // The title is the row's button: its hit area covers the whole row (app.css), so a tap
+      // anywhere opens the expense, and the keyboard reaches it as one stop per row.
+      title: h("button", { type: "button", class: "row-open", onclick: () => open(expense) }, name),
+      meta: details.filter(Boolean).join(" · "),
+      amount: money(expense.amount, expense.currency),
+      badges: expense.series_id
+        ? [badge("Recurring", { kind: "recurring", href: `#/expenses/recurring?series=${expense.series_id}` })]
+        : [],
+      attributes: { class: "list-item ledger-row", "data-expense-id": expense.id },
+    });
+  }
+
+  /** Append a page: newest first by day, each day under its own heading. */
+  function show(expenses) {
+    const byDay = !filters.sort || filters.sort === "-date" || filters.sort === "date";
+    if (!byDay) {
+      if (!lastList) {
+        lastList = list([]);
+        listBox.append(lastList);
+      }
+      lastList.append(...expenses.map((expense) => row(expense, false)));
+      return;
     }
-    reload();
-  }
-
-  async function loadCategories() {
-    const answer = await api.get("/expenses/categories");
-    mount(categories, answer.data.map((item) => h("option", { value: item.category })));
+    for (const expense of expenses) {
+      if (expense.date !== lastDay) {
+        lastDay = expense.date;
+        lastList = list([]);
+        listBox.append(h("h2", { class: "list-heading" }, formatDate(expense.date)), lastList);
+      }
+      lastList.append(row(expense, true));
+    }
   }
 
   async function reload() {
-    mount(list, h("li", {}, loading()));
+    mount(listBox, loading());
     more.hidden = true;
+    lastDay = null;
+    lastList = null;
+    const active = Object.entries(filters).filter(([name, value]) => value && name !== "sort").length;
+    filterSummary.textContent = active ? `Filters (${active} on)` : "Filters";
+    monthTiles()
+      .then((nodes) => mount(tiles, stats(...nodes)))
+      .catch(() => mount(tiles));
     try {
-      const answer = await api.get("/expenses/", { query: { ...filters, limit: 50 } });
+      const answer = await api.get("/expenses/", { query: { ...filters, limit: PAGE } });
       next = answer.next;
-      const filtered = Object.values(filters).some((value) => value && value !== "-date");
+      mount(listBox);
       if (!answer.data.length) {
         mount(
-          list,
-          h(
-            "li",
-            {},
-            filtered
-              ? empty("No expense matches these filters.")
-              : h("p", { class: "empty" }, "No expenses yet. Add your first one above, or share costs with others in ", h("a", { href: "#/groups" }, "a group"), "."),
-          ),
+          listBox,
+          isFiltered()
+            ? emptyState("No expense matches these filters", "Change or clear the filters to see more.")
+            : emptyState(
+                "No expenses yet",
+                "Add your first one with the + button, or share costs with others in a group.",
+                h("a", { href: "#/groups" }, "Go to groups"),
+              ),
         );
       } else {
-        mount(list, answer.data.map(row));
+        show(answer.data);
       }
-      count.textContent = `${answer.total} expense${answer.total === 1 ? "" : "s"}${filtered ? " match" : ""}`;
+      countLine.textContent = isFiltered() ? `${plural(answer.total, "expense", "expenses")} match` : plural(answer.total, "expense", "expenses");
       more.hidden = !next;
-      loadCategories().catch(() => {});
+      categoryNames().then((names) => mount(categories, names.map((value) => h("option", { value }))));
     } catch (error) {
-      mount(list, h("li", { role: "alert" }, error.message));
+      countLine.textContent = "";
+      mount(listBox, failure(error, { back: { href: "#/expenses", label: "Try again" } }));
     }
   }
 
@@ -142,8 +177,10 @@ export async function expensesView(node) {
     try {
       const answer = await api.get(next);
       next = answer.next;
-      list.append(...answer.data.map(row));
+      show(answer.data);
       more.hidden = !next;
+    } catch (error) {
+      listBox.append(failure(error, { back: { href: "#/expenses", label: "Start again" } }));
     } finally {
       more.disabled = false;
     }
@@ -151,19 +188,16 @@ export async function expensesView(node) {
 
   mount(
     node,
-    h("h1", {}, "Your expenses"),
-    categories,
-    editor.form,
-    filterForm,
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "list-heading" },
-      h("h2", { id: "list-heading" }, "Expenses"),
-      count,
-      list,
-      more,
-    ),
-    csvCard({ filters: () => filters, onImported: () => reload() }),
+    pageHeader("Your expenses", {
+      actions: [h("a", { href: "#/expenses/recurring", class: "button quiet" }, "Recurring")],
+    }),
+    tiles,
+    filterFold,
+    countLine,
+    listBox,
+    more,
+    foldout("Import or export CSV", csvPanel({ filters: () => filters, onImported: () => reload() })),
+    fab("Add expense", () => openExpenseDialog({ onChanged: () => reload() })),
   );
   await reload();
 }

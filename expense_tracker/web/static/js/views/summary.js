@@ -1,21 +1,66 @@
-// Where the money goes: totals by month and by category, drawn and tabulated.
+// Where the money goes: the period's totals first, then by category, by payment method and
+// by month, each drawn (numbers on the bars) and tabulated, one chart per currency.
 
 import * as api from "../api.js";
 import { barChart } from "../chart.js";
-import { formatMonth } from "../dates.js";
-import { h, field, mount, loading, empty } from "../dom.js";
-import { formatMoney, toMinor } from "../money.js";
+import { formatDate, formatMonth, today } from "../dates.js";
+import { h, field, mount, loading } from "../dom.js";
+import { formatMoney, fromMinor, toMinor } from "../money.js";
+import * as session from "../session.js";
+import { card, emptyState, failure, foldout, money, pageHeader, segmented, stat, stats } from "../ui.js";
+import { methodLabel } from "./common.js";
 
+const PERIODS = [
+  ["month", "This month"],
+  ["last-month", "Last month"],
+  ["year", "This year"],
+  ["all", "All time"],
+  ["custom", "Dates…"],
+];
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+/** The last day of a month (month 1..12) as YYYY-MM-DD. */
+function monthEnd(year, month) {
+  return `${year}-${pad(month)}-${pad(new Date(Date.UTC(year, month, 0)).getUTCDate())}`;
+}
+
+/** A period's date filters for the API (inclusive), from today in the person's time zone. */
+export function periodRange(period, custom = {}) {
+  const [year, month] = today().split("-").map(Number);
+  if (period === "month") return { date_from: `${year}-${pad(month)}-01`, date_to: monthEnd(year, month) };
+  if (period === "last-month") {
+    const [y, m] = month === 1 ? [year - 1, 12] : [year, month - 1];
+    return { date_from: `${y}-${pad(m)}-01`, date_to: monthEnd(y, m) };
+  }
+  if (period === "year") return { date_from: `${year}-01-01`, date_to: `${year}-12-31` };
+  if (period === "custom") return { date_from: custom.date_from || undefined, date_to: custom.date_to || undefined };
+  return {};
+}
+
+/** Rows by currency: the person's default currency first, then the others by code. */
 function byCurrency(rows) {
   const groups = new Map();
   for (const row of rows) {
     if (!groups.has(row.currency)) groups.set(row.currency, []);
     groups.get(row.currency).push(row);
   }
-  return groups;
+  const mine = session.user()?.default_currency;
+  return [...groups].sort(([a], [b]) => (a === mine ? -1 : b === mine ? 1 : a.localeCompare(b)));
 }
 
-function block(title, rows, label) {
+/** The sum of rows' totals in one currency, exactly (BigInt minor units). */
+function total(items, currency) {
+  return fromMinor(
+    items.reduce((sum, row) => sum + (toMinor(row.total, currency) ?? 0n), 0n),
+    currency,
+  );
+}
+
+/** One figure per currency: the chart with its total, and the same numbers in a table. */
+function block(title, column, rows, label) {
   const sections = [];
   for (const [currency, items] of byCurrency(rows)) {
     const chartRows = items.map((row) => ({
@@ -23,22 +68,56 @@ function block(title, rows, label) {
       value: toMinor(row.total, currency) ?? 0n,
       text: formatMoney(row.total, currency),
     }));
-    const caption = `${title} (${currency})`;
+    const sum = formatMoney(total(items, currency), currency);
+    const caption = `${title} (${currency}), total ${sum}`;
     sections.push(
       h(
         "figure",
         { class: "chart-figure" },
-        h("figcaption", {}, caption),
+        h("figcaption", {}, `In ${currency}`, h("span", { class: "chart-total" }, `Total ${sum}`)),
         barChart(caption, chartRows),
-        h(
-          "table",
-          {},
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, title.split(" ").pop()), h("th", { scope: "col", class: "num" }, "Total"), h("th", { scope: "col", class: "num" }, "Expenses"))),
+        // The bars carry their numbers; the table is for exact reading and screen readers,
+        // folded so that a phone shows each chart once.
+        foldout(
+          "As a table",
           h(
-            "tbody",
-            {},
-            items.map((row, i) =>
-              h("tr", {}, h("th", { scope: "row" }, chartRows[i].label), h("td", { class: "num" }, chartRows[i].text), h("td", { class: "num" }, String(row.count))),
+            "table",
+            { class: "chart-table" },
+            h("caption", { class: "visually-hidden" }, caption),
+            h(
+              "thead",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "col" }, column),
+                h("th", { scope: "col", class: "num" }, "Total"),
+                h("th", { scope: "col", class: "num" }, "Expenses"),
+              ),
+            ),
+            h(
+              "tbody",
+              {},
+              items.map((row, i) =>
+                h(
+                  "tr",
+                  {},
+                  h("th", { scope: "row" }, chartRows[i].label),
+                  h("td", { class: "num" }, chartRows[i].text),
+                  h("td", { class: "num" }, String(row.count)),
+                ),
+              ),
+            ),
+            h(
+              "tfoot",
+              {},
+              h(
+                "tr",
+                {},
+                h("th", { scope: "row" }, "Total"),
+                h("td", { class: "num" }, sum),
+                h("td", { class: "num" }, String(items.reduce((n, row) => n + row.count, 0))),
+              ),
             ),
           ),
         ),
@@ -48,42 +127,79 @@ function block(title, rows, label) {
   return sections;
 }
 
-export async function summaryView(node) {
-  const output = h("div", { "aria-live": "polite" });
-  const form = h(
+/** The period in words, under the tiles: "1 Dec 2026 – 31 Dec 2026", "All time". */
+function periodText(range) {
+  if (range.date_from && range.date_to) return `${formatDate(range.date_from)} – ${formatDate(range.date_to)}`;
+  if (range.date_from) return `From ${formatDate(range.date_from)}`;
+  if (range.date_to) return `Until ${formatDate(range.date_to)}`;
+  return "All time";
+}
+
+export async function summaryView(node, params = {}) {
+  const query = params.query;
+  let period = PERIODS.some(([value]) => value === query?.get("period")) ? query.get("period") : "month";
+  const output = h("div", { "aria-live": "polite", class: "summary-output" });
+  const custom = h(
     "form",
-    { class: "card filters", "aria-labelledby": "summary-filter-heading" },
-    h("h2", { id: "summary-filter-heading" }, "Period"),
-    h("div", { class: "grid" }, field("From", h("input", { name: "date_from", type: "date" })), field("To", h("input", { name: "date_to", type: "date" }))),
+    { class: "summary-dates", "aria-label": "Dates", hidden: period !== "custom", novalidate: true },
+    h(
+      "div",
+      { class: "grid" },
+      field("From", h("input", { name: "date_from", type: "date" })),
+      field("To", h("input", { name: "date_to", type: "date" })),
+    ),
     h("button", { type: "submit", class: "primary" }, "Show"),
   );
-
-  async function load() {
-    mount(output, loading());
-    const query = Object.fromEntries(new FormData(form));
-    try {
-      const [months, categories] = await Promise.all([
-        api.get("/expenses/summary", { query: { ...query, group_by: "month" } }),
-        api.get("/expenses/summary", { query: { ...query, group_by: "category" } }),
-      ]);
-      if (!months.data.length) {
-        mount(output, empty("Nothing to show yet: add expenses and they appear here."));
-        return;
-      }
-      mount(
-        output,
-        h("section", { class: "card", "aria-labelledby": "by-month" }, h("h2", { id: "by-month" }, "By month"), block("Spending by month", months.data, formatMonth)),
-        h("section", { class: "card", "aria-labelledby": "by-category" }, h("h2", { id: "by-category" }, "By category"), block("Spending by category", categories.data, (key) => key)),
-      );
-    } catch (error) {
-      mount(output, h("p", { role: "alert" }, error.message));
-    }
-  }
-
-  form.addEventListener("submit", (event) => {
+  custom.addEventListener("submit", (event) => {
     event.preventDefault();
     load();
   });
-  mount(node, h("h1", {}, "Summary"), form, output);
+
+  const choice = segmented("Period", "period", PERIODS, period, (value) => {
+    period = value;
+    custom.hidden = period !== "custom";
+    if (period !== "custom") load();
+    else custom.elements.date_from.focus();
+  });
+
+  async function load() {
+    mount(output, loading());
+    const range = periodRange(period, Object.fromEntries(new FormData(custom)));
+    try {
+      const [categories, methods, months] = await Promise.all(
+        ["category", "payment_method", "month"].map(
+          async (group_by) => (await api.get("/expenses/summary", { query: { ...range, group_by } })).data,
+        ),
+      );
+      if (!categories.length) {
+        mount(
+          output,
+          emptyState(
+            "Nothing spent in this period",
+            period === "all" ? "Add expenses in the ledger and they appear here." : "Choose another period, or add expenses in the ledger.",
+            h("a", { href: "#/expenses" }, "Go to your expenses"),
+          ),
+        );
+        return;
+      }
+      const currencies = [...byCurrency(categories)];
+      const totals = currencies.map(([currency, items]) =>
+        stat(currencies.length > 1 ? `Spent in ${currency}` : "Spent", money(total(items, currency), currency)),
+      );
+      totals.push(stat("Expenses", String(categories.reduce((sum, row) => sum + row.count, 0))));
+      mount(
+        output,
+        h("p", { class: "meta summary-period" }, periodText(range)),
+        stats(...totals),
+        card("By category", block("By category", "Category", categories, (key) => key)),
+        card("By payment method", block("By payment method", "Method", methods, methodLabel)),
+        card("By month", block("By month", "Month", months, formatMonth)),
+      );
+    } catch (error) {
+      mount(output, failure(error, { back: { href: "#/expenses", label: "Your expenses" } }));
+    }
+  }
+
+  mount(node, pageHeader("Summary"), h("div", { class: "summary-period-choice" }, choice, custom), output);
   await load();
 }
