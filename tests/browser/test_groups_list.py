@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.app_driver import ApiClient, App, unique_email
 
@@ -42,6 +43,13 @@ def arranged(api: ApiClient) -> tuple[str, dict[str, dict[str, Any]]]:
     plants = group_of(api, ana, {"name": "Ana's plants"})
     club = group_of(api, ben, {"name": "Climbing club", "join_policy": "open"})
     return email, {"trip": trip, "plants": plants, "club": club}
+
+
+def open_foldout(app: App, summary: str) -> None:
+    """Unfold a foldout by its summary with the keyboard (a toast may cover it meanwhile)."""
+    element = app.driver.find_element(By.XPATH, f"//summary[normalize-space()='{summary}']")
+    element.send_keys(Keys.ENTER)
+    app.wait(lambda: element.find_element(By.XPATH, "..").get_attribute("open"), "unfolded")
 
 
 def no_serious_axe(app: App) -> None:
@@ -96,7 +104,7 @@ def test_my_groups_with_balances_then_create_join_and_find(open_browser, api: Ap
     # Find an open group by name, folded away until wanted.
     app.go("/groups")
     app.heading("Groups")
-    app.driver.find_element(By.XPATH, "//summary[normalize-space()='Find an open group']").click()
+    open_foldout(app, "Find an open group")
     app.fill("Group name contains", "climb")
     app.click("Search")
     app.see("1 group found.")
