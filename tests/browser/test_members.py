@@ -175,7 +175,7 @@ def test_invite_link_names_the_group_and_the_owner_can_replace_it(open_browser, 
         lambda: group["invite_code"] not in str(app.field("Invite link").get_attribute("value")),
         "a new code in the link",
     )
-    _, fresh, _ = api.call("GET", f"/groups/{group['id']}", token=token)
+    _, fresh, _ = api.call("GET", f"/groups/{group['id']}", token=api.token(email))
     assert fresh["invite_code"] in str(app.field("Invite link").get_attribute("value"))
 
 
@@ -217,6 +217,7 @@ def test_merging_a_guest_needs_the_account_and_an_owner(open_browser, api: ApiCl
         lambda: "Gus Guest" not in app.driver.find_element(By.TAG_NAME, "main").text,
         "the merged guest gone",
     )
+    owner = api.token(owner_email)  # the access token lives 20 s here
     _, balances, _ = api.call("GET", f"/groups/{group['id']}/balances", token=owner)
     assert {row["user_id"]: row["net"] for row in balances}[bob_id] == "-20.00"
 
@@ -238,7 +239,7 @@ def test_merging_a_guest_needs_the_account_and_an_owner(open_browser, api: ApiCl
     app.see("the merge happens at once")
     app.click("Merge", within="Merge Tina Twin")
     app.see("Merged: everything of Tina Twin is now yours.")
-    _, members, _ = api.call("GET", f"/groups/{group['id']}/members", token=owner)
+    _, members, _ = api.call("GET", f"/groups/{group['id']}/members", token=api.token(owner_email))
     assert not [m for m in members if m["guest"]]
     assert app.console_errors() == []
 
@@ -263,7 +264,7 @@ def test_leaving_is_explained_until_the_balance_is_zero(open_browser, api: ApiCl
         "POST",
         f"/groups/{group['id']}/settlements",
         {"to_user": owner_id, "amount": "10"},
-        token=lea,
+        token=api.token(lea_email),
     )
     assert status == 201, body
     app.driver.refresh()
@@ -276,7 +277,7 @@ def test_leaving_is_explained_until_the_balance_is_zero(open_browser, api: ApiCl
 
 def test_owner_settings_412_currency_and_delete_with_undo(open_browser, api: ApiClient):
     email, token, owner_id = person(api, "Olga Owner")
-    _, other, other_id = person(api, "Finn Friend")
+    other_email, other, other_id = person(api, "Finn Friend")
     group = group_of(api, token, "Allotment", other)
 
     app = open_browser(width=1280)
@@ -291,6 +292,7 @@ def test_owner_settings_412_currency_and_delete_with_undo(open_browser, api: Api
     no_serious_axe(app)
 
     # Someone else changes the group meanwhile: 412, said, and a way to reload.
+    token = api.token(email)  # the access token lives 20 s here
     status, _, _ = api.call("PATCH", f"/groups/{group['id']}", {"description": "Shed"}, token=token)
     assert status == 200
     app.fill("Group name", "Allotment 2027")
@@ -306,7 +308,7 @@ def test_owner_settings_412_currency_and_delete_with_undo(open_browser, api: Api
     app.wait(lambda: app.field("Currency").get_attribute("value") == "USD", "the new currency")
 
     # Money moved: the currency is fixed, said under the field.
-    expense(api, token, group["id"], "12", participants=[owner_id, other_id])
+    expense(api, api.token(email), group["id"], "12", participants=[owner_id, other_id])
     app.choose("Currency", option_text(app, "Currency", "JPY"))
     app.click("Save settings")
     assert "Fixed at USD" in app.field_error("Currency")
@@ -320,7 +322,7 @@ def test_owner_settings_412_currency_and_delete_with_undo(open_browser, api: Api
         "POST",
         f"/groups/{group['id']}/settlements",
         {"to_user": owner_id, "amount": "6"},
-        token=other,
+        token=api.token(other_email),
     )
     assert status == 201, body
     app.driver.refresh()
@@ -331,7 +333,7 @@ def test_owner_settings_412_currency_and_delete_with_undo(open_browser, api: Api
     app.see("Allotment & friends was deleted.")
     app.click("Undo")
     app.heading("Allotment & friends")
-    status, _, _ = api.call("GET", f"/groups/{group['id']}", token=token)
+    status, _, _ = api.call("GET", f"/groups/{group['id']}", token=api.token(email))
     assert status == 200
     assert app.console_errors() == []
 

@@ -26,7 +26,8 @@ function queryOf() {
 
 function continueTo(next) {
   if (next) router.go(next);
-  else router.continueAfterSignIn();
+  else if (router.continueAfterSignIn) router.continueAfterSignIn();
+  else router.go("/expenses");
 }
 
 async function signInAndLoad(email, password, next) {

@@ -58,7 +58,6 @@ export async function membersTab(panel, ctx) {
   const meId = ctx.me?.id;
   const mine = members.find((member) => member.user_id === meId);
   const isOwner = Boolean(ctx.isOwner);
-  const meGuest = false; // guests cannot sign in: whoever reads this has an account
   const name = (userId) => {
     const member = members.find((m) => m.user_id === userId);
     if (userId === meId) return "you";
@@ -73,7 +72,7 @@ export async function membersTab(panel, ctx) {
   }
 
   const rowsBox = problemBox();
-  const rows = members.map((member) => memberRow(member, { ctx, meId, isOwner, box: rowsBox, members, meGuest }));
+  const rows = members.map((member) => memberRow(member, { ctx, meId, isOwner, box: rowsBox, members }));
   const owners = members.filter((member) => member.role === "owner").length;
   const guests = members.filter((member) => member.guest).length;
 
@@ -81,7 +80,7 @@ export async function membersTab(panel, ctx) {
     panel,
     h(
       "section",
-      { class: "card members-card", "aria-labelledby": "members-heading" },
+      { class: "card members-card people-list", "aria-labelledby": "members-heading" },
       h("h2", { id: "members-heading" }, "Members"),
       h(
         "p",
@@ -119,7 +118,9 @@ function memberRow(member, { ctx, meId, isOwner, box, members }) {
       ),
     );
   }
-  if (self && member.role === "owner") {
+  // Stepping down needs another owner (the API's 409 otherwise): offered only then.
+  const otherOwners = members.some((m) => m.role === "owner" && m.user_id !== meId);
+  if (self && member.role === "owner" && otherOwners) {
     actions.push(
       actionButton(
         "Make me a member",
@@ -137,6 +138,15 @@ function memberRow(member, { ctx, meId, isOwner, box, members }) {
         },
         box,
         { "aria-label": "Make me a member (step down as owner)" },
+      ),
+    );
+  }
+  if (guest && (isOwner || members.some((m) => m.user_id === meId && !m.guest))) {
+    actions.push(
+      h(
+        "button",
+        { type: "button", "aria-label": `Merge ${displayName} into an account`, onclick: () => mergeDialog(ctx, member, { meId, isOwner, members }) },
+        "Merge…",
       ),
     );
   }
@@ -161,7 +171,7 @@ function memberRow(member, { ctx, meId, isOwner, box, members }) {
               throw explained(
                 error,
                 `${displayName} cannot be removed yet:`,
-                `${guest ? "their" : "their"} balance in this group is not zero. Settle up first (see Balances), then remove them.`,
+                `their balance in this group is not zero. Settle up first (see Balances), then remove them.`,
               );
             }
             throw error;
@@ -174,28 +184,20 @@ function memberRow(member, { ctx, meId, isOwner, box, members }) {
       ),
     );
   }
-  if (guest && (isOwner || members.some((m) => m.user_id === meId && !m.guest))) {
-    actions.push(
-      h(
-        "button",
-        { type: "button", "aria-label": `Merge ${displayName} into an account`, onclick: () => mergeDialog(ctx, member, { meId, isOwner, members }) },
-        "Merge…",
-      ),
-    );
-  }
   const badges = [];
   if (guest) badges.push(badge("Guest", { kind: "guest" }));
   if (member.role === "owner") badges.push(badge("Owner", { kind: "owner" }));
   // Never "Member · null": a guest has no email, and others' emails come only where shown.
   const meta = [
-    guest ? "No account: cannot sign in" : member.role === "owner" ? "Owner" : "Member",
+    guest ? "No account: cannot sign in" : null,
     member.email || null,
     member.joined_at ? `joined ${formatDate(member.joined_at.slice(0, 10))}` : null,
   ]
     .filter(Boolean)
     .join(" · ");
   return listItem({
-    title: h("span", { class: "member-name" }, avatar(displayName), h("span", {}, self ? `${displayName} (you)` : displayName)),
+    leading: avatar(displayName),
+    title: self ? `${displayName} (you)` : displayName,
     meta,
     badges,
     actions,
@@ -329,12 +331,12 @@ function mergesCard(ctx, merges, { meId, isOwner, name }) {
     const asker = request.requested_by === meId ? "you" : name(request.requested_by);
     return listItem({
       title: `Merge ${guestName} into ${accountName}`,
-      meta: `Asked by ${asker}${request.created_at ? ` ${relative(request.created_at)}` : ""} · ${canAccept ? "waiting for your yes" : `waiting for ${waitingFor}`}`,
+      meta: `Asked by ${asker}${request.created_at ? ` (${relative(request.created_at)})` : ""} · ${canAccept ? "waiting for your yes" : `waiting for ${waitingFor}`}`,
       badges: [badge("Pending", { kind: "warn" })],
       actions,
     });
   });
-  return card("Merge requests", h("p", { class: "hint" }, "A merge happens when both the receiving account and an owner agree."), box, list(items));
+  return card("Merge requests", h("p", { class: "hint" }, "A merge happens when both the receiving account and an owner agree."), box, list(items, { class: "list people-list" }));
 }
 
 function inviteCard(ctx, { isOwner, mine }) {

@@ -141,7 +141,8 @@ function signedOut(node, link) {
     : `${link.by || "Someone"} invited you to a group: create an account to join.`;
   mount(
     node,
-    pageHeader(link.group ? `Join ${link.group}` : "You are invited"),
+    // The heading is ours; what the link claims stays in the sentence marked as its words.
+    pageHeader("You are invited"),
     h(
       "section",
       { class: "card join-card" },
