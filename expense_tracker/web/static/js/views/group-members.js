@@ -23,7 +23,7 @@ function problemBox() {
 }
 
 function showProblem(box, { title, message, action }) {
-  mount(box, h("p", {}, h("strong", {}, title), " ", message), action || null);
+  mount(box, h("p", {}, h("strong", {}, title), " ", message, action ? ` ${action}` : null));
   box.scrollIntoView({ block: "nearest" });
   box.focus({ preventScroll: true });
 }
@@ -78,6 +78,7 @@ export async function membersTab(panel, ctx) {
 
   mount(
     panel,
+    members.length > 1 ? null : inviteCard(ctx, { isOwner, mine }),
     h(
       "section",
       { class: "card members-card people-list", "aria-labelledby": "members-heading" },
@@ -93,7 +94,8 @@ export async function membersTab(panel, ctx) {
       list(rows),
     ),
     mergesCard(ctx, merges, { meId, isOwner, name }),
-    inviteCard(ctx, { isOwner, mine }),
+    // Alone in the group, inviting people is the next thing to do: the link comes first.
+    members.length > 1 ? inviteCard(ctx, { isOwner, mine }) : null,
     guestCard(ctx),
     leaveCard(ctx, { meId, mine, members }),
   );

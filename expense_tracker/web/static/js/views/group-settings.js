@@ -35,9 +35,8 @@ export async function settingsTab(panel, ctx) {
       "div",
       { class: "grid" },
       field("Who may join", h("select", { name: "join_policy" }, options(JOIN_POLICIES, group.join_policy)), "Open groups show up in search; members there see names only, not emails."),
-      await currencyField("currency", group.currency, "Currency"),
+      await currencyField("currency", group.currency, "Currency", "Fixed once the group has expenses or payments."),
     ),
-    h("p", { class: "hint" }, "The currency is fixed once the group has expenses or payments."),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Save settings")),
   );
   onSubmit(form, async (values) => {
@@ -76,14 +75,14 @@ function readOnly(panel, group) {
     panel,
     card(
       "Group settings",
-      h("p", { class: "hint" }, "Only an owner of the group can change these."),
+      h("p", { class: "hint settings-note" }, "Only an owner of the group can change these."),
       h(
         "dl",
         { class: "settings-list" },
         h("dt", {}, "Name"),
         h("dd", {}, group.name),
         h("dt", {}, "Description"),
-        h("dd", {}, group.description || "None"),
+        h("dd", {}, group.description || "No description"),
         h("dt", {}, "Who may join"),
         h("dd", {}, policyLabel(group.join_policy)),
         h("dt", {}, "Currency"),
@@ -118,7 +117,7 @@ function deleteCard(ctx, group, etag) {
       } else {
         said = explain(error);
       }
-      mount(box, h("p", {}, h("strong", {}, said.title), " ", said.message));
+      mount(box, h("p", {}, h("strong", {}, said.title), " ", said.message, said.action ? ` ${said.action}` : null));
       box.focus();
       return;
     } finally {
@@ -133,8 +132,8 @@ function deleteCard(ctx, group, etag) {
             toast(`${group.name} is back.`, "ok");
             go(`/groups/${ctx.id}`);
           } catch (error) {
-            const { title, message } = explain(error);
-            toast(`${title} ${message}`, "error");
+            const { title, message, action } = explain(error);
+            toast([title, message, action].filter(Boolean).join(". ").replace(/\.\./g, "."), "error");
           }
         },
       },

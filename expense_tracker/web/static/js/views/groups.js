@@ -30,14 +30,14 @@ export function inviteCode(text) {
 
 /** A labelled currency picker (every currency the API knows), or a 3-letter input when
  * the list cannot be had. Always a `.field` node. */
-export async function currencyField(name, value, label) {
+export async function currencyField(name, value, label, hint) {
   try {
     const picker = await currencies.currencySelect({ name, value, label });
     if (picker.classList?.contains("field")) return picker;
-    return field(label, picker.matches?.("select") ? picker : picker.querySelector("select"));
+    return field(label, picker.matches?.("select") ? picker : picker.querySelector("select"), hint);
   } catch {
     const input = h("input", { name, value: value || "", autocomplete: "off", maxlength: 3, pattern: "[A-Za-z]{3}", class: "short", autocapitalize: "characters" });
-    return field(label, input, "Three letters, such as EUR or JPY.");
+    return field(label, input, hint || "Three letters, such as EUR or JPY.");
   }
 }
 
@@ -215,8 +215,8 @@ function joinOpenButton(group) {
     } catch (error) {
       if (error.status === 409) go(`/groups/${group.id}`);
       else {
-        const { title, message } = explain(error);
-        toast(`${title} ${message}`, "error");
+        const { title, message, action } = explain(error);
+        toast([title, message, action].filter(Boolean).join(". ").replace(/\.\./g, "."), "error");
       }
     } finally {
       button.disabled = false;

@@ -97,8 +97,8 @@ export async function joinView(node, params) {
         router.go(`/groups/${invitation.group_id}`);
         return;
       }
-      const { title, message } = joinProblem(error, link);
-      mount(status, h("p", {}, h("strong", {}, title), " ", message));
+      const { title, message, action } = joinProblem(error, link);
+      mount(status, h("p", {}, h("strong", {}, title), " ", message, action ? ` ${action}` : null));
     } finally {
       join.disabled = false;
     }
