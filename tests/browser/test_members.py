@@ -257,6 +257,7 @@ def test_leaving_is_explained_until_the_balance_is_zero(open_browser, api: ApiCl
     app.click("Leave group", within="Leave Book club?")
     app.see("You cannot leave yet:")
     app.see("Settle up first")
+    assert app.driver.find_elements(By.LINK_TEXT, "Open Balances to settle up")
     app.screenshot("members-de-375")
     no_serious_axe(app)
 
@@ -317,6 +318,7 @@ def test_owner_settings_412_currency_and_delete_with_undo(open_browser, api: Api
     app.click("Delete group")
     app.click("Delete group", within="Delete Allotment & friends?")
     app.see("Not everyone is settled up.")
+    assert app.driver.find_elements(By.LINK_TEXT, "Open Balances to settle up")
 
     status, body, _ = api.call(
         "POST",

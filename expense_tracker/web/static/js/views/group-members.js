@@ -22,8 +22,8 @@ function problemBox() {
   return h("div", { class: "form-alert", role: "alert", tabindex: "-1" });
 }
 
-function showProblem(box, { title, message, action }) {
-  mount(box, h("p", {}, h("strong", {}, title), " ", message, action ? ` ${action}` : null));
+function showProblem(box, { title, message, action, link }) {
+  mount(box, h("p", {}, h("strong", {}, title), " ", message, action ? ` ${action}` : null), link ? h("p", {}, link) : null);
   box.scrollIntoView({ block: "nearest" });
   box.focus({ preventScroll: true });
 }
@@ -48,9 +48,14 @@ function actionButton(label, action, box, attributes = {}) {
 }
 
 /** Attach a specific explanation to an ApiError (what happened, what to do). */
-function explained(error, title, message) {
-  error.explained = { title, message };
+function explained(error, title, message, link) {
+  error.explained = { title, message, link };
   return error;
+}
+
+/** The way to the group's balances, where settling up happens. */
+function balancesLink(ctx) {
+  return h("a", { href: `#/groups/${ctx.id}/balances` }, "Open Balances to settle up");
 }
 
 export async function membersTab(panel, ctx) {
@@ -174,6 +179,7 @@ function memberRow(member, { ctx, meId, isOwner, box, members }) {
                 error,
                 `${displayName} cannot be removed yet:`,
                 `their balance in this group is not zero. Settle up first (see Balances), then remove them.`,
+                balancesLink(ctx),
               );
             }
             throw error;
@@ -445,7 +451,7 @@ function leaveCard(ctx, { meId, mine, members }) {
           if (/owner/i.test(error.message)) {
             throw explained(error, "You are the last owner.", "Make someone else an owner first (Make owner, above), then leave.");
           }
-          throw explained(error, "You cannot leave yet:", "your balance in this group is not zero. Settle up first (see Balances), then leave.");
+          throw explained(error, "You cannot leave yet:", "your balance in this group is not zero. Settle up first (see Balances), then leave.", balancesLink(ctx));
         }
         throw error;
       }

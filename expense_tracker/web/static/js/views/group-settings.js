@@ -117,7 +117,11 @@ function deleteCard(ctx, group, etag) {
       } else {
         said = explain(error);
       }
-      mount(box, h("p", {}, h("strong", {}, said.title), " ", said.message, said.action ? ` ${said.action}` : null));
+      mount(
+        box,
+        h("p", {}, h("strong", {}, said.title), " ", said.message, said.action ? ` ${said.action}` : null),
+        error.status === 409 ? h("p", {}, h("a", { href: `#/groups/${ctx.id}/balances` }, "Open Balances to settle up")) : null,
+      );
       box.focus();
       return;
     } finally {
