@@ -81,8 +81,11 @@ export async function membersTab(panel, ctx) {
   const owners = members.filter((member) => member.role === "owner").length;
   const guests = members.filter((member) => member.guest).length;
 
+  // A request that waits for my yes is the first thing to see.
+  const waiting = Boolean(merges?.some((request) => awaitsMe(request, meId, isOwner)));
   mount(
     panel,
+    waiting ? mergesCard(ctx, merges, { meId, isOwner, name }) : null,
     members.length > 1 ? null : inviteCard(ctx, { isOwner, mine }),
     h(
       "section",
@@ -98,7 +101,7 @@ export async function membersTab(panel, ctx) {
       rowsBox,
       list(rows),
     ),
-    mergesCard(ctx, merges, { meId, isOwner, name }),
+    waiting ? null : mergesCard(ctx, merges, { meId, isOwner, name }),
     // Alone in the group, inviting people is the next thing to do: the link comes first.
     members.length > 1 ? inviteCard(ctx, { isOwner, mine }) : null,
     guestCard(ctx),
@@ -287,6 +290,11 @@ function mergeDialog(ctx, guest, { meId, isOwner, members }) {
   });
 }
 
+/** The other side of a request may accept: any owner when the account asked, else the account. */
+function awaitsMe(request, meId, isOwner) {
+  return request.requested_by === request.user_id ? isOwner && meId !== request.requested_by : meId === request.user_id;
+}
+
 /** Pending merge requests, with Accept / Decline for the side that did not ask. */
 function mergesCard(ctx, merges, { meId, isOwner, name }) {
   if (merges === null) {
@@ -298,7 +306,7 @@ function mergesCard(ctx, merges, { meId, isOwner, name }) {
     const guestName = name(request.guest_id);
     const accountName = request.user_id === meId ? "your account" : name(request.user_id);
     const askedByAccount = request.requested_by === request.user_id;
-    const canAccept = askedByAccount ? isOwner && meId !== request.requested_by : meId === request.user_id;
+    const canAccept = awaitsMe(request, meId, isOwner);
     const canDecline = meId === request.user_id || meId === request.requested_by || isOwner;
     const waitingFor = askedByAccount ? "an owner" : accountName === "your account" ? "you" : accountName;
     const actions = [];
