@@ -146,7 +146,15 @@ def test_someone_in_no_group_is_told_how_to_start(open_browser, api: ApiClient):
     app.go("/groups")
     app.heading("Groups")
     app.see("You are in no group yet")
-    app.click("Start a group")
-    app.fill("Name", "First group")
-    app.click("Create group")
+    # The keyboard alone: the dialog opens on its first field, Esc closes it, Enter submits.
+    start = app.button("Start a group")
+    start.send_keys(Keys.ENTER)
+    app.dialog("New group")
+    app.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    app.no_dialog()
+    assert app.driver.switch_to.active_element == start
+    start.send_keys(Keys.ENTER)
+    app.dialog("New group")
+    assert app.driver.switch_to.active_element.get_attribute("name") == "name"
+    app.driver.switch_to.active_element.send_keys("First group", Keys.ENTER)
     app.heading("First group")
