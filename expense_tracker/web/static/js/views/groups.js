@@ -1,175 +1,226 @@
-// Groups: mine (with my balance in each), create one, join by code or link, find open ones.
+// Groups: mine first (with my balance in each), then ways in: join by code or link, find
+// an open group; a new group is one tap away (the floating "+", a dialog).
 
 import * as api from "../api.js";
-import { h, field, mount, empty, options, toast } from "../dom.js";
-import { onSubmit } from "../forms.js";
-import { formatMoney } from "../money.js";
+import { h, field, mount, options, toast } from "../dom.js";
+import { onSubmit, showErrors } from "../forms.js";
 import { go } from "../router.js";
 import * as session from "../session.js";
-import { currencyInput } from "./common.js";
+import { badge, balance, card, emptyState, explain, fab, foldout, list, listItem, openDialog, pageHeader, stat, stats } from "../ui.js";
+import * as currencies from "../currencies.js";
 
-/** An invite link or a bare code -> the code. */
+const plural = new Intl.PluralRules("en");
+const count = new Intl.NumberFormat();
+
+/** 1 -> "1 member", 3 -> "3 members" (the words are English; the digits the browser's). */
+export function memberCount(n) {
+  return `${count.format(n)} ${plural.select(n) === "one" ? "member" : "members"}`;
+}
+
+/** An invite link (with or without ?g=&by=) or a bare code -> the code. */
 export function inviteCode(text) {
   const trimmed = String(text || "").trim();
   const match = trimmed.match(/#\/join\/([^/?#\s]+)/);
-  return match ? decodeURIComponent(match[1]) : trimmed;
+  try {
+    return match ? decodeURIComponent(match[1]) : trimmed;
+  } catch {
+    return trimmed; // a broken %-escape: let the API say the code is wrong
+  }
 }
 
-function netText(net, currency) {
-  if (/^-?0(\.0+)?$/.test(net)) return "settled up";
-  return net.startsWith("-") ? `you owe ${formatMoney(net.slice(1), currency)}` : `you are owed ${formatMoney(net, currency)}`;
+/** A labelled currency picker (every currency the API knows), or a 3-letter input when
+ * the list cannot be had. Always a `.field` node. */
+export async function currencyField(name, value, label, hint) {
+  try {
+    const picker = await currencies.currencySelect({ name, value, label });
+    if (picker.classList?.contains("field")) return picker;
+    return field(label, picker.matches?.("select") ? picker : picker.querySelector("select"), hint);
+  } catch {
+    const input = h("input", { name, value: value || "", autocomplete: "off", maxlength: 3, pattern: "[A-Za-z]{3}", class: "short", autocapitalize: "characters" });
+    return field(label, input, hint || "Three letters, such as EUR or JPY.");
+  }
 }
+
+/** "-12.50" -> "owing", "3.00" -> "owed", zero -> undefined: the tone of a balance tile. */
+function tone(net) {
+  if (/^-?0*(\.0*)?$/.test(net)) return undefined;
+  return net.startsWith("-") ? "owing" : "owed";
+}
+
+const JOIN_POLICIES = [
+  ["invite", "People with the invite link"],
+  ["open", "Anyone who finds it"],
+];
 
 export async function groupsView(node) {
-  const [groups, balances] = await Promise.all([api.get("/groups/", { query: { limit: 200 } }), api.get("/users/me/balances")]);
+  const [groups, balances] = await Promise.all([
+    api.get("/groups/", { query: { limit: 200 } }),
+    api.get("/users/me/balances"),
+  ]);
   const nets = new Map(balances.data.groups.map((row) => [row.group_id, row]));
-
-  const create = h(
-    "form",
-    { class: "card", novalidate: true, "aria-labelledby": "create-heading" },
-    h("h2", { id: "create-heading" }, "Start a group"),
-    field("Name", h("input", { name: "name", required: true, maxlength: 100, autocomplete: "off" }), "A trip, a flat, a dinner club."),
-    field("Description", h("input", { name: "description", maxlength: 500, autocomplete: "off" })),
-    h(
-      "div",
-      { class: "grid" },
-      field("Currency", currencyInput("currency", session.user()?.default_currency)),
-      field(
-        "Who may join",
-        h("select", { name: "join_policy" }, options([["invite", "People with the invite link"], ["open", "Anyone who finds it"]], "invite")),
-      ),
-    ),
-    h("button", { type: "submit", class: "primary" }, "Create group"),
-  );
-  onSubmit(create, async (values) => {
-    if (!values.currency) delete values.currency;
-    const answer = await api.create("/groups/", values);
-    toast(`Group "${answer.data.name}" created. Invite people with its link.`);
-    go(`/groups/${answer.data.id}`);
-  });
-
-  const join = h(
-    "form",
-    { class: "card", novalidate: true, "aria-labelledby": "join-heading" },
-    h("h2", { id: "join-heading" }, "Join a group"),
-    field("Invite link or code", h("input", { name: "invite_code", autocomplete: "off", required: true })),
-    h("button", { type: "submit", class: "primary" }, "Join"),
-  );
-  onSubmit(join, async ({ invite_code: text }) => {
-    await joinWithCode(inviteCode(text));
-  });
-
-  const results = h("ul", { class: "rows" });
-  const search = h(
-    "form",
-    { class: "card", role: "search", "aria-labelledby": "search-heading" },
-    h("h2", { id: "search-heading" }, "Find an open group"),
-    field("Name contains", h("input", { name: "q", type: "search", autocomplete: "off" })),
-    h("button", { type: "submit" }, "Search"),
-    results,
-  );
-  onSubmit(search, async ({ q }) => {
-    const answer = await api.get("/groups/search/", { query: { q } });
-    const mine = new Set(groups.data.map((group) => group.id));
-    mount(
-      results,
-      answer.data.length
-        ? answer.data.map((group) =>
-            h(
-              "li",
-              { class: "row" },
-              h("div", { class: "row-main" }, h("span", { class: "title" }, group.name), h("span", { class: "meta" }, `${group.member_count} members · ${group.currency}`)),
-              mine.has(group.id)
-                ? h("a", { href: `#/groups/${group.id}` }, "Open")
-                : h("button", { type: "button", onclick: () => joinOpen(group) }, `Join ${group.name}`),
-            ),
-          )
-        : h("li", {}, empty("No open group has that in its name.")),
-    );
-  });
+  const totals = balances.data.totals;
+  const mine = new Set(groups.data.map((group) => group.id));
+  const openCreate = () => createDialog();
 
   mount(
     node,
-    h("h1", {}, "Groups"),
+    pageHeader("Groups"),
+    // The first screen answers "where do I stand?": one tile per currency over all groups.
+    totals.length
+      ? stats(
+          ...totals.map((total) =>
+            stat(totals.length === 1 ? "All your groups" : `All your groups in ${total.currency}`, balance(total.net, total.currency, { who: "you" }), {
+              tone: tone(total.net),
+            }),
+          ),
+        )
+      : null,
     h(
       "section",
-      { class: "card", "aria-labelledby": "mine-heading" },
+      { class: "groups-mine", "aria-labelledby": "mine-heading" },
       h("h2", { id: "mine-heading" }, "Your groups"),
       groups.data.length
-        ? h(
-            "ul",
-            { class: "rows" },
+        ? list(
             groups.data.map((group) => {
               const net = nets.get(group.id);
-              return h(
-                "li",
-                { class: "row" },
-                h(
-                  "div",
-                  { class: "row-main" },
-                  h("a", { href: `#/groups/${group.id}`, class: "title" }, group.name),
-                  h("span", { class: "meta" }, `${group.member_count} member${group.member_count === 1 ? "" : "s"} · ${group.currency}`),
-                ),
-                net ? h("span", { class: "amount" }, netText(net.net, net.currency)) : null,
-              );
+              return listItem({
+                title: group.name,
+                meta: `${memberCount(group.member_count)} · ${group.currency}`,
+                amount: net ? balance(net.net, net.currency, { who: "you" }) : null,
+                href: `#/groups/${group.id}`,
+                badges: group.join_policy === "open" ? [badge("Open to anyone", { kind: "info" })] : [],
+              });
             }),
           )
-        : empty("You are in no group yet. Start one below, or join with an invite link."),
-      balances.data.totals.length
-        ? h("p", { class: "totals" }, "Overall: ", balances.data.totals.map((total) => netText(total.net, total.currency)).join("; "))
-        : null,
+        : emptyState(
+            "You are in no group yet",
+            "Start one for a trip, a flat or a dinner club, or join one with the invite link someone sent you.",
+            h("button", { type: "button", class: "primary", onclick: openCreate }, "Start a group"),
+          ),
+      groups.total > groups.data.length ? h("p", { class: "hint" }, `Showing ${groups.data.length} of ${groups.total} groups.`) : null,
     ),
-    create,
-    join,
-    search,
+    joinCard(),
+    searchFoldout(mine),
+    fab("New group", openCreate),
   );
 }
 
-async function joinWithCode(code) {
-  let answer;
-  try {
-    answer = await api.create("/groups/join", { invite_code: code });
-  } catch (error) {
-    if (error.status === 404) {
-      error.message = "No group has this invite code. It may have been replaced by a new one: ask for a fresh link.";
-      error.errors = { invite_code: [error.message] };
-    }
-    throw error;
-  }
-  toast("You joined the group.");
-  go(`/groups/${answer.data.group_id}`);
+/** The "New group" dialog: a name is all it takes; the rest has sensible defaults. */
+async function createDialog() {
+  const currency = await currencyField("currency", session.user()?.default_currency || "EUR", "Currency");
+  openDialog("New group", (close) => {
+    const form = h(
+      "form",
+      { novalidate: true, class: "group-create" },
+      field("Name", h("input", { name: "name", required: true, maxlength: 100, autocomplete: "off" }), "A trip, a flat, a dinner club."),
+      field("Description", h("input", { name: "description", maxlength: 500, autocomplete: "off" }), "Optional."),
+      h(
+        "div",
+        { class: "grid" },
+        currency,
+        field("Who may join", h("select", { name: "join_policy" }, options(JOIN_POLICIES, "invite"))),
+      ),
+      h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Create group")),
+    );
+    onSubmit(form, async (values) => {
+      if (!values.currency) delete values.currency;
+      if (!values.description) delete values.description;
+      const answer = await api.create("/groups/", values);
+      close();
+      toast(`Group "${answer.data.name}" created. Invite people from its Members tab.`, "ok");
+      go(`/groups/${answer.data.id}`);
+    });
+    return form;
+  });
 }
 
-async function joinOpen(group) {
-  try {
-    await api.create(`/groups/${group.id}/join`, {});
-    toast(`You joined ${group.name}.`);
-    go(`/groups/${group.id}`);
-  } catch (error) {
-    if (error.status === 409) go(`/groups/${group.id}`);
-    else toast(error.message, "error");
-  }
-}
-
-/** #/join/<code>: the invite link. Asks before joining, so a link alone changes nothing. */
-export async function joinView(node, { code }) {
+/** Join with a code or a whole link pasted from a message. */
+function joinCard() {
   const form = h(
     "form",
-    { class: "card narrow", novalidate: true },
-    h("p", {}, "You were invited to a group. Join it to share expenses with its members."),
-    h("input", { type: "hidden", name: "invite_code", value: code }),
-    h("button", { type: "submit", class: "primary" }, "Join the group"),
-    " ",
-    h("a", { href: "#/groups" }, "Not now"),
+    { novalidate: true, class: "join-form" },
+    field("Invite link or code", h("input", { name: "invite_code", autocomplete: "off", required: true }), "Paste the link someone sent you, or just its code."),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "primary" }, "Join")),
   );
-  onSubmit(form, async () => {
+  onSubmit(form, async ({ invite_code: text }) => {
+    const code = inviteCode(text);
+    if (!code) {
+      showErrors(form, { message: "Paste an invite link or code.", errors: { invite_code: ["Paste an invite link or code."] } });
+      return;
+    }
+    let answer;
     try {
-      await joinWithCode(code);
+      answer = await api.create("/groups/join", { invite_code: code });
     } catch (error) {
-      if (error.status !== 409) throw error;
-      toast("You are already a member of this group.");
-      go("/groups");
+      if (error.status === 409) {
+        toast("You are already a member of this group.");
+        return;
+      }
+      if (error.status === 404) {
+        error.message = "No group has this invite code. It may have been replaced by a new one: ask for a fresh link.";
+        error.errors = { invite_code: [error.message] };
+      } else if (error.status === 429) {
+        error.message = "Too many invite codes tried in a short time. Wait a minute, then try again.";
+      }
+      throw error;
+    }
+    toast("You joined the group.", "ok");
+    go(`/groups/${answer.data.group_id}`);
+  });
+  return card("Join a group", form);
+}
+
+/** Open groups anyone may join, found by name; folded away until wanted. */
+function searchFoldout(mine) {
+  const results = h("div", { class: "search-results", "aria-live": "polite" });
+  const form = h(
+    "form",
+    { role: "search", class: "group-search", "aria-label": "Find an open group" },
+    field("Group name contains", h("input", { name: "q", type: "search", autocomplete: "off" })),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Search")),
+  );
+  onSubmit(form, async ({ q }) => {
+    const answer = await api.get("/groups/search/", { query: { q, limit: 50 } });
+    const found = answer.data;
+    mount(
+      results,
+      h("p", { class: "hint" }, found.length ? `${found.length === 1 ? "1 group" : `${found.length} groups`} found.` : "No open group has that in its name."),
+      found.length
+        ? list(
+            found.map((group) =>
+              listItem({
+                title: group.name,
+                meta: `${memberCount(group.member_count)} · ${group.currency}`,
+                href: mine.has(group.id) ? `#/groups/${group.id}` : undefined,
+                badges: mine.has(group.id) ? [badge("You are a member", { kind: "info" })] : [],
+                actions: mine.has(group.id) ? [] : [joinOpenButton(group)],
+              }),
+            ),
+          )
+        : null,
+    );
+  });
+  return foldout("Find an open group", form, results);
+}
+
+function joinOpenButton(group) {
+  const button = h("button", { type: "button", "aria-label": `Join ${group.name}` }, "Join");
+  button.addEventListener("click", async () => {
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await api.create(`/groups/${group.id}/join`, {});
+      toast(`You joined ${group.name}.`, "ok");
+      go(`/groups/${group.id}`);
+    } catch (error) {
+      if (error.status === 409) go(`/groups/${group.id}`);
+      else {
+        const { title, message, action } = explain(error);
+        toast([title, message, action].filter(Boolean).join(". ").replace(/\.\./g, "."), "error");
+      }
+    } finally {
+      button.disabled = false;
     }
   });
-  mount(node, h("h1", {}, "Join a group"), form);
+  return button;
 }
