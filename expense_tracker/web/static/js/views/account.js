@@ -1,6 +1,6 @@
 // #/account: my name and default currency, a new password, the way to Trash, Activity and
-// Notifications, signing out, and deleting the account (with what it means, and what to
-// do first when the API says it cannot be done yet).
+// Notifications, and deleting the account (with what it means, and what to do first when
+// the API says it cannot be done yet). Signing out is in the top bar on every page.
 
 import * as api from "../api.js";
 import { currencySelect } from "../currencies.js";
@@ -8,8 +8,8 @@ import { h, field, mount, toast } from "../dom.js";
 import { onSubmit, showErrors } from "../forms.js";
 import { go } from "../router.js";
 import * as session from "../session.js";
-import { card, confirmDialog, list, listItem, pageHeader } from "../ui.js";
-import { formatMoney, toMinor } from "../money.js";
+import { balance, card, confirmDialog, list, listItem, pageHeader } from "../ui.js";
+import { toMinor } from "../money.js";
 import { myGroups } from "./activity.js";
 
 function profileForm(me) {
@@ -100,7 +100,7 @@ async function blockers(me) {
     ...owing.map((row) =>
       listItem({
         title: row.name,
-        meta: `Your balance is ${formatMoney(row.net, row.currency, { signed: true })}: settle up first.`,
+        meta: [balance(row.net, row.currency, { who: "you" }), ": settle up first."],
         href: `#/groups/${row.group_id}/balances`,
       }),
     ),
@@ -197,21 +197,6 @@ export async function accountView(node) {
       ]),
     ),
     passwordForm(me),
-    card(
-      "Sign out",
-      h("p", {}, "Ends this session on the server too."),
-      h(
-        "button",
-        {
-          type: "button",
-          onclick: async () => {
-            await session.signOut();
-            go("/signin");
-          },
-        },
-        "Sign out",
-      ),
-    ),
     deleteForm(me),
   );
 }

@@ -75,7 +75,7 @@ function entryItem(entry, nameOf, groupName) {
  */
 function pagedList({ first, render, empty, label }) {
   const holder = h("div", { class: "paged" });
-  const more = h("div", { class: "actions" });
+  const more = h("div", { class: "more" });
   const items = list([]);
   let count = 0;
 
@@ -98,7 +98,7 @@ function pagedList({ first, render, empty, label }) {
                 } catch (error) {
                   if (!(error instanceof api.ApiError)) throw error;
                   button.disabled = false;
-                  mount(more, button, failure(error));
+                  mount(more, h("div", { class: "stack" }, failure(error), button));
                 }
               },
             },

@@ -46,8 +46,13 @@ export async function notificationsView(node) {
   const people = peopleBook();
   const unread = Number(first.response.headers.get("X-Unread-Count") || 0);
   const items = list([]);
-  const more = h("div", { class: "actions" });
-  const problem = h("div", { class: "page-alert" });
+  const more = h("div", { class: "more" });
+  // Failures of "Mark all read" or "Show older" (hidden until there is one).
+  const problem = h("div", { hidden: true });
+  const fail = (error) => {
+    mount(problem, failure(error));
+    problem.hidden = false;
+  };
 
   function row(notification, entry) {
     const { text, href } = describeNotification(notification, entry, people.nameOf(notification.group_id), {
@@ -97,7 +102,7 @@ export async function notificationsView(node) {
                 } catch (error) {
                   if (!(error instanceof api.ApiError)) throw error;
                   button.disabled = false;
-                  mount(problem, failure(error));
+                  fail(error);
                 }
               },
             },
@@ -123,7 +128,7 @@ export async function notificationsView(node) {
               } catch (error) {
                 if (!(error instanceof api.ApiError)) throw error;
                 button.disabled = false;
-                mount(problem, failure(error));
+                fail(error);
                 return;
               }
               await notificationsView(node, {});
