@@ -68,16 +68,12 @@ export async function notificationsView(node) {
     if (isUnread) {
       item.classList.add("unread");
       const link = item.querySelector("a");
-      link?.addEventListener("click", async (event) => {
-        // Mark it read before leaving, so the badge is right on the next page; a failure
-        // here must not keep the person from what they opened.
-        event.preventDefault();
-        try {
-          await markRead({ ids: [notification.id] });
-        } catch (error) {
+      link?.addEventListener("click", () => {
+        // Marked read while the link takes the person where it points (a hash change
+        // keeps the page, so the request goes on); a failure here must not stop them.
+        markRead({ ids: [notification.id] }).catch((error) => {
           if (!(error instanceof api.ApiError)) throw error;
-        }
-        location.hash = href;
+        });
       });
     }
     return item;
