@@ -224,6 +224,21 @@ def test_notifications_on_a_phone_page_by_page(open_browser, api: ApiClient):
     assert console_errors(app) == []
 
 
+def test_a_notification_from_a_group_i_was_removed_from(open_browser, api: ApiClient):
+    alice, bob = Person(api, "Alice Martin"), Person(api, "Bob Ferreira")
+    group = alice.group("Book club")
+    bob.join(group)
+    alice.call("DELETE", f"/groups/{group['id']}/members/{bob.id}")
+    app = open_browser(width=1280)
+    app.sign_in(bob.email)
+    app.go("/notifications")
+    app.heading("Notifications")
+    # Neither the group nor its people are Bob's to see any more: said without them.
+    app.see("You were removed from a group")
+    assert row_link(app, "removed from a group").get_attribute("href").endswith("#/groups")
+    assert console_errors(app) == []
+
+
 def test_notifications_when_there_are_none(open_browser, api: ApiClient):
     carol = Person(api, "Carol Nguyen")
     app = open_browser(width=375, height=812)

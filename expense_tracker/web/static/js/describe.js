@@ -288,7 +288,6 @@ const WITHOUT_ENTRY = {
   "settlement.deleted": "deleted a payment with you",
   "settlement.restored": "restored a payment with you",
   "comment.created": "commented on an expense you are part of",
-  "member.removed": "removed you from the group",
   "member.role_changed": "changed your role",
   "member.joined": "joined the group",
   "member.left": "left the group",
@@ -303,11 +302,15 @@ const WITHOUT_ENTRY = {
 export function describeNotification(notification, entry, nameOf, { groupName } = {}) {
   if (entry) return describeEntry(entry, nameOf, { groupName });
   const actor = subject(nameOf, notification.actor_id);
+  if (notification.kind === "member.removed") {
+    // The group is no longer mine to see: who did it may be unknown too.
+    const from = groupName || "a group";
+    return {
+      text: actor === "Someone" ? `You were removed from ${from}` : `${actor} removed you from ${from}`,
+      href: "#/groups",
+    };
+  }
   const what = WITHOUT_ENTRY[notification.kind] || `changed something (${notification.kind})`;
   const where = groupName ? ` in ${groupName}` : "";
-  const removed = notification.kind === "member.removed";
-  return {
-    text: `${actor} ${what}${where}`,
-    href: removed ? "#/groups" : `#/groups/${notification.group_id}`,
-  };
+  return { text: `${actor} ${what}${where}`, href: `#/groups/${notification.group_id}` };
 }
