@@ -335,7 +335,7 @@ def test_a_groups_activity_tab(open_browser, api: ApiClient):
         app.heading("Lisbon trip")
         app.see("Bob Ferreira paid you €12.00")
         app.see("Bob Ferreira changed Dinner: amount €60.00 → €72.00")
-        app.not_see("in Lisbon trip")  # the page says which group
+        app.not_see("paid you €12.00 in Lisbon trip")  # the page says which group
         app.screenshot(f"group-activity-{width}")
         assert serious(app) == []
         open_foldout(app, "Filter")

@@ -215,6 +215,8 @@ export async function groupActivityTab(panel, ctx, subjectType = "") {
     render: async (entries) => entries.map((entry) => entryItem(entry, name, null)),
   });
   await paged.start();
-  mount(panel, h("h2", { class: "visually-hidden" }, "Activity"), filter, paged.node);
+  // The heading names the panel for screen readers; kept with the filter so that it adds
+  // no gap of its own.
+  mount(panel, h("div", {}, h("h2", { class: "visually-hidden" }, "Activity"), filter), paged.node);
   if (subjectType) select.focus();
 }
