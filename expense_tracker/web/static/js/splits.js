@@ -9,7 +9,7 @@
 // person the lowest and the highest share they can end up with ("€12.50 – €12.51").
 
 export const SPLIT_TYPES = [
-  ["equal", "Equally"],
+  ["equal", "Equal"],
   ["exact", "Exact"],
   ["percentage", "Percent"],
   ["shares", "Shares"],
