@@ -188,6 +188,10 @@ def test_split_types_their_errors_said_once_and_several_payers_on_a_phone(
     bob = open_browser(width=375, height=800)
     bob.sign_in(bob_email)
     open_new_expense(bob, group["id"])
+    # Nothing typed yet: each missing field says so under itself, nothing is sent.
+    bob.click("Save expense")
+    assert "Say what it was for" in bob.field_error("Description")
+    assert "Enter the amount" in bob.field_error("Amount")
     bob.fill("Description", "Groceries")
     bob.fill("Amount", "60")
 

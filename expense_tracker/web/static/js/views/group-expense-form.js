@@ -319,7 +319,7 @@ export function expenseEditor({ group, members, me, kind = "expense", rotationKe
       tableRate = found;
       rateHint.textContent = found
         ? `Leave empty to convert each bill at the rate of its date (today ${localRate(found)}), or type a fixed rate.`
-        : `The rate table has no rate for ${currency} to ${group.currency} today: type a fixed rate, or the bills pause when no rate is found.`;
+        : `The rate table has no rate for ${currency} to ${group.currency} today: type a fixed rate, or each bill waits until the table has its date's rate.`;
     } else if (found) {
       rate.value = localRate(found);
       rateHint.textContent = `The rate of ${formatDate(on)} from the rate table; you may change it.`;
@@ -359,8 +359,11 @@ export function expenseEditor({ group, members, me, kind = "expense", rotationKe
   node.addEventListener("input", update);
   node.addEventListener("change", update);
 
-  /** Put an expense (or a series' template) into the form, in its ORIGINAL currency. */
-  function fill(data) {
+  /**
+   * Put an expense (or a series' template) into the form, in its ORIGINAL currency.
+   * defaultPayer: who pays when a template names nobody (the series' creator).
+   */
+  function fill(data, { defaultPayer = me } = {}) {
     const original = data.original_currency || data.currency || group.currency;
     const inOriginal = Boolean(data.original_currency);
     description.value = data.description ?? "";
@@ -385,7 +388,9 @@ export function expenseEditor({ group, members, me, kind = "expense", rotationKe
     const several = payers.length > 1;
     payerMode = several ? "several" : "one";
     payerSwitch.querySelector(`input[value="${payerMode}"]`).checked = true;
-    paidBy.value = String(payers[0]?.user_id ?? data.paid_by ?? me);
+    paidBy.value = String(payers[0]?.user_id ?? data.paid_by ?? defaultPayer);
+    // A payer who has left the group is no choice any more: someone else must be picked.
+    if (paidBy.value === "") paidBy.value = String(me);
     for (const row of payerRows) {
       const payer = payers.find((p) => p.user_id === row.person.id);
       const value = payer ? (inOriginal ? payer.original_amount : payer.amount) : null;
@@ -409,7 +414,10 @@ export function expenseEditor({ group, members, me, kind = "expense", rotationKe
   /** Problems the browser can see before asking the API: said once, where they belong. */
   function check() {
     const errors = {};
-    const { result } = update();
+    const { result, units } = update();
+    if (!description.value.trim()) errors.description = ["Say what it was for, such as “Dinner”."];
+    if (!amount.value.trim()) errors.amount = [`Enter the amount, such as ${exampleAmount(currency)}.`];
+    else if (units !== null && units <= 0n) errors.amount = ["The amount must be more than zero."];
     const included = splitRows.filter((row) => row.include.checked);
     if (foreign() && kind === "expense" && !conversion()) errors.exchange_rate = [`Type the rate: ${group.currency} for 1 ${currency}, such as 1${decimalSeparator()}17.`];
     if (foreign() && kind === "series" && rate.value.trim() && !conversion()) errors.exchange_rate = ["Type the rate as a number, such as 1" + decimalSeparator() + "17, or leave it empty."];

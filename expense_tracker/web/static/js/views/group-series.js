@@ -261,7 +261,7 @@ export async function groupSeriesFormView(node, { id, sid }) {
     const answer = await api.get(`/groups/${id}/recurring-expenses/${sid}`);
     series = answer.data;
     clearErrors(form);
-    editor.fill(series.template);
+    editor.fill(series.template, { defaultPayer: series.created_by });
     rule.fill(series.rule);
   }
 
@@ -301,7 +301,7 @@ export async function groupSeriesFormView(node, { id, sid }) {
   });
 
   if (series) {
-    editor.fill(series.template);
+    editor.fill(series.template, { defaultPayer: series.created_by });
     rule.fill(series.rule);
   } else {
     editor.loadRate();
