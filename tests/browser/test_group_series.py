@@ -7,6 +7,8 @@ converting at each date's rate."""
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,10 +71,25 @@ def browser_database_url(base_url: str, factory: pytest.TempPathFactory, worker:
 def flask_cli(
     base_url: str, tmp_path_factory: pytest.TempPathFactory, run_worker_id: str
 ) -> Callable[..., str]:
-    """flask_cli("rates", "import", path): a `flask` command on the served database."""
+    """flask_cli("rates", "import", path): a `flask` command on the served database; its
+    output (both streams). ok=False: it may fail (run-recurring exits 1 when a series did)."""
     url = browser_database_url(base_url, tmp_path_factory, run_worker_id)
     env = production_env(url, urlsplit(base_url).port or 80)
-    return lambda *args: run_flask(env, *args)
+
+    def run(*args: str, ok: bool = True) -> str:
+        if ok:
+            return run_flask(env, *args)
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", *args],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        return done.stdout.decode() + done.stderr.decode()
+
+    return run
 
 
 def owes(app: App) -> dict[str, str]:
@@ -277,13 +294,56 @@ def test_a_bill_in_another_currency_converts_at_each_dates_rate(open_browser, ap
     app.heading("New recurring bill")
     app.fill("Description", "Streaming")
     app.fill("Amount", "10")
-    app.fill("Currency", "GBP")
+    app.fill("Currency", "CHF")
     app.see("Converted to EUR at the rate of each bill's date.")
     app.fill("First date", (utc_today() + datetime.timedelta(days=5)).isoformat())
     app.click("Save recurring bill")
     app.see("Added the recurring bill “Streaming”.")
     row = row_text(app, "Streaming")
-    assert "£10.00" in row, row
+    assert "CHF" in row, row
     [series] = series_list(api, alice_email, group["id"])
-    assert series["template"]["currency"] == "GBP"
+    assert series["template"]["currency"] == "CHF"
     assert "exchange_rate" not in series["template"]
+
+
+def test_a_bill_that_could_not_be_added_is_explained_and_resumed(
+    open_browser, api: ApiClient, flask_cli: Callable[..., str], tmp_path: Path
+):
+    group, people = arrange_group(api, "Alice Martin", "Bob Chen", group_name="Flat 3B")
+    (alice_email, alice_token, _) = people[0]
+    # A bill in pounds at each date's rate, so large that in euros it passes the largest
+    # amount an expense may have: its first occurrence is refused, and the bill pauses.
+    day = utc_today()
+    csv = tmp_path / "rates.csv"
+    csv.write_text(f"Date,USD,GBP,\n{day.isoformat()},1.0,0.8,\n", encoding="utf-8")
+    flask_cli("rates", "import", str(csv))
+    start = day + datetime.timedelta(days=1)
+    status, series, _ = api.call(
+        "POST",
+        f"/groups/{group['id']}/recurring-expenses",
+        {
+            "template": {
+                "description": "Yacht",
+                "amount": "999999999.99",
+                "currency": "GBP",
+                "split_type": "equal",
+            },
+            "rule": {"frequency": "yearly", "start_date": start.isoformat()},
+        },
+        token=alice_token,
+    )
+    assert status == 201, series
+    flask_cli("run-recurring", "--today", start.isoformat(), ok=False)
+    [failed] = series_list(api, alice_email, group["id"])
+    assert (failed["status"], failed["paused_reason"]) == ("paused", "failed")
+
+    app = open_browser(width=1280)
+    app.sign_in(alice_email)
+    open_list(app, group["id"])
+    row = row_text(app, "Yacht")
+    assert "Its last expense could not be added" in row, row
+    app.screenshot("series-failed-1280")
+    app.click("Resume Yacht")
+    app.see("Resumed “Yacht”.")
+    [resumed] = series_list(api, alice_email, group["id"])
+    assert resumed["status"] == "active"

@@ -128,7 +128,7 @@ export async function groupSeriesView(node, { id }) {
     pageHeader("Recurring bills", { back: { href: `#/groups/${id}`, label: group.name } }),
     h("p", { class: "lead" }, `Bills of ${group.name} that repeat, such as rent or subscriptions: each one is added to the group's expenses on its dates.`),
     running.length
-      ? list(running.map(item))
+      ? list(running.map(item), { class: "list series-list" })
       : emptyState(ended.length ? "No running recurring bills" : "No recurring bills yet", "Add rent, a subscription or any bill that comes back: it is added on its dates, split the way you choose.", h("a", { class: "button primary", href: `#/groups/${id}/recurring/new` }, "Add a recurring bill")),
     ended.length ? foldout(`Ended (${ended.length})`, list(ended.map(item))) : null,
     fab("Add recurring bill", `#/groups/${id}/recurring/new`),
