@@ -131,7 +131,8 @@ export async function groupSeriesView(node, { id }) {
       ? list(running.map(item), { class: "list series-list" })
       : emptyState(ended.length ? "No running recurring bills" : "No recurring bills yet", "Add rent, a subscription or any bill that comes back: it is added on its dates, split the way you choose.", h("a", { class: "button primary", href: `#/groups/${id}/recurring/new` }, "Add a recurring bill")),
     ended.length ? foldout(`Ended (${ended.length})`, list(ended.map(item))) : null,
-    fab("Add recurring bill", `#/groups/${id}/recurring/new`),
+    // The empty state carries its own button: one way to add, not two.
+    running.length ? fab("Add recurring bill", `#/groups/${id}/recurring/new`) : null,
   );
 }
 
