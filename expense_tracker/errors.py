@@ -210,7 +210,7 @@ def handle_http_exception(error: HTTPException) -> Response:
         # webargs nests messages under the location ("json", "query", "form", "files").
         if isinstance(messages, Mapping) and len(messages) == 1:
             ((location, inner),) = messages.items()
-            if location in {"json", "query", "querystring", "form", "files", "json_or_form"}:
+            if location in {"json", "query", "querystring", "form", "files", "json_or_form", "multipart"}:
                 messages = inner
         return problem_response(
             422,
