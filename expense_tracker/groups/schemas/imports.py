@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
-from werkzeug.datastructures import FileStorage
 
-from expense_tracker.fields import Text
+from expense_tracker.fields import Text, Upload
 from expense_tracker.groups.schemas.groups import GROUP_NAME_MAX_LENGTH, GroupSchema
 from expense_tracker.schemas import InputSchema, OutputSchema
-
-
-class Upload(ma.fields.Raw):
-    """A file part of a multipart body (a text part of the same name is refused)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, FileStorage):
-            raise ma.ValidationError("Must be a file.")
-        return value
 
 
 class SplitwiseUploadSchema(InputSchema):
@@ -27,8 +15,6 @@ class SplitwiseUploadSchema(InputSchema):
     file = Upload(
         required=True,
         metadata={
-            "type": "string",
-            "format": "binary",
             "description": "The CSV that Splitwise exports for a group (UTF-8, a BOM and "
             "CRLF line ends allowed; at most 20,000 rows).",
             "example": "Date,Description,Category,Cost,Currency,Alice Martin,Bob Ferreira\n"
