@@ -246,6 +246,12 @@ class Config:
             "CORS_ORIGINS": env_list("CORS_ORIGINS", ""),
             "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 1 * MIB, minimum=1),
             "IMPORT_MAX_CONTENT_LENGTH": env_int("IMPORT_MAX_CONTENT_LENGTH", 20 * MIB, minimum=1),
+            # A 10 MiB receipt and its multipart envelope (the file itself is checked exactly).
+            "RECEIPT_MAX_CONTENT_LENGTH": env_int(
+                "RECEIPT_MAX_CONTENT_LENGTH", 10 * MIB + 64 * 1024, minimum=1
+            ),
+            # Where receipt files live (default: <instance folder>/receipts).
+            "RECEIPTS_DIR": env_str("RECEIPTS_DIR", ""),
             # Sign-in and sign-up bodies are a few fields: a small cap keeps the per-account
             # rate limit, which reads the email from the body, cheap and impossible to pad.
             "AUTH_MAX_CONTENT_LENGTH": env_int("AUTH_MAX_CONTENT_LENGTH", 16 * 1024, minimum=1),

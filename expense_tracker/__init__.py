@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     from expense_tracker.groups.routes import blp as groups_blp
     from expense_tracker.health.routes import blp as health_blp
     from expense_tracker.notifications.routes import blp as notifications_blp
+    from expense_tracker.receipts.routes import blp as receipts_blp
     from expense_tracker.recurring.routes import blp as recurring_blp
     from expense_tracker.sync.routes import blp as sync_blp
     from expense_tracker.web import blp as web_blp
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         auth_blp,
         expenses_blp,
         groups_blp,
+        receipts_blp,
         notifications_blp,
         sync_blp,
         recurring_blp,

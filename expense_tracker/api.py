@@ -23,6 +23,7 @@ from flask_jwt_extended import jwt_required
 from flask_smorest.utils import prepare_response
 from webargs import core as webargs_core
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.routing import IntegerConverter
 
 from expense_tracker import openapi
@@ -103,10 +104,17 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 class ExactJSONParser(FlaskParser):
+    # `multipart`: the fields and the files of one multipart body, read (and documented)
+    # as one schema, so that a body of a file and text fields is one requestBody.
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
     def _raw_load_json(self, req: Any) -> Any:
         if not webargs_core.is_json(req.mimetype):
             return webargs_core.missing
         return parse_json_body(req.get_data(cache=True))
+
+    def load_multipart(self, req: Any, schema: Any) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
 
 
 class Api(flask_smorest.Api):
@@ -194,6 +202,7 @@ class Blueprint(flask_smorest.Blueprint):
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
         **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "json_or_form": FORM_MIMETYPE,
+        "multipart": MULTIPART_MIMETYPE,
     }
 
     def add_url_rule(

@@ -45,6 +45,7 @@ from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
 from expense_tracker.groups import balance_audit, deletion
 from expense_tracker.idempotency import purge_expired
+from expense_tracker.receipts.cli import receipts_group
 from expense_tracker.recurring.runner import run_recurring
 from expense_tracker.seeding.bench import load_bench_data
 from expense_tracker.seeding.demo import seed_demo_data
@@ -61,6 +62,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(run_recurring_command)
     app.cli.add_command(rates_group)
     app.cli.add_command(backup_command)
+    app.cli.add_command(receipts_group)
 
 
 @click.command("run-recurring")

@@ -23,6 +23,10 @@ from werkzeug.exceptions import HTTPException
 from expense_tracker.money import MoneyError
 
 PROBLEM_MIMETYPE = "application/problem+json"
+# Where webargs reads request values; its messages are nested under these names.
+BODY_AND_QUERY_LOCATIONS = frozenset(
+    {"json", "query", "querystring", "form", "files", "json_or_form", "multipart"}
+)
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +211,18 @@ def handle_http_exception(error: HTTPException) -> Response:
     if status == 400 and messages:
         return problem_response(400, "The request body is not valid JSON.", headers=headers)
     if status == 422 and messages:
-        # webargs nests messages under the location ("json", "query", "form", "files").
+        # webargs nests messages under the location ("json", "query", "form", "files"...).
         if isinstance(messages, Mapping) and len(messages) == 1:
             ((location, inner),) = messages.items()
-            if location in {"json", "query", "querystring", "form", "files", "json_or_form"}:
+            if location in {
+                "json",
+                "query",
+                "querystring",
+                "form",
+                "files",
+                "json_or_form",
+                "multipart",
+            }:
                 messages = inner
         return problem_response(
             422,

@@ -10,6 +10,7 @@ from typing import Any
 
 import marshmallow as ma
 from email_validator import EmailNotValidError
+from werkzeug.datastructures import FileStorage
 
 from expense_tracker import money
 from expense_tracker.database import utc_today
@@ -340,3 +341,16 @@ class ExchangeRate(ma.fields.Field):
 
 RATE_TEXT = re.compile(r"[0-9]{1,30}(\.[0-9]{1,30})?", re.ASCII)
 MAX_RATE_DIGITS = 12
+
+
+class Upload(ma.fields.Raw):
+    """A file part of a multipart body (a text part of the same name is refused)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "format": "binary", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, FileStorage):
+            raise ma.ValidationError("Must be a file.")
+        return value

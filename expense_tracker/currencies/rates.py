@@ -115,3 +115,45 @@ def rate_for(source: str, target: str, day: date) -> Decimal:
             "exchange_rate": ["Required: the rate table has none for this date."],
         },
     )
+
+
+def rates_on_days(
+    pairs: Iterable[tuple[str, date]], target: str
+) -> dict[tuple[str, date], Decimal]:
+    """`rate_for(source, target, day)` of every (source, day) of `pairs`, read in one query
+    (a summary converts thousands of days). 422 `/problems/rate-unavailable` naming the
+    earliest day without a rate."""
+    pairs = sorted({(source, day) for source, day in pairs if source != target}, key=_by_day)
+    if not pairs:
+        return {}
+    wanted = sorted(({source for source, _ in pairs} | {target}) - {BASE})
+    first = earliest_for(min(day for _, day in pairs))
+    last = max(day for _, day in pairs)
+    table: dict[date, dict[str, Decimal]] = defaultdict(dict)
+    for found, currency, rate in db.session.execute(
+        select(ExchangeRate.day, ExchangeRate.currency, ExchangeRate.per_euro).where(
+            ExchangeRate.currency.in_(wanted), ExchangeRate.day.between(first, last)
+        )
+    ):
+        table[found][currency] = rate
+    answer: dict[tuple[str, date], Decimal] = {}
+    for source, day in pairs:
+        for back in range(LOOKBACK.days + 1):
+            rates = table.get(day - timedelta(days=back))
+            if rates is None:
+                continue
+            source_rate, target_rate = _per_euro(source, rates), _per_euro(target, rates)
+            if source_rate is not None and target_rate is not None:
+                answer[source, day] = cross_rate(source_rate, target_rate)
+                break
+        else:
+            raise RateUnavailable(
+                f"The rate table has no {source} to {target} rate for {day} or the 7 days "
+                "before it; import the rates (flask rates import).",
+                errors={"in": [f"No {source} to {target} rate for {day}."]},
+            )
+    return answer
+
+
+def _by_day(pair: tuple[str, date]) -> tuple[date, str]:
+    return pair[1], pair[0]

@@ -9,7 +9,7 @@ from flask_jwt_extended import current_user
 
 from expense_tracker.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
 from expense_tracker.etag import check_if_match, etag_header
-from expense_tracker.expenses import csv_io, listing, service
+from expense_tracker.expenses import converted_summary, csv_io, listing, service
 from expense_tracker.expenses.schemas import (
     CategoryCountSchema,
     CategoryQuerySchema,
@@ -101,8 +101,8 @@ def delete_expense(expense_id: int) -> None:
 @blp.response(200, SummaryRowSchema(many=True))
 @blp.errors(422)
 def summary(args: dict[str, Any]) -> list[dict[str, Any]]:
-    """Totals and counts per category, month or payment method, per currency"""
-    return service.summarise(current_user, args)
+    """Totals and counts per category, month or payment method, per currency (or in one)"""
+    return converted_summary.summary(current_user, args)
 
 
 @blp.get("/categories")

@@ -22,6 +22,7 @@ from expense_tracker.schemas import (
 
 SORTS = ("-date", "date", "-amount", "amount")
 GROUPINGS = ("category", "month", "payment_method")
+SUMMARY_INCLUDES = ("group_shares",)
 
 
 def payment_method_field(**kwargs: Any) -> ma.fields.String:
@@ -93,6 +94,23 @@ class ExpenseListQuerySchema(ExpenseExportQuerySchema, KeysetPaginationQuerySche
 
 class SummaryQuerySchema(ExpenseFilterSchema):
     group_by = ma.fields.String(load_default="category", validate=ma.validate.OneOf(GROUPINGS))
+    in_currency = Currency(
+        data_key="in",
+        metadata={
+            "description": "Convert every amount to this currency at its date's rate (the "
+            "rate table's, or the nearest of the 7 days before; 422 "
+            "`/problems/rate-unavailable` naming the first date without one). Each total is "
+            "the exact sum of the converted amounts, rounded once, half to even."
+        },
+    )
+    include = ma.fields.String(
+        validate=ma.validate.OneOf(SUMMARY_INCLUDES),
+        metadata={
+            "description": "`group_shares`: add my share of every live group expense I take "
+            "part in (its own category and date; payment method `group`); amounts are then "
+            "converted to `in`, or to my `default_currency`."
+        },
+    )
 
 
 class SummaryRowSchema(OutputSchema):

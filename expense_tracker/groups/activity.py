@@ -131,6 +131,33 @@ def record(
     return activity_id
 
 
+def record_created(
+    group_id: int, actor_id: int, kind: str, created: Sequence[tuple[str, int, Snapshot]]
+) -> None:
+    """Append one `kind` entry per (subject_type, subject_id, after) of `created`, in one
+    statement (the caller commits): for many new subjects at once (an import). Nobody is
+    notified: only for subjects that concern no one but the actor and guests."""
+    at = utcnow()
+    if created:
+        # The transaction id is an SQL expression on PostgreSQL: one value for every row.
+        db.session.execute(
+            insert(Activity).values(txid=transaction_id()),
+            [
+                {
+                    "group_id": group_id,
+                    "actor_id": actor_id,
+                    "kind": kind,
+                    "subject_type": subject_type,
+                    "subject_id": subject_id,
+                    "at": at,
+                    "before": None,
+                    "after": after,
+                }
+                for subject_type, subject_id, after in created
+            ],
+        )
+
+
 _NOTIFICATION_COLUMNS = ("user_id", "activity_id", "group_id", "kind", "actor_id", "at")
 
 

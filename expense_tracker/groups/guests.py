@@ -32,6 +32,13 @@ def add_guest(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> Grou
     The caller holds the group's lock (`access.member_group_for_update`), which keeps the
     count true until the guest lands: concurrent adds take turns.
     """
+    membership = add_guest_member(group, actor, data)
+    db.session.commit()
+    return membership
+
+
+def add_guest_member(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> GroupMember:
+    """`add_guest` within the caller's transaction (the caller commits)."""
     if current_guest_count(group.id) >= MAX_GUESTS_PER_GROUP:
         raise LimitReached(f"A group holds at most {MAX_GUESTS_PER_GROUP} guests.")
     guest = User(
@@ -51,7 +58,6 @@ def add_guest(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> Grou
     subject = ("member", guest.id)
     after = activity.of_member(membership)
     activity.record(group.id, actor.user_id, "member.joined", subject, None, after)
-    db.session.commit()
     return membership
 
 

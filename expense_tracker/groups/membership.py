@@ -38,6 +38,13 @@ def _new_invite_code() -> str:
 
 def create_group(user: User, data: Mapping[str, Any]) -> Group:
     """Create a group; its creator is its first member and owner."""
+    group = add_group(user, data)
+    db.session.commit()
+    return group
+
+
+def add_group(user: User, data: Mapping[str, Any]) -> Group:
+    """`create_group` within the caller's transaction (the caller commits)."""
     group = Group(
         name=data["name"],
         description=data["description"],
@@ -52,7 +59,6 @@ def create_group(user: User, data: Mapping[str, Any]) -> Group:
     db.session.flush()
     after = activity.of_group(group)
     activity.record(group.id, user.id, "group.created", ("group", group.id), None, after)
-    db.session.commit()
     return group
 
 

@@ -45,6 +45,14 @@ class Totals:
     sent: int = 0
     received: int = 0
 
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.paid + other.paid,
+            self.owed + other.owed,
+            self.sent + other.sent,
+            self.received + other.received,
+        )
+
     def __sub__(self, other: Totals) -> Totals:
         return Totals(
             self.paid - other.paid,

@@ -19,6 +19,7 @@ from expense_tracker.models.history import (
 )
 from expense_tracker.models.idempotency import IdempotencyRecord
 from expense_tracker.models.rates import ExchangeRate
+from expense_tracker.models.receipt import Receipt
 from expense_tracker.models.recurring import RecurringSeries
 from expense_tracker.models.user import AuthSession, User
 
@@ -39,6 +40,7 @@ __all__ = [
     "IdempotencyRecord",
     "Notification",
     "ProfileChange",
+    "Receipt",
     "RecurringSeries",
     "Settlement",
     "UsedCategory",

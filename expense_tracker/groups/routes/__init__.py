@@ -10,6 +10,7 @@ paths).
 
 # isort: off
 from expense_tracker.groups.routes import group_views  # noqa: F401
+from expense_tracker.groups.routes import import_views  # noqa: F401
 from expense_tracker.groups.routes import member_views  # noqa: F401
 from expense_tracker.groups.routes import invite_views  # noqa: F401
 from expense_tracker.groups.routes import guest_views  # noqa: F401
