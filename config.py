@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 from collections.abc import Collection, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -341,6 +342,10 @@ class TestingConfig(DevelopmentConfig):
             "BCRYPT_LOG_ROUNDS": BCRYPT_MIN_ROUNDS,
             "RATELIMIT_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
+            # Receipt files of a test run go to the system's temporary folder, never into
+            # the checkout's instance folder.
+            "RECEIPTS_DIR": env_str("RECEIPTS_DIR", "")
+            or str(Path(tempfile.gettempdir()) / f"expense-tracker-test-receipts-{os.getpid()}"),
             "TRUSTED_PROXY_HOPS": 0,
             "METRICS_ENABLED": False,
             "LOG_LEVEL": "WARNING",

@@ -25,6 +25,7 @@ not see, 403 for what they may see but not change.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -48,6 +49,8 @@ class Entry:
     former: int
     member: int
     body: dict[str, Any] | None = field(default=None, hash=False)
+    # A multipart upload of a small PDF as `file` instead of a JSON body (receipts).
+    upload: bool = False
 
     def expected(self) -> dict[str, int]:
         return {role: getattr(self, role) for role in ROLES}
@@ -69,6 +72,11 @@ SETTLEMENT = f"{GROUP}/settlements/<int:settlement_id>"
 MEMBER = f"{GROUP}/members/<int:user_id>"
 COMMENT = f"{GROUP_EXPENSE}/comments/<int:comment_id>"
 GROUP_SERIES = f"{GROUP}/recurring-expenses/<int:series_id>"
+RECEIPTS = f"{GROUP_EXPENSE}/receipts"
+RECEIPT = f"{RECEIPTS}/<int:receipt_id>"
+PERSONAL_RECEIPTS = "/expenses/<int:expense_id>/receipts"
+PERSONAL_RECEIPT = f"{PERSONAL_RECEIPTS}/<int:receipt_id>"
+PDF = b"%PDF-1.4\n%%EOF\n"
 PERSONAL_SERIES = "/recurring-expenses/<int:series_id>"
 # A series starting next month: creating it creates no expense yet.
 NEXT_MONTH = (date.today() + timedelta(days=31)).isoformat()
@@ -133,6 +141,16 @@ ENTRIES: dict[tuple[str, str], Entry] = {
     ("POST", f"{GROUP_EXPENSE}/restore"): hidden(403),
     ("POST", f"{SETTLEMENT}/restore"): hidden(403),
     ("POST", f"{GROUP}/restore"): NOBODYS,  # not deleted: nothing to restore, for anyone
+    # Receipts: who may read the expense reads them; who may edit it (the owner paid and
+    # created it) attaches; the uploader (the owner) or an owner deletes.
+    ("GET", RECEIPTS): hidden(200),
+    ("POST", RECEIPTS): Entry(404, 404, 404, 403, upload=True),
+    ("GET", RECEIPT): hidden(200),
+    ("DELETE", RECEIPT): hidden(403),
+    ("GET", PERSONAL_RECEIPTS): NOBODYS,
+    ("POST", PERSONAL_RECEIPTS): Entry(404, 404, 404, 404, upload=True),
+    ("GET", PERSONAL_RECEIPT): NOBODYS,
+    ("DELETE", PERSONAL_RECEIPT): NOBODYS,
     ("GET", f"{GROUP_EXPENSE}/comments"): hidden(200),
     ("POST", f"{GROUP_EXPENSE}/comments"): hidden(201, body={"body": "Thanks!"}),
     ("GET", COMMENT): hidden(200),
@@ -251,6 +269,13 @@ def furnished_group(
         headers=owner.headers,
     )
     assert request.status_code == 202, request.get_json()
+    receipt = client.post(
+        f"/groups/{group['id']}/expenses/{expense.get_json()['id']}/receipts",
+        data={"file": (io.BytesIO(PDF), "receipt.pdf")},
+        headers=owner.headers,
+        content_type="multipart/form-data",
+    )
+    assert receipt.status_code == 201, receipt.get_json()
     return {
         "group_id": group["id"],
         "expense_id": expense.get_json()["id"],
@@ -259,6 +284,7 @@ def furnished_group(
         "guest_id": guest.get_json()["user_id"],
         "comment_id": comment.get_json()["id"],
         "merge_id": request.get_json()["id"],
+        "receipt_id": receipt.get_json()["id"],
         "deleted_expense_id": deleted["expenses/"],
         "deleted_settlement_id": deleted["settlements"],
         "user_id": owner.id,
@@ -288,6 +314,13 @@ def world(app: Flask) -> World:
         headers=owner.headers,
     )
     assert personal_series.status_code == 201, personal_series.get_json()
+    personal_receipt = app.test_client().post(
+        f"/expenses/{personal.get_json()['id']}/receipts",
+        data={"file": (io.BytesIO(PDF), "receipt.pdf")},
+        headers=owner.headers,
+        content_type="multipart/form-data",
+    )
+    assert personal_receipt.status_code == 201, personal_receipt.get_json()
     groups = {"stranger": invite_only, "outsider": open_group, "former": invite_only}
     groups["member"] = open_group
     return World(
@@ -298,6 +331,7 @@ def world(app: Flask) -> World:
                 **ids,
                 "personal_id": personal.get_json()["id"],
                 "personal_series_id": personal_series.get_json()["id"],
+                "personal_receipt_id": personal_receipt.get_json()["id"],
             }
             for role, ids in groups.items()
         },
@@ -307,6 +341,7 @@ def world(app: Flask) -> World:
 def path_for(rule: str, ids: dict[str, Any]) -> str:
     path = rule.replace("<invite_code>", ids["invite_code"])
     if rule.startswith("/expenses/"):
+        path = path.replace("<int:receipt_id>", str(ids["personal_receipt_id"]))
         return path.replace("<int:expense_id>", str(ids["personal_id"]))
     if rule.startswith("/recurring-expenses/"):
         return path.replace("<int:series_id>", str(ids["personal_series_id"]))
@@ -333,11 +368,15 @@ def test_each_caller_gets_what_the_contract_says(
     got: dict[str, Any] = {}
     for role in ROLES:
         caller = world.callers[role]
+        if entry.upload:
+            sent: dict[str, Any] = {
+                "data": {"file": (io.BytesIO(PDF), "receipt.pdf")},
+                "content_type": "multipart/form-data",
+            }
+        else:
+            sent = {"json": body_for(entry, world)}
         response = app.test_client().open(
-            path_for(rule, world.ids[role]),
-            method=method,
-            json=body_for(entry, world),
-            headers=caller.headers,
+            path_for(rule, world.ids[role]), method=method, headers=caller.headers, **sent
         )
         got[role] = response.status_code
         if response.status_code >= 400:
