@@ -96,9 +96,11 @@ class App:
         """The card (section or form) whose heading is `heading`, else the whole page."""
         if heading is None:
             return self.driver.find_element(By.TAG_NAME, "body")
+        # Dialogs (forms on top of a list) are outside <main>: their <h2> scopes them too.
         xpath = (
-            f"//main//*[self::h2 or self::h3][normalize-space()={xpath_text(heading)}]"
-            "/ancestor::*[self::section or self::form or self::figure][1]"
+            "//*[self::main or self::dialog[@open]]"
+            f"//*[self::h2 or self::h3][normalize-space()={xpath_text(heading)}]"
+            "/ancestor::*[self::section or self::form or self::figure or self::dialog][1]"
         )
         return self.wait(lambda: self.driver.find_element(By.XPATH, xpath), f"section {heading!r}")
 
@@ -136,6 +138,14 @@ class App:
     def _fill(self, label: str, value: str, within: str | None) -> None:
         element = self.field(label, within)
         kind = element.get_attribute("type")
+        if element.tag_name == "select":
+            # A picker (a currency, say): the option whose value or text is `value`.
+            picker = Select(element)
+            for option in picker.options:
+                if value in (option.get_attribute("value"), option.text):
+                    option.click()
+                    return
+            raise AssertionError(f"no option {value!r} in {label!r}")
         if kind == "date":
             # Typing into a date input depends on the locale's order: set it as a user agent would.
             self.driver.execute_script(
@@ -198,6 +208,55 @@ class App:
 
         self.wait(alert, "a confirmation dialog").accept()
 
+    def dialog(self, title: str) -> WebElement:
+        """The open dialog whose heading is `title`."""
+        xpath = f"//dialog[@open][.//h2[normalize-space()={xpath_text(title)}]]"
+        return self.wait(lambda: self.driver.find_element(By.XPATH, xpath), f"dialog {title!r}")
+
+    def no_dialog(self) -> None:
+        self.wait(
+            lambda: not self.driver.find_elements(By.XPATH, "//dialog[@open]"), "dialogs to close"
+        )
+
+    def confirm(self, title: str, confirm_label: str) -> None:
+        """Answer a confirmation dialog (ui.confirmDialog) with its confirming button."""
+        self.dialog(title)
+        self.click(confirm_label, within=title)
+        self.no_dialog()
+
+    def tab(self, label: str) -> None:
+        """Open a tab of the page (links in <nav class="tabs">)."""
+        link = self.wait(
+            lambda: self.driver.find_element(
+                By.XPATH,
+                f"//nav[contains(@class, 'tabs')]//a[normalize-space()={xpath_text(label)}]",
+            ),
+            f"the tab {label!r}",
+        )
+        link.click()
+        self.wait(lambda: link.get_attribute("aria-current") == "page", f"tab {label!r} open")
+
+    def landed(self, fragment: str = "#/expenses") -> None:
+        """The app has moved to `fragment` and drawn its page (an <h1> under <main>)."""
+        self.wait(
+            lambda: (
+                str(self.driver.execute_script("return location.hash")).startswith(fragment)
+                and self.driver.find_elements(By.CSS_SELECTOR, "main h1")
+                and not self.driver.find_elements(By.CSS_SELECTOR, "main .loading")
+            ),
+            f"the page {fragment}",
+        )
+
+    def scrolled_into_first_screen(self, element: WebElement) -> bool:
+        """True when `element` starts within the window without scrolling."""
+        return bool(
+            self.driver.execute_script(
+                "const r = arguments[0].getBoundingClientRect();"
+                "return window.scrollY === 0 && r.top >= 0 && r.top < window.innerHeight;",
+                element,
+            )
+        )
+
     def field_error(self, label: str, within: str | None = None) -> str:
         """The error message shown for the field labelled `label` (its aria-describedby)."""
         element = self.field(label, within)
@@ -233,7 +292,7 @@ class App:
         self.fill("Password", PASSWORD)
         self.fill("Currency", currency)
         self.click("Create account")
-        self.heading("Your expenses")
+        self.landed()
 
     def sign_in(self, email: str, password: str = PASSWORD) -> None:
         self.open("/app/#/signin")
@@ -243,7 +302,7 @@ class App:
         self.click("Sign in")
         # The landing page, not only the navigation: the app moves there once the account
         # is loaded, and a route opened before that would be overtaken.
-        self.heading("Your expenses")
+        self.landed()
 
     # -- evidence ------------------------------------------------------------------------
 

@@ -67,7 +67,8 @@ def screenshot_dir() -> Path:
 def open_browser(
     base_url: str, screenshot_dir: Path, tmp_path: Path
 ) -> Iterator[Callable[..., App]]:
-    """open_browser(width=1200) -> App: a fresh headless chromium on the app."""
+    """open_browser(width=1200, locale="en-US") -> App: a fresh headless chromium on the app
+    (locale="de-DE": a German browser, comma decimals)."""
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         message = (
             "chromium / chromedriver are not installed (Debian packages; .ci/run installs them)"
@@ -80,7 +81,7 @@ def open_browser(
 
     opened: list[App] = []
 
-    def launch(width: int = 1200, height: int = 900) -> App:
+    def launch(width: int = 1200, height: int = 900, locale: str = "en-US") -> App:
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
         for argument in (
@@ -88,14 +89,20 @@ def open_browser(
             "--no-sandbox",  # root in CI containers
             "--disable-dev-shm-usage",
             "--disable-gpu",
-            "--lang=en-US",
+            f"--lang={locale}",
             f"--window-size={width},{height}",
             f"--user-data-dir={tmp_path / f'profile-{len(opened)}'}",
         ):
             options.add_argument(argument)
+        # The language people's browsers ask for: numbers, dates and Accept-Language follow it.
+        options.add_experimental_option("prefs", {"intl.accept_languages": locale})
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
         driver.set_window_size(width, height)
+        # Headless chromium takes --lang for navigator.languages but keeps its own default
+        # for Intl (numbers, dates): make the page's default the person's locale, as a
+        # German browser's is.
+        driver.execute_cdp_cmd("Emulation.setLocaleOverride", {"locale": locale})
         app = App(driver, base_url, screenshot_dir)
         opened.append(app)
         return app

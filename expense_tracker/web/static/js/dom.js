@@ -69,12 +69,33 @@ export function options(pairs, selected) {
   );
 }
 
-/** A short message for everyone, read out by screen readers (the live region). */
-export function toast(message, kind = "info") {
+/**
+ * A short message for everyone, read out by screen readers (the live region). kind: "info",
+ * "ok" or "error". `action` ({label, run}) adds a button, such as "Undo"; the message stays
+ * 10 s then, 6 s otherwise.
+ */
+export function toast(message, kind = "info", { action } = {}) {
   const region = document.getElementById("toasts");
-  const item = h("p", { class: ["toast", kind] }, message);
+  const item = h("div", { class: ["toast", kind] }, h("span", {}, message));
+  if (action) {
+    item.append(
+      h(
+        "button",
+        {
+          type: "button",
+          class: "small",
+          onclick: async () => {
+            item.remove();
+            await action.run();
+          },
+        },
+        action.label,
+      ),
+    );
+  }
   region.append(item);
-  setTimeout(() => item.remove(), 6000);
+  setTimeout(() => item.remove(), action ? 10000 : 6000);
+  return item;
 }
 
 export function loading(text = "Loading…") {

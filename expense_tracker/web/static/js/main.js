@@ -1,33 +1,50 @@
 // The app's entry point: resume the session, draw the navigation, show the route's view.
+// Views are loaded when first needed (one module per screen), so the first page costs only
+// the modules it uses.
 
 import * as api from "./api.js";
 import { h, mount, loading } from "./dom.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
-import { accountView } from "./views/account.js";
-import { signInView, signUpView } from "./views/auth.js";
-import { expensesView } from "./views/expenses.js";
-import { groupExpenseView } from "./views/group-expense-form.js";
-import { groupView } from "./views/group.js";
-import { groupsView, joinView } from "./views/groups.js";
-import { summaryView } from "./views/summary.js";
+import { failure } from "./ui.js";
+import { onUnread, refreshUnread, unreadCount } from "./unread.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
+const topLinks = document.getElementById("top-links");
 
-router.route("/signin", signInView, { public: true });
-router.route("/signup", signUpView, { public: true });
-router.route("/expenses", expensesView);
-router.route("/summary", summaryView);
-router.route("/groups", groupsView);
-router.route("/groups/:id", groupView);
-router.route("/groups/:id/expenses/new", groupExpenseView);
-router.route("/groups/:id/expenses/:eid", groupExpenseView);
-router.route("/join/:code", joinView);
-router.route("/account", accountView);
+/** A route whose view lives in views/<module>.js as export <name>, imported on first use. */
+function lazy(module, name) {
+  return async (node, params) => {
+    const loaded = await import(`./views/${module}.js`);
+    return loaded[name](node, params);
+  };
+}
+
+// Order matters where patterns overlap: the first match wins.
+router.route("/signin", lazy("auth", "signInView"), { public: true });
+router.route("/signup", lazy("auth", "signUpView"), { public: true });
+router.route("/join/:code", lazy("join", "joinView"), { public: true });
+router.route("/expenses", lazy("expenses", "expensesView"));
+router.route("/expenses/recurring", lazy("series", "personalSeriesView"));
+router.route("/summary", lazy("summary", "summaryView"));
+router.route("/groups", lazy("groups", "groupsView"));
+router.route("/groups/:id/recurring", lazy("group-series", "groupSeriesView"));
+router.route("/groups/:id/recurring/new", lazy("group-series", "groupSeriesFormView"));
+router.route("/groups/:id/recurring/:sid", lazy("group-series", "groupSeriesFormView"));
+router.route("/groups/:id/expenses/new", lazy("group-expense-form", "groupExpenseView"));
+router.route("/groups/:id/expenses/:eid/edit", lazy("group-expense-form", "groupExpenseView"));
+router.route("/groups/:id/expenses/:eid", lazy("group-expense-detail", "groupExpenseDetailView"));
+router.route("/groups/:id", lazy("group", "groupView"));
+router.route("/groups/:id/:tab", lazy("group", "groupView"));
+router.route("/notifications", lazy("notifications", "notificationsView"));
+router.route("/activity", lazy("activity", "myActivityView"));
+router.route("/trash", lazy("trash", "trashView"));
+router.route("/account", lazy("account", "accountView"));
 router.fallback(() => router.go(session.signedIn() ? "/expenses" : "/signin"));
 
-const LINKS = [
+// The main sections: a tab bar at the bottom of a phone, links in the top bar on wide screens.
+const SECTIONS = [
   ["/expenses", "Expenses"],
   ["/summary", "Summary"],
   ["/groups", "Groups"],
@@ -35,31 +52,85 @@ const LINKS = [
 ];
 
 function drawNav() {
+  const path = router.currentPath();
   if (!session.signedIn()) {
     mount(nav);
+    mount(topLinks);
+    nav.hidden = true;
     return;
   }
-  const path = router.currentPath();
+  nav.hidden = false;
   mount(
     nav,
     h(
       "ul",
       {},
-      LINKS.map(([href, label]) =>
+      SECTIONS.map(([href, label]) =>
         h(
           "li",
           {},
-          h("a", { href: `#${href}`, "aria-current": path.startsWith(href) ? "page" : false }, label),
+          h(
+            "a",
+            { href: `#${href}`, "aria-current": path.startsWith(href) ? "page" : false },
+            // The icon is drawn by the stylesheet, so that the link's text is its name alone.
+            h("span", { class: ["glyph", `glyph-${href.slice(1)}`], "aria-hidden": "true" }),
+            label,
+          ),
         ),
       ),
-      h("li", {}, h("button", { type: "button", class: "link", onclick: signOut }, "Sign out")),
     ),
   );
+  drawTopLinks(path);
 }
+
+/** The bell with the unread count (its accessible name says the number), and sign out. */
+function drawTopLinks(path = router.currentPath()) {
+  if (!session.signedIn()) return;
+  const count = unreadCount();
+  const label = count ? `Notifications, ${count} unread` : "Notifications";
+  mount(
+    topLinks,
+    h(
+      "a",
+      {
+        href: "#/notifications",
+        class: "icon-link",
+        "aria-label": label,
+        "aria-current": path.startsWith("/notifications") ? "page" : false,
+      },
+      bell(),
+      count ? h("span", { class: "count-badge", "aria-hidden": "true" }, count > 99 ? "99+" : String(count)) : null,
+    ),
+    h("button", { type: "button", class: "link", onclick: signOut }, "Sign out"),
+  );
+}
+
+/** A bell drawn in SVG: no icon font or emoji font is needed. */
+function bell() {
+  return h(
+    "svg:svg",
+    { viewBox: "0 0 24 24", width: "22", height: "22", "aria-hidden": "true", focusable: "false", class: "icon" },
+    h("svg:path", {
+      d: "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z",
+      fill: "currentColor",
+    }),
+  );
+}
+
+onUnread(() => drawTopLinks());
 
 async function signOut() {
   await session.signOut();
   router.go("/signin");
+}
+
+/** Where to go back to after a failure, by the route that failed. */
+function backFor(path) {
+  const group = /^\/groups\/(\d+)\/(expenses|recurring)\//.exec(path);
+  if (group) return { href: `#/groups/${group[1]}`, label: "Back to the group" };
+  if (path.startsWith("/groups")) return { href: "#/groups", label: "Back to your groups" };
+  if (path.startsWith("/join")) return { href: "#/groups", label: "Go to your groups" };
+  return { href: "#/expenses", label: "Back to your expenses" };
 }
 
 let renderCount = 0;
@@ -69,12 +140,12 @@ async function render() {
   const found = router.match(path);
   drawNav();
   if (!found.isPublic && !session.signedIn()) {
-    router.rememberTarget(path);
+    router.rememberTarget(location.hash.slice(1));
     router.go("/signin");
     return;
   }
   if (found.isPublic && session.signedIn() && (path === "/signin" || path === "/signup")) {
-    router.go("/expenses");
+    router.continueAfterSignIn();
     return;
   }
   const mine = (renderCount += 1);
@@ -83,19 +154,20 @@ async function render() {
   try {
     await found.view(node, found.params);
   } catch (error) {
-    if (!(error instanceof api.ApiError)) throw error;
+    if (!(error instanceof api.ApiError)) {
+      // A screen that failed to load or draw: say so instead of a blank page.
+      console.error(error);
+      error = new api.ApiError(500, { detail: "This screen could not be shown." });
+    }
     if (error.status === 401) return; // signed out: onChange already moved on
-    mount(
-      node,
-      h("h1", {}, error.status === 404 ? "Not found" : "Something went wrong"),
-      h("p", { role: "alert" }, error.message),
-      h("p", {}, h("a", { href: "#/expenses" }, "Back to your expenses")),
-    );
+    const title = error.status === 404 ? "Not found" : error.status === 0 ? "You are offline" : "Something went wrong";
+    mount(node, h("h1", {}, title), failure(error, { back: backFor(path), retry: () => render() }));
   }
   if (mine !== renderCount) return; // a newer navigation won
   mount(main, node);
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · Expense tracker` : "Expense tracker";
+  if (session.signedIn()) refreshUnread();
 }
 
 /** Move focus to the new page's heading, so keyboard and screen-reader users follow along. */

@@ -20,9 +20,17 @@ export function fallback(view) {
   notFound = view;
 }
 
+/** The route's path, without the query ("#/join/abc?g=Trip" -> "/join/abc"). */
 export function currentPath() {
   const hash = location.hash;
-  return hash.startsWith("#/") ? hash.slice(1) : "/";
+  return hash.startsWith("#/") ? hash.slice(1).split("?")[0] : "/";
+}
+
+/** The part after "?" in the fragment, e.g. the group name an invite link carries. */
+export function currentQuery() {
+  const hash = location.hash;
+  const at = hash.indexOf("?");
+  return new URLSearchParams(at < 0 ? "" : hash.slice(at + 1));
 }
 
 export function match(path) {
@@ -30,14 +38,14 @@ export function match(path) {
     const found = candidate.regex.exec(path);
     if (found) {
       const params = Object.fromEntries(candidate.names.map((name, i) => [name, decodeURIComponent(found[i + 1])]));
-      return { ...candidate, params };
+      return { ...candidate, params: { ...params, query: currentQuery() } };
     }
   }
-  return notFound ? { view: notFound, params: {}, isPublic: true } : null;
+  return notFound ? { view: notFound, params: { query: currentQuery() }, isPublic: true } : null;
 }
 
 export function go(path) {
-  if (currentPath() === path) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  if (location.hash === `#${path}`) window.dispatchEvent(new HashChangeEvent("hashchange"));
   else location.hash = `#${path}`;
 }
 
