@@ -126,7 +126,8 @@ def undo(app: App, message: str) -> None:
     app.wait(
         lambda: app.driver.find_element(
             By.XPATH,
-            f"//*[@id='toasts']/*[contains(., {xpath_text(message)})]//button[normalize-space()='Undo']",
+            f"//*[@id='toasts']/*[contains(., {xpath_text(message)})]"
+            "//button[normalize-space()='Undo']",
         ),
         f"Undo on {message!r}",
     ).click()
@@ -165,11 +166,14 @@ def test_a_member_who_neither_created_nor_paid_sees_everything_read_only(
     assert any("Alice Martin" in r and "€60.00" in r for r in payers), payers
     assert any("Bob Chen" in r and "€30.00" in r for r in payers), payers
     shares = rows(carol, "Shares")
-    assert len(shares) == 3 and all("€30.00" in r and "Not paid yet" in r for r in shares), shares
+    assert len(shares) == 3, shares
+    assert all("€30.00" in r and "Not paid yet" in r for r in shares), shares
     carol.see("Split equally")
     carol.see("Two nights, breakfast included.")
     # Comments and history, readable.
-    assert any("Bob Chen" in r and "I paid the city tax on top." in r for r in rows(carol, "Comments"))
+    assert any(
+        "Bob Chen" in r and "I paid the city tax on top." in r for r in rows(carol, "Comments")
+    )
     history = carol.scope("History").text
     assert "Alice Martin added it (€90.00)" in history, history
     assert "Alice Martin renamed it from “Hotel” to “Hotel Lisboa”" in history, history
@@ -189,7 +193,7 @@ def test_a_member_who_neither_created_nor_paid_sees_everything_read_only(
         "my comment",
     )
     carol.click("Delete comment by You")
-    carol.click("Delete comment", within="Delete this comment?")
+    carol.confirm("Delete this comment?", "Delete comment")
     carol.see("Comment deleted.")
     carol.wait(lambda: "Thanks both!" not in carol.scope("Comments").text, "the comment gone")
     _, comments, _ = api.call("GET", f"{hotel.path}/comments", token=hotel.carol_token)
@@ -198,15 +202,13 @@ def test_a_member_who_neither_created_nor_paid_sees_everything_read_only(
     # Marking her share paid with two payers: it says to whom, and the history says so.
     carol.click("Mark my share paid")
     carol.see("Record that you paid Alice Martin and Bob Chen your €30.00 share of Hotel Lisboa.")
-    carol.click("Mark paid", within="Mark your share paid?")
+    carol.confirm("Mark your share paid?", "Mark paid")
     carol.see("You marked your €30.00 share paid.")
     carol.wait(lambda: "You marked your share paid" in carol.scope("History").text, "history")
     assert carol.console_errors() == []
 
 
-def test_a_foreign_currency_expense_shows_both_amounts_and_the_rate(
-    open_browser, api: ApiClient
-):
+def test_a_foreign_currency_expense_shows_both_amounts_and_the_rate(open_browser, api: ApiClient):
     hotel = arrange_hotel(api)
     app = open_browser(width=375, height=800, locale="de-DE")
     app.sign_in(hotel.carol_email)
@@ -240,16 +242,18 @@ def test_who_may_change_it_edits_and_deletes_with_undo_and_a_payer_marks_others_
     # A payer may mark someone else's share paid: asked first, in words.
     alice.click("Mark paid: Carol Diaz's share")
     alice.see("Record that Carol Diaz paid you and Bob Chen their €30.00 share of Hotel Lisboa.")
-    alice.click("Mark paid", within="Mark Carol Diaz's share paid?")
+    alice.confirm("Mark Carol Diaz's share paid?", "Mark paid")
     alice.see("Carol Diaz's share of Hotel Lisboa is marked paid.")
-    alice.wait(lambda: any("Carol Diaz" in r and "Paid" in r for r in rows(alice, "Shares")), "paid")
+    alice.wait(
+        lambda: any("Carol Diaz" in r and "Paid" in r for r in rows(alice, "Shares")), "paid"
+    )
     alice.screenshot("group-expense-detail-375")
     assert not serious(alice)
 
     # Delete: asked first, then the group page with Undo; Undo brings it back.
     alice.click("Delete Hotel Lisboa")
     alice.see("leaves the list and the balances for everyone")
-    alice.click("Delete expense", within="Delete this expense?")
+    alice.confirm("Delete this expense?", "Delete expense")
     alice.heading("Porto weekend")
     alice.see("Deleted Hotel Lisboa.")
     status, _, _ = api.call("GET", hotel.path, token=hotel.alice_token)

@@ -125,7 +125,8 @@ def undo(app: App, message: str) -> None:
     app.wait(
         lambda: app.driver.find_element(
             By.XPATH,
-            f"//*[@id='toasts']/*[contains(., {xpath_text(message)})]//button[normalize-space()='Undo']",
+            f"//*[@id='toasts']/*[contains(., {xpath_text(message)})]"
+            "//button[normalize-space()='Undo']",
         ),
         f"Undo on {message!r}",
     ).click()
@@ -136,11 +137,13 @@ def serious(app: App) -> list[dict]:
 
 
 def tab(app: App, label: str) -> None:
-    """Open a tab of the group page by its link, and wait for it to be the current one."""
-    app.click_link(label)
+    """Open a tab of the group page by its link and wait until it is the current one (the
+    page is drawn anew, so the link is found again: app.tab() waits on the old one)."""
+    tabs = "//main//nav[contains(@class, 'tabs')]"
+    app.driver.find_element(By.XPATH, f"{tabs}//a[normalize-space()='{label}']").click()
     app.wait(
         lambda: app.driver.find_elements(
-            By.XPATH, f"//nav//a[@aria-current='page' and normalize-space()='{label}']"
+            By.XPATH, f"{tabs}//a[@aria-current='page' and normalize-space()='{label}']"
         ),
         f"the {label} tab",
     )
@@ -213,10 +216,12 @@ def test_the_group_page_says_where_i_stand_first_then_lists_the_expenses(
     # The list: who paid, the total, my share; both amounts for the museum; recurring badged.
     rows = row_texts(bob)
     dinner = next(r for r in rows if "Dinner at Ramiro" in r)
-    assert "Alice Martin paid" in dinner and "Your share €50.00" in dinner, dinner
+    assert "Alice Martin paid" in dinner, dinner
+    assert "Your share €50.00" in dinner, dinner
     assert "€100.00" in dinner, dinner
     museum = next(r for r in rows if "Museum tickets" in r)
-    assert "£60.00 · €70.20" in museum and "You paid" in museum, museum
+    assert "£60.00 · €70.20" in museum, museum
+    assert "You paid" in museum, museum
     internet = next(r for r in rows if "Flat internet" in r)
     assert "Recurring" in internet, internet
     bob.see("3 expenses")
@@ -294,7 +299,9 @@ def test_balances_record_the_suggested_payment_then_delete_it_and_undo(
     transfer = next(t for t in plan if t["from_user"] == trip.bob)
     amount = "€" + transfer["amount"]
     bob.click(f"Record payment: You pay Alice Martin {amount}")
-    bob.wait(lambda: bob.field("Amount (EUR)").get_attribute("value") == transfer["amount"], "prefilled")
+    bob.wait(
+        lambda: bob.field("Amount (EUR)").get_attribute("value") == transfer["amount"], "prefilled"
+    )
     assert not serious(bob)
     bob.screenshot("group-record-payment-1280")
     bob.fill("Note", "bank transfer")
@@ -316,7 +323,7 @@ def test_balances_record_the_suggested_payment_then_delete_it_and_undo(
 
     # Deleted by mistake: asked first, then gone, with Undo; no "Payment recorded." lingers.
     bob.click(f"Delete payment: You paid Alice Martin {amount}")
-    bob.click("Delete payment", within="Delete this payment?")
+    bob.confirm("Delete this payment?", "Delete payment")
     bob.see("No payments recorded yet")
     # (The page itself; the toast that said it goes away on its own.)
     assert "Payment recorded" not in bob.driver.find_element(By.TAG_NAME, "main").text
@@ -361,7 +368,7 @@ def test_a_share_marked_paid_is_a_payment_in_the_history_and_can_be_undone(
     )
     assert not next(s for s in dinner["splits"] if s["user_id"] == trip.bob)["is_paid"]
     bob.click("Mark my share paid")
-    bob.click("Mark paid", within="Mark your share paid?")
+    bob.confirm("Mark your share paid?", "Mark paid")
     bob.see("Your share of Dinner at Ramiro is marked paid.")
     bob.see("You marked your €50.00 share paid.")
 
@@ -380,19 +387,21 @@ def test_a_share_marked_paid_is_a_payment_in_the_history_and_can_be_undone(
 
     # Marked again, it is listed with the payments, labelled, and "Mark unpaid" there too.
     bob.click("Mark my share paid")
-    bob.click("Mark paid", within="Mark your share paid?")
+    bob.confirm("Mark your share paid?", "Mark paid")
     bob.see("You marked your €50.00 share paid.")
     bob.go(f"/groups/{trip.group_id}/balances")
     bob.heading("Flat 3B")
     history = row_texts(bob, "Payments")
     assert any(
-        "You paid Alice Martin" in r and "€50.00" in r and "Share marked paid" in r
+        "You paid Alice Martin" in r
+        and "€50.00" in r
+        and "Share marked paid" in r
         and "share of Dinner at Ramiro" in r
         for r in history
     ), history
     bob.screenshot("group-payments-history-1280")
     bob.click("Mark unpaid: your share of Dinner at Ramiro")
-    bob.click("Mark unpaid", within="Mark your share unpaid?")
+    bob.confirm("Mark your share unpaid?", "Mark unpaid")
     bob.see("No payments recorded yet")
     assert not bob_paid()
     assert bob.console_errors() == []

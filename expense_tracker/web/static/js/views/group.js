@@ -9,18 +9,18 @@ import { formatMoney } from "../money.js";
 import { go } from "../router.js";
 import * as session from "../session.js";
 import * as ui from "../ui.js";
-import { groupActivityTab } from "./activity.js";
-import { membersTab } from "./group-members.js";
-import { settingsTab } from "./group-settings.js";
-import { expensesTab } from "./group-expenses.js";
-import { balancesTab } from "./group-money.js";
+
+/** A tab whose module is loaded when the tab is first opened. */
+function lazyTab(module, name) {
+  return async (panel, ctx) => (await import(module))[name](panel, ctx);
+}
 
 const TABS = [
-  { id: "expenses", label: "Expenses", show: expensesTab },
-  { id: "balances", label: "Balances", show: balancesTab },
-  { id: "activity", label: "Activity", show: groupActivityTab },
-  { id: "members", label: "Members", show: membersTab },
-  { id: "settings", label: "Settings", show: settingsTab },
+  { id: "expenses", label: "Expenses", show: lazyTab("./group-expenses.js", "expensesTab") },
+  { id: "balances", label: "Balances", show: lazyTab("./group-money.js", "balancesTab") },
+  { id: "activity", label: "Activity", show: lazyTab("./activity.js", "groupActivityTab") },
+  { id: "members", label: "Members", show: lazyTab("./group-members.js", "membersTab") },
+  { id: "settings", label: "Settings", show: lazyTab("./group-settings.js", "settingsTab") },
 ];
 
 /**
@@ -124,9 +124,10 @@ export async function groupView(node, params) {
   try {
     await tab.show(panel, ctx);
   } catch (error) {
-    if (!(error instanceof api.ApiError)) throw error;
     // The tab failed, not the page: say so inside the tab and keep the rest usable.
-    mount(panel, ui.failure(error, { back: { href: `#/groups/${ctx.id}`, label: "Back to the group" } }));
+    if (!(error instanceof api.ApiError)) console.error(error);
+    const shown = error instanceof api.ApiError ? error : new api.ApiError(500, { detail: `The ${tab.label} tab could not be shown.` });
+    mount(panel, ui.failure(shown, { retry: reload }));
   }
 }
 
