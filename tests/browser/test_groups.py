@@ -456,7 +456,9 @@ def test_the_group_page_at_375_in_english_and_a_settled_group(open_browser, api:
     app.heading("Just me")
     assert position(app) == "In this group You are settled up"
     app.see("1 member · amounts in EUR")
-    app.see("No shared expenses yet")
+    app.see("Invite people first")
+    invite = app.driver.find_element(By.XPATH, "//main//a[normalize-space()='Invite people']")
+    assert invite.get_attribute("href").endswith(f"#/groups/{group['id']}/members")
     app.screenshot("group-empty-375")
     tab(app, "Balances")
     app.see("Everyone is settled up")

@@ -225,10 +225,12 @@ function splitsCard(ctx, expense, render, failed) {
     ui.list(
       expense.splits.map((split) => {
         const name = ctx.memberName(split.user_id);
-        const ownPayment = payerIds.length === 1 && payerIds[0] === split.user_id;
+        // A payer's share is settled by what they paid (for several payers, in the balances):
+        // "Not paid yet" would read as a debt.
+        const ownPayment = payerIds.includes(split.user_id) && !split.is_paid;
         const badges = [];
         if (ctx.isGuest(split.user_id)) badges.push(ui.badge("Guest", { kind: "guest" }));
-        if (ownPayment) badges.push(ui.badge("Paid the bill", { kind: "info" }));
+        if (ownPayment) badges.push(ui.badge(payerIds.length === 1 ? "Paid the bill" : "Paid part of the bill", { kind: "info" }));
         else if (split.is_paid) badges.push(ui.badge("Paid", { kind: "paid" }));
         else badges.push(ui.badge("Not paid yet", { kind: "warn" }));
         const meta = [splitDetail(split, expense), split.is_paid && split.paid_at && !ownPayment ? `paid ${formatDate(split.paid_at.slice(0, 10))}` : null].filter(Boolean).join(" · ");

@@ -65,7 +65,14 @@ export async function expensesTab(panel, ctx) {
         listHolder,
         filtered
           ? ui.emptyState("No expenses match these filters", "Change or clear the filters to see more.")
-          : ui.emptyState(
+          : ctx.members.length === 1
+            ? // A group of one needs people before it needs expenses.
+              ui.emptyState(
+                "Invite people first",
+                "Only you are in this group so far. Send the invite link to the people you share costs with.",
+                h("a", { class: "button primary", href: `#/groups/${ctx.id}/members` }, "Invite people"),
+              )
+            : ui.emptyState(
               "No shared expenses yet",
               "Add what someone paid for the group; everyone's share shows up under Balances.",
               h("a", { class: "button primary", href: `#/groups/${ctx.id}/expenses/new` }, "Add the first expense"),
