@@ -255,6 +255,16 @@ def test_who_may_change_it_edits_and_deletes_with_undo_and_a_payer_marks_others_
     alice.screenshot("group-expense-detail-375")
     assert not serious(alice)
 
+    # Changed elsewhere since it was opened: Delete says so (412) and shows the new version.
+    status, _, _ = api.call("PATCH", hotel.path, {"category": "Lodging"}, token=hotel.bob_token)
+    assert status == 200
+    alice.click("Delete Hotel Lisboa")
+    alice.confirm("Delete this expense?", "Delete expense")
+    alice.see("Someone else changed this expense since you opened it")
+    alice.see("Lodging")
+    status, _, _ = api.call("GET", hotel.path, token=hotel.alice_token)
+    assert status == 200
+
     # Delete: asked first, then the group page with Undo; Undo brings it back.
     alice.click("Delete Hotel Lisboa")
     alice.see("leaves the list and the balances for everyone")
@@ -282,9 +292,21 @@ def test_who_may_change_it_edits_and_deletes_with_undo_and_a_payer_marks_others_
     assert "no longer counts in the balances" in alice.alert_text()
     alice.click_link("Back to Porto weekend")
     alice.heading("Porto weekend")
-    # Opened afterwards: the failure page explains and leads to the group.
+    # The same for marking a share: the answer is that the expense is gone, not a dead button.
+    status, _, _ = api.call("POST", f"{hotel.path}/restore", token=hotel.bob_token)
+    assert status == 200
     alice.go(hotel.path)
-    alice.see("Not found")
+    alice.heading("Hotel Lisboa")
+    status, _, _ = api.call("DELETE", hotel.path, token=hotel.bob_token)
+    assert status == 204
+    alice.click("Mark unpaid: Carol Diaz's share")
+    alice.confirm("Mark Carol Diaz's share unpaid?", "Mark unpaid")
+    alice.see("This expense was deleted.")
+    # Opened afterwards: the failure page explains and leads to the group.
+    alice.click_link("Back to Porto weekend")
+    alice.heading("Porto weekend")
+    alice.go(hotel.path)
+    alice.heading("Not found")
     assert alice.driver.find_elements(
         By.XPATH, f"//a[contains(@href, '#/groups/{hotel.group_id}')]"
     )

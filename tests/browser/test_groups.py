@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests.browser.app_driver import ApiClient, App, unique_email, xpath_text
 
@@ -334,6 +335,22 @@ def test_balances_record_the_suggested_payment_then_delete_it_and_undo(
     bob.wait(lambda: any(amount in r for r in row_texts(bob, "Payments")), "the payment again")
     _, payments, _ = api.call("GET", f"/groups/{trip.group_id}/settlements", token=trip.bob_token)
     assert len(payments) == 1
+
+    # By keyboard: Enter opens the dialog with focus inside it, Escape closes it and focus
+    # returns to the button that opened it.
+    opener = bob.button("Record a payment")
+    bob.driver.execute_script("arguments[0].focus()", opener)
+    opener.send_keys(Keys.ENTER)
+    bob.dialog("Record a payment")
+    assert bob.driver.execute_script("return document.activeElement.closest('dialog') !== null"), (
+        "focus is in the dialog"
+    )
+    bob.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    bob.no_dialog()
+    assert (
+        bob.driver.execute_script("return document.activeElement.getAttribute('aria-label')")
+        == "Record a payment"
+    )
 
     # A payment of my own, typed: the fab opens the same dialog.
     bob.click("Record a payment")

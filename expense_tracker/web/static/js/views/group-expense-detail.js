@@ -174,14 +174,14 @@ function myShareAction(ctx, expense, split, render, failed) {
       "div",
       { class: "card share-action" },
       h("p", {}, ui.badge("Paid", { kind: "paid" }), ` You marked your ${formatMoney(split.amount, expense.currency)} share paid.`),
-      busyButton("Mark unpaid", () => setSharePaid(ctx, expense, split, false, render).catch(failed), { class: "quiet", "aria-label": "Mark my share unpaid" }),
+      busyButton("Mark unpaid", () => setSharePaid(ctx, expense, split, false, render, failed), { class: "quiet", "aria-label": "Mark my share unpaid" }),
     );
   }
   return h(
     "div",
     { class: "card share-action" },
     h("p", {}, shareSentence(expense, split, ctx)),
-    busyButton("Mark my share paid", () => setSharePaid(ctx, expense, split, true, render).catch(failed), { class: "primary" }),
+    busyButton("Mark my share paid", () => setSharePaid(ctx, expense, split, true, render, failed), { class: "primary" }),
   );
 }
 
@@ -238,7 +238,7 @@ function splitsCard(ctx, expense, render, failed) {
         // My own share has its own explained action above; others' for a payer, here.
         if (split.user_id !== ctx.me.id && !ownPayment && mayMarkShare(expense, split.user_id, ctx)) {
           actions.push(
-            busyButton(split.is_paid ? "Mark unpaid" : "Mark paid", () => setSharePaid(ctx, expense, split, !split.is_paid, render).catch(failed), {
+            busyButton(split.is_paid ? "Mark unpaid" : "Mark paid", () => setSharePaid(ctx, expense, split, !split.is_paid, render, failed), {
               class: "quiet",
               "aria-label": `${split.is_paid ? "Mark unpaid" : "Mark paid"}: ${name}'s share`,
             }),
@@ -279,7 +279,9 @@ function commentsCard(ctx, expense, comments, render, failed) {
                 try {
                   await api.remove(`${path}/${comment.id}`);
                 } catch (error) {
-                  failed(error);
+                  // A comment already gone is not the expense gone: say so and redraw.
+                  toastFailure(error);
+                  await render();
                   return;
                 }
                 toast("Comment deleted.", "ok");

@@ -48,9 +48,10 @@ export function shareSentence(expense, split, ctx) {
 
 /**
  * Mark a share paid (after a confirmation that says what it means) or unpaid; the toast
- * offers Undo. `after()` redraws what shows the expense. Returns true when it changed.
+ * offers Undo. `after()` redraws what shows the expense; `onError` says why it failed.
+ * Returns true when it changed.
  */
-export async function setSharePaid(ctx, expense, split, isPaid, after) {
+export async function setSharePaid(ctx, expense, split, isPaid, after, onError = toastFailure) {
   const mine = split.user_id === ctx.me.id;
   const who = mine ? "your" : `${ctx.memberName(split.user_id)}'s`;
   if (isPaid) {
@@ -73,7 +74,7 @@ export async function setSharePaid(ctx, expense, split, isPaid, after) {
   try {
     await api.patch(path, { is_paid: isPaid });
   } catch (error) {
-    toastFailure(error);
+    onError(error);
     return false;
   }
   const shareOf = `${mine ? "Your" : `${ctx.memberName(split.user_id)}'s`} share of ${expense.description}`;
