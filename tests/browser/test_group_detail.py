@@ -219,7 +219,7 @@ def test_a_foreign_currency_expense_shows_both_amounts_and_the_rate(open_browser
     app.sign_in(hotel.carol_email)
     app.go(f"/groups/{hotel.group_id}/expenses/{hotel.museum_id}")
     app.heading("Museum")
-    app.see("60,00 £ · 70,20 €")
+    app.see("Total (60,00 £)\n70,20 €")
     app.see("1 GBP = 1,17 EUR")
     shares = rows(app, "Shares")
     assert all("20,00 £ · 23,40 €" in r for r in shares), shares

@@ -125,7 +125,9 @@ export async function groupExpenseDetailView(node, params) {
     node,
     ui.pageHeader(expense.description, { back, actions }),
     ui.stats(
-      ui.stat("Total", amountText(expense)),
+      // The converted total is the big number; the amount as paid goes in its label, so
+      // that neither wraps on a phone.
+      ui.stat(expense.original_currency ? `Total (${formatMoney(expense.original_amount, expense.original_currency)})` : "Total", formatMoney(expense.amount, expense.currency)),
       mySplit ? ui.stat("Your share", formatMoney(mySplit.amount, expense.currency), { tone: mySplit.is_paid || payerIds.includes(me) ? undefined : "owing" }) : null,
     ),
     markMine,
@@ -135,7 +137,7 @@ export async function groupExpenseDetailView(node, params) {
         "dl",
         { class: "facts" },
         fact("Date", formatDate(expense.date)),
-        fact("Category", expense.category || "None"),
+        expense.category ? fact("Category", expense.category) : null,
         fact("Paid by", paidByText(expense, ctx).replace(/ paid$/, "")),
         expense.original_currency ? fact("Amount", `${formatMoney(expense.original_amount, expense.original_currency)}`) : null,
         expense.original_currency ? fact("Rate", `1 ${expense.original_currency} = ${formatRate(expense.exchange_rate)} ${expense.currency}`) : null,
