@@ -366,6 +366,28 @@ def test_balances_record_the_suggested_payment_then_delete_it_and_undo(
     bob.see("Payment recorded: You paid Gus Guest €3.00.")
     assert bob.console_errors() == []
 
+    # Alice, an owner, on her phone: she may record the guest's payments, to her and to Bob;
+    # then everyone is settled up, and her page says so first.
+    alice = open_browser(width=375, height=800)
+    alice.sign_in(trip.alice_email)
+    alice.go(f"/groups/{trip.group_id}/balances")
+    alice.heading("Allotment")
+    alice.see("Gus Guest owes you")
+    assert fits(alice)
+    alice.screenshot("group-balances-owner-375")
+    alice.click("Record payment: Gus Guest pays Bob Chen €3.00")
+    alice.click("Record payment", within="Record a payment")
+    alice.see("Payment recorded: Gus Guest paid Bob Chen €3.00.")
+    alice.click("Record payment: Gus Guest pays you €23.40")
+    alice.click("Record payment", within="Record a payment")
+    alice.see("Everyone is settled up")
+    assert position(alice) == "In this group You are settled up"
+    _, balances, _ = api.call("GET", f"/groups/{trip.group_id}/balances", token=trip.alice_token)
+    assert {row["net"] for row in balances} == {"0.00"}
+    assert not serious(alice)
+    alice.screenshot("group-settled-375")
+    assert alice.console_errors() == []
+
 
 def test_a_share_marked_paid_is_a_payment_in_the_history_and_can_be_undone(
     open_browser, api: ApiClient

@@ -21,6 +21,11 @@ function names(list) {
   return `${list.slice(0, -1).join(", ")} and ${list.at(-1)}`;
 }
 
+/** A member as the object of a sentence: "paid you", "paid Bob". */
+function objectName(ctx, userId) {
+  return userId === ctx.me.id ? "you" : ctx.memberName(userId);
+}
+
 /** The people a share is paid to: the expense's payers other than the share's member. */
 function payees(expense, userId, ctx) {
   const others = expense.payers.filter((payer) => payer.user_id !== userId);
@@ -138,7 +143,7 @@ export function recordPaymentDialog(ctx, prefill = {}) {
       }
       const created = await api.create(`/groups/${ctx.id}/settlements`, body);
       close();
-      const text = `${ctx.memberName(body.from_user)} paid ${ctx.memberName(body.to_user)} ${formatMoney(created.data.amount, currency)}`;
+      const text = `${ctx.memberName(body.from_user)} paid ${objectName(ctx, body.to_user)} ${formatMoney(created.data.amount, currency)}`;
       toast(`Payment recorded: ${text}.`, "ok", {
         action: {
           label: "Undo",
@@ -210,12 +215,12 @@ function historyItem(ctx, entry) {
     const amount = formatMoney(settlement.amount, settlement.currency);
     const mayDelete = ctx.isOwner || settlement.created_by === ctx.me.id;
     return ui.listItem({
-      title: `${ctx.memberName(settlement.from_user)} paid ${ctx.memberName(settlement.to_user)}`,
+      title: `${ctx.memberName(settlement.from_user)} paid ${objectName(ctx, settlement.to_user)}`,
       meta: [formatDate(settlement.date), settlement.note].filter(Boolean).join(" · "),
       amount: h("span", { class: "amount" }, amount),
       badges: [ui.badge("Payment", { kind: "info" })],
       actions: mayDelete
-        ? [busyButton("Delete", () => deletePayment(ctx, settlement), { class: "quiet danger", "aria-label": `Delete payment: ${ctx.memberName(settlement.from_user)} paid ${ctx.memberName(settlement.to_user)} ${amount}` })]
+        ? [busyButton("Delete", () => deletePayment(ctx, settlement), { class: "quiet danger", "aria-label": `Delete payment: ${ctx.memberName(settlement.from_user)} paid ${objectName(ctx, settlement.to_user)} ${amount}` })]
         : [],
     });
   }
@@ -234,7 +239,7 @@ function historyItem(ctx, entry) {
 }
 
 async function deletePayment(ctx, settlement) {
-  const text = `${ctx.memberName(settlement.from_user)} paid ${ctx.memberName(settlement.to_user)} ${formatMoney(settlement.amount, settlement.currency)}`;
+  const text = `${ctx.memberName(settlement.from_user)} paid ${objectName(ctx, settlement.to_user)} ${formatMoney(settlement.amount, settlement.currency)}`;
   const yes = await ui.confirmDialog({
     title: "Delete this payment?",
     message: `${text} on ${formatDate(settlement.date)}. Both balances go back to what they were without it; you can undo this.`,
@@ -275,7 +280,7 @@ export async function balancesTab(panel, ctx) {
 
   const transfers = plan.data.map((transfer) => {
     const allowed = ctx.isOwner || transfer.from_user === ctx.me.id || transfer.to_user === ctx.me.id;
-    const text = `${ctx.memberName(transfer.from_user)} ${transfer.from_user === ctx.me.id ? "pay" : "pays"} ${ctx.memberName(transfer.to_user)}`;
+    const text = `${ctx.memberName(transfer.from_user)} ${transfer.from_user === ctx.me.id ? "pay" : "pays"} ${objectName(ctx, transfer.to_user)}`;
     const amount = formatMoney(transfer.amount, transfer.currency);
     return ui.listItem({
       title: text,
