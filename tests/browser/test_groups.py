@@ -247,6 +247,9 @@ def test_the_group_page_says_where_i_stand_first_then_lists_the_expenses(
     bob.click("Clear filters")
     bob.see("3 expenses")
 
+    # Guests are marked in the filters too.
+    assert "Gus Guest (guest)" in bob.field("Paid by").text
+
     # A row opens the expense's detail view.
     open_row(bob, "Dinner at Ramiro")
     bob.heading("Dinner at Ramiro")

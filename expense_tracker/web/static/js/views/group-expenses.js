@@ -19,7 +19,8 @@ export function amountText(expense) {
 
 /** "Alice paid", "You paid", "Alice and Bob paid". */
 export function paidByText(expense, ctx) {
-  const names = expense.payers.map((payer) => ctx.memberName(payer.user_id));
+  // Guests are marked wherever they are named.
+  const names = expense.payers.map((payer) => `${ctx.memberName(payer.user_id)}${ctx.isGuest(payer.user_id) ? " (guest)" : ""}`);
   if (names.length <= 1) return `${names[0] || "Nobody"} paid`;
   return `${names.slice(0, -1).join(", ")} and ${names.at(-1)} paid`;
 }
@@ -104,7 +105,7 @@ export async function expensesTab(panel, ctx) {
   function refreshCategories() {
     mount(categoryList, categories.map((category) => h("option", { value: category })));
   }
-  const people = ctx.everyone.map((member) => [member.user_id, ctx.memberName(member.user_id)]);
+  const people = ctx.everyone.map((member) => [member.user_id, `${ctx.memberName(member.user_id)}${member.guest ? " (guest)" : ""}`]);
   const filterForm = h(
     "form",
     { class: "filters", novalidate: true },
