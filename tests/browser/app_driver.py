@@ -307,23 +307,36 @@ class App:
     # -- evidence ------------------------------------------------------------------------
 
     def screenshot(self, name: str) -> Path:
-        """The whole page, not only the window (chromium's DevTools protocol)."""
+        """The whole page, not only the window (chromium's DevTools protocol): the window is
+        made as tall as the page for the capture, so that the layout is the window's own
+        width (no scroll bar taken off) and fixed bars sit where a person sees them."""
         path = self.screenshot_dir / f"{name}.png"
-        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-        shot = self.driver.execute_cdp_cmd(
-            "Page.captureScreenshot",
-            {
-                "format": "png",
-                "captureBeyondViewport": True,
-                "clip": {
-                    "x": 0,
-                    "y": 0,
-                    "width": size["width"],
-                    "height": size["height"],
-                    "scale": 1,
-                },
-            },
+        metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        width = metrics["cssLayoutViewport"]["clientWidth"]
+        height = max(
+            metrics["cssContentSize"]["height"], metrics["cssLayoutViewport"]["clientHeight"]
         )
+        window = self.driver.execute_script("return [window.innerWidth, window.innerHeight]")
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": window[0], "height": int(height), "deviceScaleFactor": 1, "mobile": False},
+        )
+        try:
+            shot = self.driver.execute_cdp_cmd(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "clip": {
+                        "x": 0,
+                        "y": 0,
+                        "width": max(width, window[0]),
+                        "height": height,
+                        "scale": 1,
+                    },
+                },
+            )
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         path.write_bytes(base64.b64decode(shot["data"]))
         return path
 

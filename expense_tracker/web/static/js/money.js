@@ -24,8 +24,10 @@ export function minorUnits(currency) {
 /** Learn a currency's exponent from an amount the API sent. */
 export function remember(currency, amount) {
   if (!currency || typeof amount !== "string") return;
+  // Only an amount with decimals proves the exponent: "0" may be a literal written by a
+  // view, not the API saying the currency has no minor units (Intl knows those).
   const dot = amount.indexOf(".");
-  exponents.set(currency.toUpperCase(), dot < 0 ? 0 : amount.length - dot - 1);
+  if (dot >= 0) exponents.set(currency.toUpperCase(), amount.length - dot - 1);
 }
 
 const DECIMAL = /^(-)?(\d+)(?:\.(\d*))?$/;
