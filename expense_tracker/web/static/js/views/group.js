@@ -1,179 +1,156 @@
-// One group: its page, the invite link, members and roles, and (owners) its settings; the
-// money sections come from group-money.js and group-expenses.js.
+// One group's page: a header that says what the group means for me (who I owe, who owes
+// me), then tabs (Expenses, Balances, Activity, Members, Settings) with the tab in the
+// route. The tabs themselves live in their own modules; this one loads the group once and
+// hands every tab the same context.
 
 import * as api from "../api.js";
-import { formatDate } from "../dates.js";
-import { h, field, mount, options, toast, busyButton, copyText } from "../dom.js";
-import { onSubmit, showErrors } from "../forms.js";
+import { h, mount, busyButton, toast } from "../dom.js";
+import { formatMoney } from "../money.js";
 import { go } from "../router.js";
 import * as session from "../session.js";
-import { confirmed, currencyInput, namesOf } from "./common.js";
-import { groupExpenseList } from "./group-expenses.js";
-import { balancesCard, settlementForm, settlementsCard } from "./group-money.js";
+import * as ui from "../ui.js";
 
-export async function groupView(node, { id }) {
-  const me = session.user().id;
-  const [groupAnswer, formerAnswer] = await Promise.all([
+/** A tab whose module is loaded when the tab is first opened. */
+function lazyTab(module, name) {
+  return async (panel, ctx) => (await import(module))[name](panel, ctx);
+}
+
+const TABS = [
+  { id: "expenses", label: "Expenses", show: lazyTab("./group-expenses.js", "expensesTab") },
+  { id: "balances", label: "Balances", show: lazyTab("./group-money.js", "balancesTab") },
+  { id: "activity", label: "Activity", show: lazyTab("./activity.js", "groupActivityTab") },
+  { id: "members", label: "Members", show: lazyTab("./group-members.js", "membersTab") },
+  { id: "settings", label: "Settings", show: lazyTab("./group-settings.js", "settingsTab") },
+];
+
+/**
+ * The context every tab of a group works with: the group (full view), its current members,
+ * me, whether I own it, and names for every user id (former members and deleted accounts
+ * included). Null for an open group I am not in (only its public view is readable).
+ */
+export async function loadGroupContext(id, reload) {
+  const [groupAnswer, membersAnswer] = await Promise.all([
     api.get(`/groups/${id}`),
-    api.get(`/groups/${id}/members`, { query: { include_former: "true" } }),
+    // Former members too: old expenses and payments name them.
+    api.get(`/groups/${id}/members`, { query: { include_former: "true" } }).catch((error) => {
+      if (error.status === 404) return { data: null };
+      throw error;
+    }),
   ]);
   const group = groupAnswer.data;
-  if (!group.members) {
-    // An open group I am not in: its public view, and a way in.
-    mount(
-      node,
-      h("h1", {}, group.name),
-      h("p", {}, group.description),
-      busyButton(`Join ${group.name}`, async () => {
-        await api.create(`/groups/${id}/join`, {});
-        go(`/groups/${id}`);
-      }, { class: "primary" }),
-    );
+  if (!group.members || !membersAnswer.data) return { group, public: true };
+  const me = session.user();
+  const everyone = membersAnswer.data;
+  const members = everyone.filter((member) => !member.left_at);
+  const byId = new Map(everyone.map((member) => [member.user_id, member]));
+  const mine = members.find((member) => member.user_id === me.id);
+  return {
+    id: Number(id),
+    group,
+    etag: groupAnswer.etag,
+    members,
+    everyone,
+    me,
+    isOwner: mine?.role === "owner",
+    /** "You" for me, the member's name, "Former member" for someone the group never listed. */
+    memberName(userId) {
+      if (userId === me.id) return "You";
+      const member = byId.get(userId);
+      if (!member) return "Former member";
+      return member.full_name || "Deleted user";
+    },
+    /** The member row (current or former) of a user id, or undefined. */
+    member(userId) {
+      return byId.get(userId);
+    },
+    isGuest(userId) {
+      return byId.get(userId)?.guest === true;
+    },
+    reload,
+  };
+}
+
+/** What the settle-up plan means for me: [{label: "You owe Bob", amount: "€12.50", tone}]. */
+export function myPosition(ctx, plan) {
+  const me = ctx.me.id;
+  const lines = [];
+  for (const transfer of plan) {
+    const amount = formatMoney(transfer.amount, transfer.currency);
+    if (transfer.from_user === me) lines.push({ label: `You owe ${ctx.memberName(transfer.to_user)}`, amount, tone: "owing" });
+    else if (transfer.to_user === me) lines.push({ label: `${ctx.memberName(transfer.from_user)} owes you`, amount, tone: "owed" });
+  }
+  return lines;
+}
+
+export async function groupView(node, params) {
+  const tab = TABS.find((candidate) => candidate.id === (params.tab || "expenses"));
+  if (!tab) {
+    // #/groups/3/typo: the group's own page rather than a dead end.
+    go(`/groups/${params.id}`);
     return;
   }
-  const name = namesOf(formerAnswer.data, me);
-  const mine = group.members.find((member) => member.user_id === me);
-  const owner = mine?.role === "owner";
-  const currency = group.currency;
-  const reload = () => groupView(node, { id });
-
-  const alone = group.member_count === 1;
-  const invite = inviteCard(id, group, owner, reload);
-  const sections = [
-    h("h1", {}, group.name),
-    group.description ? h("p", { class: "lead" }, group.description) : null,
-    h("p", { class: "meta" }, `${group.member_count} member${group.member_count === 1 ? "" : "s"} · amounts in ${currency}`),
-    // A group of one needs people first: the invite link comes before anything else.
-    alone ? invite : null,
-    h("p", {}, h("a", { class: "button primary", href: `#/groups/${id}/expenses/new` }, "Add a shared expense")),
-    await balancesCard(id, currency, name, me, owner, reload),
-    settlementForm(id, group, me, reload),
-    await groupExpenseList(id, currency, name, me, owner, reload),
-    await settlementsCard(id, currency, name, me, owner, reload),
-    alone ? null : invite,
-    membersCard(id, group, me, owner, reload),
-    owner ? settingsForm(id, group, groupAnswer.etag, reload) : null,
-  ];
-  mount(node, ...sections);
-}
-
-function inviteCard(id, group, owner, reload) {
-  const link = `${location.origin}/app/#/join/${encodeURIComponent(group.invite_code)}`;
-  const input = h("input", { readonly: true, value: link, id: "invite-link", class: "wide" });
-  return h(
-    "section",
-    { class: "card", "aria-labelledby": "invite-heading" },
-    h("h2", { id: "invite-heading" }, "Invite people"),
-    h("p", {}, "Send this link to the people you share costs with. The code alone works too: ", h("code", {}, group.invite_code)),
-    field("Invite link", input),
-    h(
-      "div",
-      { class: "actions" },
-      busyButton("Copy link", async () => {
-        toast((await copyText(link, input)) ? "Invite link copied." : "Press Ctrl+C to copy the selected link.");
-      }),
-      owner
-        ? busyButton("Make a new link", async () => {
-            if (!confirmed("Make a new invite link? The current one stops working.")) return;
-            await api.post(`/groups/${id}/invite-code`);
-            await reload();
-            toast("New invite link made; the old one no longer works.");
-          })
-        : null,
-    ),
-  );
-}
-
-function membersCard(id, group, me, owner, reload) {
-  async function act(action, message) {
-    try {
-      await action();
-      await reload();
-      if (message) toast(message);
-    } catch (error) {
-      toast(error.message, "error");
-    }
+  node.classList.add("group-screen");
+  const reload = () => groupView(node, params);
+  const ctx = await loadGroupContext(params.id, reload);
+  if (ctx.public) {
+    mount(node, ...publicGroup(ctx.group));
+    return;
   }
-  return h(
+  const plan = (await api.get(`/groups/${ctx.id}/settle-up`)).data;
+  const position = myPosition(ctx, plan);
+  const { group } = ctx;
+  const facts = [ui.plural(group.member_count, "member"), `amounts in ${group.currency}`];
+  // Big numbers, as on a dashboard: the question "do I owe anyone here?" answered first.
+  const summary = h(
     "section",
-    { class: "card", "aria-labelledby": "members-heading" },
-    h("h2", { id: "members-heading" }, "Members"),
-    h(
-      "ul",
-      { class: "rows members" },
-      group.members.map((member) => {
-        const self = member.user_id === me;
-        const buttons = [];
-        if (owner && member.role === "member") {
-          buttons.push(busyButton("Make owner", () => act(() => api.patch(`/groups/${id}/members/${member.user_id}`, { role: "owner" }), `${member.full_name} is now an owner.`), { "aria-label": `Make owner: ${member.full_name}` }));
-          buttons.push(busyButton("Remove", async () => {
-            if (confirmed(`Remove ${member.full_name} from the group?`)) await act(() => api.remove(`/groups/${id}/members/${member.user_id}`), `${member.full_name} was removed.`);
-          }, { class: "danger", "aria-label": `Remove ${member.full_name}` }));
-        }
-        if (self && member.role === "owner") {
-          buttons.push(busyButton("Step down as owner", () => act(() => api.patch(`/groups/${id}/members/${me}`, { role: "member" }), "You are no longer an owner.")));
-        }
-        if (self) {
-          buttons.push(busyButton("Leave group", async () => {
-            if (!confirmed(`Leave ${group.name}?`)) return;
-            try {
-              await api.remove(`/groups/${id}/members/${me}`);
-              toast(`You left ${group.name}.`);
-              go("/groups");
-            } catch (error) {
-              toast(error.message, "error");
-            }
-          }, { class: "danger" }));
-        }
-        return h(
-          "li",
-          { class: "row" },
-          h(
-            "div",
-            { class: "row-main" },
-            h("span", { class: "title" }, self ? `${member.full_name} (you)` : member.full_name),
-            // No email for guests, nor for others in an open group: the API sends null.
-            h("span", { class: "meta" }, [member.role === "owner" ? "Owner" : "Member", member.email, `joined ${formatDate(member.joined_at.slice(0, 10))}`].filter(Boolean).join(" · ")),
-          ),
-          h("div", { class: "row-actions" }, buttons),
-        );
-      }),
-    ),
+    { "aria-label": "Your position in this group" },
+    position.length
+      ? ui.stats(...position.map((line) => ui.stat(line.label, line.amount, { tone: line.tone })))
+      : ui.stats(ui.stat("In this group", "You are settled up")),
   );
+  const { nav, panel } = ui.tabs(
+    TABS.map((item) => ({ id: item.id, label: item.label, href: item.id === "expenses" ? `#/groups/${ctx.id}` : `#/groups/${ctx.id}/${item.id}` })),
+    tab.id,
+  );
+  mount(
+    node,
+    ui.pageHeader(group.name, { back: { href: "#/groups", label: "Groups" } }),
+    summary,
+    group.description ? h("p", { class: "lead" }, group.description) : null,
+    h("p", { class: "meta" }, facts.join(" · ")),
+    nav,
+    panel,
+  );
+  try {
+    await tab.show(panel, ctx);
+  } catch (error) {
+    // The tab failed, not the page: say so inside the tab and keep the rest usable.
+    if (!(error instanceof api.ApiError)) console.error(error);
+    const shown = error instanceof api.ApiError ? error : new api.ApiError(500, { detail: `The ${tab.label} tab could not be shown.` });
+    mount(panel, ui.failure(shown, { retry: reload }));
+  }
 }
 
-/** Owners: name, description, who may join, currency (until the group has expenses). */
-function settingsForm(id, group, etag, reload) {
-  const form = h(
-    "form",
-    { class: "card", novalidate: true, "aria-labelledby": "settings-heading" },
-    h("h2", { id: "settings-heading" }, "Group settings"),
-    field("Group name", h("input", { name: "name", value: group.name, maxlength: 100, autocomplete: "off" })),
-    field("Group description", h("input", { name: "description", value: group.description, maxlength: 500, autocomplete: "off" })),
-    h(
-      "div",
-      { class: "grid" },
-      field("Group currency", currencyInput("currency", group.currency), "Fixed once the group has expenses or payments."),
-      field(
-        "Who may join",
-        h("select", { name: "join_policy" }, options([["invite", "People with the invite link"], ["open", "Anyone who finds it"]], group.join_policy)),
-      ),
+/** An open group I am not in: its public view, and a way in. */
+function publicGroup(group) {
+  return [
+    ui.pageHeader(group.name, { back: { href: "#/groups", label: "Groups" } }),
+    group.description ? h("p", { class: "lead" }, group.description) : null,
+    h("p", { class: "meta" }, `${ui.plural(group.member_count, "member")} · anyone may join`),
+    busyButton(
+      `Join ${group.name}`,
+      async () => {
+        try {
+          await api.create(`/groups/${group.id}/join`, {});
+        } catch (error) {
+          const { title, message } = ui.explain(error);
+          toast(`${title} ${message}`, "error");
+          return;
+        }
+        toast(`You joined ${group.name}.`, "ok");
+        go(`/groups/${group.id}`);
+      },
+      { class: "primary" },
     ),
-    h("button", { type: "submit", class: "primary" }, "Save settings"),
-  );
-  onSubmit(form, async (values) => {
-    const changed = Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== String(group[key] ?? "")));
-    if (!Object.keys(changed).length) return;
-    try {
-      await api.patch(`/groups/${id}`, changed, { etag });
-    } catch (error) {
-      if (error.status !== 412) throw error;
-      error.message = "Someone else changed this group's settings since you opened the page.";
-      showErrors(form, error, [h("button", { type: "button", onclick: reload }, "Reload the group")]);
-      return;
-    }
-    await reload();
-    toast("Group settings saved.");
-  });
-  return form;
+  ];
 }
