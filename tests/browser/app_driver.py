@@ -225,16 +225,16 @@ class App:
         self.no_dialog()
 
     def tab(self, label: str) -> None:
-        """Open a tab of the page (links in <nav class="tabs">)."""
-        link = self.wait(
-            lambda: self.driver.find_element(
-                By.XPATH,
-                f"//nav[contains(@class, 'tabs')]//a[normalize-space()={xpath_text(label)}]",
+        """Open a tab of the page (links in <nav class="tabs">). The page may draw itself
+        anew for the tab, so the link is looked up again while waiting."""
+        xpath = f"//nav[contains(@class, 'tabs')]//a[normalize-space()={xpath_text(label)}]"
+        self.wait(lambda: self.driver.find_element(By.XPATH, xpath), f"the tab {label!r}").click()
+        self.wait(
+            lambda: (
+                self.driver.find_element(By.XPATH, xpath).get_attribute("aria-current") == "page"
             ),
-            f"the tab {label!r}",
+            f"tab {label!r} open",
         )
-        link.click()
-        self.wait(lambda: link.get_attribute("aria-current") == "page", f"tab {label!r} open")
 
     def landed(self, fragment: str = "#/expenses") -> None:
         """The app has moved to `fragment` and drawn its page (an <h1> under <main>)."""

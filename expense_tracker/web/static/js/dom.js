@@ -76,7 +76,10 @@ export function options(pairs, selected) {
  */
 export function toast(message, kind = "info", { action } = {}) {
   const region = document.getElementById("toasts");
-  const item = h("div", { class: ["toast", kind] }, h("span", {}, message));
+  // One offer to undo at a time: an older "Undo" would undo something else than the
+  // person just did.
+  if (action) for (const old of region.querySelectorAll(".toast.has-action")) old.remove();
+  const item = h("div", { class: ["toast", kind, action && "has-action"] }, h("span", {}, message));
   if (action) {
     item.append(
       h(
