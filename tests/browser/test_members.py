@@ -123,7 +123,8 @@ def test_owner_adds_a_guest_changes_roles_and_removes_people(open_browser, api: 
     # Roles: Dana becomes an owner.
     app.click("Make owner: Dana Member")
     app.see("Dana Member is now an owner.")
-    assert "Owner" in row(app, "Dana Member").text
+    # The list is drawn again after the toast: wait for Dana's new row.
+    app.wait(lambda: "Owner" in row(app, "Dana Member").text, "Dana's row to say Owner")
     # Owners cannot remove other owners: no Remove button on Dana's row any more.
     assert not app.driver.find_elements(By.XPATH, "//button[@aria-label='Remove Dana Member']")
 
