@@ -21,6 +21,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.problems import assert_problem
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 REFERENCE_SCRIPT = ROOT / "scripts" / "openapi-reference"
@@ -222,5 +224,5 @@ def test_the_guide_and_reference_are_served_beside_the_interactive_docs(client):
     short = client.get("/docs/guide")
     assert short.status_code == 302
     assert short.headers["Location"].endswith("/docs/api-guide.md")
-    assert client.get("/docs/openapi.json").status_code == 404
-    assert client.get("/docs/../README.md").status_code == 404
+    assert_problem(client.get("/docs/openapi.json"), 404, "not-found")
+    assert_problem(client.get("/docs/../README.md"), 404, "not-found")

@@ -20,6 +20,7 @@ from expense_tracker.extensions import db
 from expense_tracker.models import Expense
 from expense_tracker.money import currency_exponent, format_amount
 from tests.factories import walk
+from tests.problems import assert_problem
 
 
 @settings(
@@ -112,5 +113,5 @@ def test_an_after_that_is_no_position_is_refused(
     client: FlaskClient, user: Any, after: str
 ) -> None:
     response = client.get(f"/expenses/?after={after}", headers=user.headers)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "after" in response.get_json()["errors"]
