@@ -100,6 +100,12 @@ openapi: venv
 	APP_ENV=development $(BIN)/flask openapi write docs/openapi.json
 	$(BIN)/python scripts/openapi-reference docs/openapi.json docs/api-reference.md
 
+## Rewrite the API guide's walkthrough answers from a fresh run of its commands
+## (scripts/walkthrough.py; a test checks that the committed guide is current).
+.PHONY: walkthrough
+walkthrough: venv
+	$(BIN)/python scripts/walkthrough.py
+
 ## Create a migration from model changes: make migrate m="what changed"
 migrate: venv
 	APP_ENV=development $(BIN)/flask db migrate -m "$(m)"
