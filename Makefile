@@ -13,15 +13,34 @@ WORKERS ?= auto
 
 export FLASK_APP := wsgi:app
 
-.PHONY: venv run test test-slow test-browser test-all lint format openapi migrate upgrade clean
+# The exact versions (and their hashes) every virtualenv installs: requirements/lock.txt,
+# compiled from setup.cfg's ranges (the dev extra included) for Python 3.11 to 3.13 alike.
+LOCK := requirements/lock.txt
+# uv compiles the lock (`make lock`); it runs from a virtualenv of its own under build/.
+UV_VERSION := 0.13.8
+UV := build/lock-tool/bin/uv
 
+.PHONY: venv lock run test test-slow test-browser test-all lint format openapi migrate upgrade clean
+
+## The virtualenv: the locked versions, hash-checked, then the project itself (editable,
+## without resolving anything: every dependency comes from the lock).
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): $(LOCK) setup.cfg pyproject.toml
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+## Upgrade every locked version to the newest that setup.cfg's ranges allow (run it after
+## changing setup.cfg too), then `make venv` installs them: review and commit the diff.
+lock:
+	@[ -x $(UV) ] || { $(PYTHON) -m venv build/lock-tool && \
+		build/lock-tool/bin/pip install --quiet uv==$(UV_VERSION); }
+	$(UV) pip compile setup.cfg --extra dev --universal --python-version 3.11 \
+		--generate-hashes --upgrade --custom-compile-command "make lock" --quiet -o $(LOCK)
 
 ## Start the service on SQLite: the web app at http://$(HOST):$(PORT)/app/ (`/` leads
 ## there), the API beside it, interactive docs at /docs.
@@ -48,9 +67,10 @@ serve: venv
 test: venv
 	$(BIN)/pytest -n $(WORKERS) -m "not slow"
 
-## Long-running suites: end-to-end servers, large randomised runs.
+## Long-running suites: end-to-end servers, large randomised runs (fails when it collects
+## no test, like any pytest run: pytest's exit status 5).
 test-slow: venv
-	$(BIN)/pytest -n $(WORKERS) -m slow; status=$$?; [ $$status -eq 5 ] || exit $$status
+	$(BIN)/pytest -n $(WORKERS) -m slow
 
 ## The web app in headless chromium against a live gunicorn (part of test-slow too);
 ## screenshots land in build/screenshots/.
@@ -79,6 +99,12 @@ format: venv
 openapi: venv
 	APP_ENV=development $(BIN)/flask openapi write docs/openapi.json
 	$(BIN)/python scripts/openapi-reference docs/openapi.json docs/api-reference.md
+
+## Rewrite the API guide's walkthrough answers from a fresh run of its commands
+## (scripts/walkthrough.py; a test checks that the committed guide is current).
+.PHONY: walkthrough
+walkthrough: venv
+	$(BIN)/python scripts/walkthrough.py
 
 ## Create a migration from model changes: make migrate m="what changed"
 migrate: venv

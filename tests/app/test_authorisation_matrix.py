@@ -36,6 +36,7 @@ from werkzeug.routing import IntegerConverter
 
 from expense_tracker import create_app
 from tests.factories import Account, create_account, join, new_group
+from tests.problems import GENERIC_KIND, assert_problem
 
 ROLES = ("stranger", "outsider", "former", "member")
 
@@ -380,5 +381,5 @@ def test_each_caller_gets_what_the_contract_says(
         )
         got[role] = response.status_code
         if response.status_code >= 400:
-            assert response.content_type == "application/problem+json", response.data
+            assert_problem(response, response.status_code, GENERIC_KIND[response.status_code])
     assert got == entry.expected(), f"{method} {rule}"

@@ -21,6 +21,8 @@ from types import ModuleType
 
 import pytest
 
+from tests.problems import assert_problem
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 REFERENCE_SCRIPT = ROOT / "scripts" / "openapi-reference"
@@ -222,5 +224,41 @@ def test_the_guide_and_reference_are_served_beside_the_interactive_docs(client):
     short = client.get("/docs/guide")
     assert short.status_code == 302
     assert short.headers["Location"].endswith("/docs/api-guide.md")
-    assert client.get("/docs/openapi.json").status_code == 404
-    assert client.get("/docs/../README.md").status_code == 404
+    assert_problem(client.get("/docs/openapi.json"), 404, "not-found")
+    assert_problem(client.get("/docs/../README.md"), 404, "not-found")
+
+
+def shell_lines(document: Path) -> list[str]:
+    """The lines of a document's `sh` code blocks."""
+    lines, inside = [], False
+    for line in document.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith("```"):
+            inside = line.strip() == "```sh"
+            continue
+        if inside:
+            lines.append(line)
+    return lines
+
+
+@pytest.mark.parametrize("document", [ROOT / "README.md", ROOT / "deploy" / "README.md"])
+def test_operator_commands_run_the_virtualenvs_flask_with_the_app_named(document: Path):
+    """A plain `flask` is whatever else is on PATH, and without FLASK_APP it finds no app."""
+    for line in shell_lines(document):
+        for command in re.findall(r"(?:^|&&|;|\s)(\S*flask) ", line):
+            if command in ("flask", ".venv/bin/flask") or command.endswith("/.venv/bin/flask"):
+                assert command != "flask", f"{document.name}: {line.strip()}"
+                assert "FLASK_APP=wsgi:app" in line, f"{document.name}: {line.strip()}"
+
+
+def test_the_documented_sample_rate_table_is_the_tests_sample():
+    shipped = ROOT / "docs" / "examples" / "eurofxref-hist-sample.csv"
+    assert (
+        shipped.read_bytes()
+        == (ROOT / "tests" / "currencies" / "eurofxref-hist-sample.csv").read_bytes()
+    )
+    assert "docs/examples/eurofxref-hist-sample.csv" in (DOCS / "api-guide.md").read_text(
+        encoding="utf-8"
+    )
+    assert "docs/examples/eurofxref-hist-sample.csv" in (ROOT / "deploy" / "README.md").read_text(
+        encoding="utf-8"
+    )

@@ -39,6 +39,7 @@ import pytest
 from sqlalchemy import bindparam, create_engine, text
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
+from tests.problems import assert_problem
 from tests.servers import (
     NGINX,
     ROOT,
@@ -201,11 +202,10 @@ def rate_limits_are_counted_across_servers(hosts: Hosts) -> None:
     hosts.nginx.sign_up(email)
     wrong = {"email": email, "password": "not the password at all"}
     for _ in range(FAILED_SIGN_INS_ALLOWED):
-        status, _, problem = hosts.a.call("POST", "/token", json_body=wrong)
-        assert status == 401, problem
-    status, headers, problem = hosts.b.call("POST", "/token", json_body=wrong)
-    assert status == 429, problem
-    assert problem["type"] == "/problems/rate-limited"
+        assert_problem(hosts.a.call("POST", "/token", json_body=wrong), 401, "unauthorized")
+    refused = hosts.b.call("POST", "/token", json_body=wrong)
+    assert_problem(refused, 429, "rate-limited")
+    headers = refused[1]
     assert int(headers["retry-after"]) > 0
 
 

@@ -29,6 +29,7 @@ import pytest
 
 from expense_tracker.hooks import APP_CONTENT_SECURITY_POLICY
 from expense_tracker.web import STATIC_FOLDER as WEB_STATIC
+from tests.problems import assert_problem
 from tests.servers import free_port, nginx_config, run_flask, stop
 
 pytestmark = pytest.mark.slow
@@ -338,16 +339,13 @@ def test_nginx_refuses_an_oversized_body_as_a_problem(stack: Stack) -> None:
         raw=b"x" * (1024 * 1024 + 1),
         headers={"Content-Type": "application/json", "X-Request-ID": "e2e-big-1"},
     )
-    assert reply.status == 413
-    assert reply.headers["Content-Type"] == "application/problem+json"
-    assert reply.json()["type"] == "/problems/payload-too-large"
+    assert_problem(reply, 413, "payload-too-large")
     assert reply.headers["X-Request-ID"] == "e2e-big-1"
 
 
 def test_metrics_are_not_public_but_gunicorn_serves_every_workers_numbers(stack: Stack) -> None:
     refused = stack.request("GET", "/metrics")
-    assert refused.status == 403
-    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert_problem(refused, 403, "forbidden")
     for _ in range(6):
         assert stack.request("GET", "/openapi.json").status == 200
     scraped = stack.request("GET", "/metrics", port=stack.gunicorn_port, source="127.0.0.1")
@@ -383,6 +381,7 @@ def test_nginx_serves_the_web_app_itself_with_its_headers(stack: Stack) -> None:
     assert module.headers["Content-Security-Policy"] == APP_CONTENT_SECURITY_POLICY
     # Nothing else of the checkout is reachable through the app's folder.
     assert stack.request("GET", "/app/../../config.py").status in (400, 404)
+    # A missing file of the web app is nginx's own page (text/html), not an API problem.
     assert stack.request("GET", "/app/no-such-file.js").status == 404
     # The service's root (gunicorn, through nginx) and /app send a browser to the app.
     root = stack.request("GET", "/")

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
+from tests.problems import assert_problem
 from tests.servers import ROOT, free_port, gunicorn_serving, production_env, run_flask
 
 pytestmark = pytest.mark.slow
@@ -145,7 +146,7 @@ def test_every_feature_over_http(served: tuple[Api, dict[str, str]]) -> None:
     )
     assert status == 201
     assert given["amount"] == "9.00"
-    status, problem, _ = api(
+    status, problem, headers = api(
         "POST",
         f"/groups/{gid}/expenses",
         ann,
@@ -157,8 +158,7 @@ def test_every_feature_over_http(served: tuple[Api, dict[str, str]]) -> None:
             "split_type": "equal",
         },
     )
-    assert status == 422
-    assert problem["type"] == "/problems/rate-unavailable"
+    assert_problem((status, headers, problem), 422, "rate-unavailable")
 
     # Recurring: group and personal, created, run by the operator's command, changed, ended.
     today = date.today()

@@ -8,45 +8,38 @@ import pytest
 
 from config import ConfigurationError
 from expense_tracker import create_app
+from tests.problems import assert_problem
 
 
 def test_malformed_json_is_400_problem(client):
     response = client.post("/users/", data="{not json", content_type="application/json")
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == 400
-    assert body["type"] == "/problems/malformed-request"
+    assert_problem(response, 400, "malformed-request")
 
 
 def test_nan_literal_is_malformed_json(client):
     response = client.post("/users/", data='{"email": NaN}', content_type="application/json")
-    assert response.status_code == 400
+    assert_problem(response, 400, "malformed-request")
 
 
 def test_wrong_content_type_is_415(client):
     response = client.post("/users/", data="email=a", content_type="text/plain")
-    assert response.status_code == 415
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 415, "unsupported-media-type")
 
 
 def test_body_over_the_limit_is_413(client):
     big = '{"full_name": "' + "x" * (1024 * 1024) + '"}'
     response = client.post("/users/", data=big, content_type="application/json")
-    assert response.status_code == 413
-    assert response.get_json()["type"] == "/problems/payload-too-large"
+    assert_problem(response, 413, "payload-too-large")
 
 
 def test_unknown_path_is_404_problem(client):
     response = client.get("/nothing-here")
-    assert response.status_code == 404
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 404, "not-found")
 
 
 def test_wrong_method_is_405_with_allow(client):
     response = client.put("/users/me", json={})
-    assert response.status_code == 405
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 405, "method-not-allowed")
     allowed = {m.strip() for m in response.headers["Allow"].split(",")}
     assert {"GET", "PATCH", "DELETE"} <= allowed
 
@@ -78,8 +71,7 @@ def test_unexpected_errors_leak_nothing():
         raise RuntimeError("secret internal detail SELECT * FROM users")
 
     response = app.test_client().get("/boom-for-test")
-    assert response.status_code == 500
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 500, "internal-error")
     assert "secret" not in response.get_data(as_text=True)
 
 
@@ -126,8 +118,7 @@ def test_readiness_is_503_when_the_database_does_not_answer():
         {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none"},
     )
     response = app.test_client().get("/readyz")
-    assert response.status_code == 503
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 503, "service-unavailable")
     assert app.test_client().get("/healthz").status_code == 200
 
 
@@ -160,9 +151,9 @@ def test_ids_too_large_for_any_database_are_404_not_500(client, user):
     huge = 10**20
     for path in (f"/expenses/{huge}", f"/groups/{huge}", f"/groups/1/expenses/{huge}"):
         response = client.get(path, headers=user.headers)
-        assert response.status_code == 404, path
+        assert_problem(response, 404, "not-found")
     response = client.get(f"/expenses/?skip={2**63}", headers=user.headers)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
 
 
 def test_lone_surrogates_in_json_are_malformed(client, user):
@@ -172,7 +163,7 @@ def test_lone_surrogates_in_json_are_malformed(client, user):
         content_type="application/json",
         headers=user.headers,
     )
-    assert response.status_code == 400
+    assert_problem(response, 400, "malformed-request")
     paired = client.post(
         "/expenses/",
         data='{"amount": "1", "category": "\\ud83d\\ude00", "payment_method": "cash"}',
@@ -190,7 +181,7 @@ def test_the_bearer_scheme_is_case_insensitive(client, user):
 
 def test_missing_token_is_401_before_the_body_is_judged(client):
     response = client.post("/expenses/", data="x", content_type="text/plain")
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
@@ -211,8 +202,7 @@ def test_unreadable_json_is_400_even_with_an_idempotency_key(client, body):
         response = client.post(
             "/users/", data=body, content_type="application/json", headers=headers
         )
-        assert response.status_code == 400, headers
-        assert response.mimetype == "application/problem+json"
+        assert_problem(response, 400, "malformed-request")
 
 
 def test_openapi_document_is_valid_and_documents_the_general_rules(client):

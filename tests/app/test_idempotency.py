@@ -9,6 +9,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from expense_tracker.extensions import db
+from tests.problems import assert_problem
 
 EXPENSE = {"amount": "9.99", "category": "Books", "payment_method": "cash"}
 
@@ -53,7 +54,7 @@ def test_the_same_document_in_another_spelling_is_the_same_request(client, user)
 def test_the_same_key_with_another_document_is_422(client, user):
     post_expense(client, user, "key-2")
     response = post_expense(client, user, "key-2", {**EXPENSE, "amount": "1"})
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "Idempotency-Key" in response.get_json()["errors"]
     assert count_expenses(client, user) == 1
 
@@ -67,7 +68,7 @@ def test_keys_are_scoped_to_the_caller(client, user, other_user):
 
 def test_failures_are_not_replayed(client, user):
     bad = post_expense(client, user, "key-3", {**EXPENSE, "amount": "-1"})
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "validation-error")
     retry = post_expense(client, user, "key-3")
     assert retry.status_code == 201
 
@@ -79,7 +80,7 @@ def test_invalid_keys_are_422(client, user):
             json=EXPENSE,
             headers={**user.headers, "Idempotency-Key": key.encode("utf-8").decode("latin-1")},
         )
-        assert response.status_code == 422, key
+        assert_problem(response, 422, "validation-error")
     assert count_expenses(client, user) == 0
 
 
@@ -109,7 +110,7 @@ def test_import_repeat_means_same_file_bytes_and_query(client, user):
     first, second = send(), send()
     assert first.get_json() == second.get_json() == {"imported": 1, "skipped_duplicates": 0}
     assert count_expenses(client, user) == 1
-    assert send("?allow_duplicates=true").status_code == 422
+    assert_problem(send("?allow_duplicates=true"), 422, "validation-error")
 
 
 def test_a_repeat_while_the_first_still_runs_is_409(app, client, user):
@@ -143,7 +144,7 @@ def test_a_repeat_while_the_first_still_runs_is_409(app, client, user):
         thread.join(10)
     finally:
         service.create_expense = original
-    assert concurrent.status_code == 409
+    assert_problem(concurrent, 409, "conflict")
     assert results["first"].status_code == 201
     assert post_expense(client, user, "slow").get_json() == results["first"].get_json()
 
@@ -192,7 +193,7 @@ def test_a_retry_after_the_answer_was_lost_does_not_write_again(app, client, use
     # The host died after the expense committed, before the answer was stored.
     _as_left_by_a_dead_request(app, "lost-answer")
     retry = post_expense(client, user, "lost-answer")
-    assert retry.status_code == 409
+    assert_problem(retry, 409, "conflict")
     assert "stopped before answering" in retry.get_json()["detail"]
     assert count_expenses(client, user) == 1
 
@@ -256,6 +257,6 @@ def test_a_request_whose_key_a_retry_took_over_writes_nothing(app, client, user)
         service.create_expense = original
     assert retry.status_code == 201
     # The stalled request wakes up: its write is refused, not made a second time.
-    assert results["first"].status_code == 409
+    assert_problem(results["first"], 409, "conflict")
     assert count_expenses(client, user) == 1
     assert post_expense(client, user, "stuck").get_json() == retry.get_json()

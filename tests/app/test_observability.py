@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from expense_tracker.observability import JsonFormatter, TextFormatter
+from tests.problems import assert_problem
 
 AppFactory = Callable[..., Flask]
 
@@ -71,7 +72,7 @@ def test_error_responses_carry_the_request_id_too(client: Any) -> None:
         data="x" * (2 * 1024 * 1024),
         headers={**headers, "Content-Type": "application/json"},
     )
-    assert too_big.status_code == 413
+    assert_problem(too_big, 413, "payload-too-large")
     assert too_big.headers["X-Request-ID"] == "req-42"
 
 
@@ -119,7 +120,7 @@ def test_unmatched_paths_are_logged_without_the_raw_path(
 ) -> None:
     client = make_app().test_client()
     capsys.readouterr()
-    assert client.get("/secret-token-in-path/abc").status_code == 404
+    assert_problem(client.get("/secret-token-in-path/abc"), 404, "not-found")
     (line,) = request_lines(capsys.readouterr().out)
     assert line["path"] == "<unmatched>"
     assert line["status"] == 404
@@ -132,8 +133,7 @@ def test_an_unexpected_error_is_logged_with_its_traceback_and_hidden_from_the_cl
     client = make_app().test_client()
     capsys.readouterr()
     response = client.get("/boom", headers={"X-Request-ID": "boom-1"})
-    assert response.status_code == 500
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 500, "internal-error")
     assert response.headers["X-Request-ID"] == "boom-1"
     body = response.get_data(as_text=True)
     assert "vault" not in body
@@ -169,7 +169,7 @@ def test_json_format_keeps_non_serialisable_values_readable() -> None:
 
 
 def test_metrics_are_off_by_default(client: Any) -> None:
-    assert client.get("/metrics").status_code == 404
+    assert_problem(client.get("/metrics"), 404, "not-found")
 
 
 def test_metrics_count_requests_and_latency_by_path_template(make_app: AppFactory) -> None:

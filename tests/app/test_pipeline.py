@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from expense_tracker.extensions import db
 from expense_tracker.models import Expense, IdempotencyRecord
 from expense_tracker.openapi import NOT_IDEMPOTENT_PATHS
+from tests.problems import assert_problem
 
 AppFactory = Callable[..., Flask]
 EXPENSE = {"amount": "3.20", "category": "Coffee", "payment_method": "cash"}
@@ -46,28 +47,34 @@ def test_refused_bodies_are_refused_before_the_rate_limits_and_do_not_count(
 ) -> None:
     client = limited.test_client()
     # 401 (a body without a token), 413 and 415 come first, and cost nothing.
-    assert client.post("/expenses/", json=EXPENSE).status_code == 401
+    assert_problem(client.post("/expenses/", json=EXPENSE), 401, "unauthorized")
     too_large = client.post(
         "/expenses/",
         data=b"x" * (limited.config["MAX_CONTENT_LENGTH"] + 1),
         content_type="application/json",
         headers=user.headers,
     )
-    assert too_large.status_code == 413
+    assert_problem(too_large, 413, "payload-too-large")
     form = client.post("/expenses/", data={"amount": "1"}, headers=user.headers)
-    assert form.status_code == 415
+    assert_problem(form, 415, "unsupported-media-type")
     assert client.post("/expenses/", json=EXPENSE, headers=user.headers).status_code == 201
     assert client.post("/expenses/", json=EXPENSE, headers=user.headers).status_code == 201
-    assert client.post("/expenses/", json=EXPENSE, headers=user.headers).status_code == 429
+    assert_problem(
+        client.post("/expenses/", json=EXPENSE, headers=user.headers), 429, "rate-limited"
+    )
     # Over the limit, a refused body is still answered for what it is.
-    assert client.post("/expenses/", data={"a": "1"}, headers=user.headers).status_code == 415
+    assert_problem(
+        client.post("/expenses/", data={"a": "1"}, headers=user.headers),
+        415,
+        "unsupported-media-type",
+    )
 
 
 def test_requests_without_a_body_count_before_the_token_is_checked(limited: Flask) -> None:
     client = limited.test_client()
-    assert client.get("/expenses/").status_code == 401
-    assert client.get("/expenses/").status_code == 401
-    assert client.get("/expenses/").status_code == 429
+    assert_problem(client.get("/expenses/"), 401, "unauthorized")
+    assert_problem(client.get("/expenses/"), 401, "unauthorized")
+    assert_problem(client.get("/expenses/"), 429, "rate-limited")
 
 
 def test_a_refused_request_writes_no_idempotency_key_and_a_replay_counts(
@@ -80,7 +87,7 @@ def test_a_refused_request_writes_no_idempotency_key_and_a_replay_counts(
     assert first.status_code == replay.status_code == 201
     assert replay.headers["Idempotent-Replayed"] == "true"
     refused = client.post("/expenses/", json=EXPENSE, headers={**headers, "Idempotency-Key": "t"})
-    assert refused.status_code == 429
+    assert_problem(refused, 429, "rate-limited")
     with limited.app_context():
         assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
         assert db.session.scalar(select(func.count()).select_from(Expense)) == 1
@@ -102,11 +109,11 @@ def test_the_import_counts_against_its_own_limit_on_top_of_the_general_one(
 
     for _ in range(2):
         response = upload()
-        assert response.status_code == 422
+        assert_problem(response, 422, "validation-error")
         assert response.headers["X-RateLimit-Limit"] == "6"  # the tighter one, its own
     # The general budget (two a minute) is used up too: imports count against it as well.
-    assert upload().status_code == 429
-    assert client.get("/users/me", headers=user.headers).status_code == 429
+    assert_problem(upload(), 429, "rate-limited")
+    assert_problem(client.get("/users/me", headers=user.headers), 429, "rate-limited")
 
 
 def test_health_checks_are_declared_unlimited(limited: Flask) -> None:

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from expense_tracker.extensions import db
 from tests.databases import service_unavailable
 from tests.factories import PASSWORD
+from tests.problems import assert_problem
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WRONG_PASSWORD = "not the right password"
@@ -61,13 +62,7 @@ def sign_up(client: FlaskClient, email: str, ip: str = "192.0.2.1") -> Any:
 
 
 def assert_rate_limited(response: Any) -> None:
-    assert response.status_code == 429
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["type"] == "/problems/rate-limited"
-    assert body["status"] == 429
-    assert body["title"]
-    assert body["detail"]
+    assert_problem(response, 429, "rate-limited")
     retry_after = int(response.headers["Retry-After"])
     assert 1 <= retry_after <= 3600
     assert response.headers["X-Request-ID"]
@@ -79,12 +74,12 @@ def test_guessing_one_accounts_password_from_many_addresses_is_stopped(
     client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute").test_client()
     for attempt in range(3):
         response = sign_in(client, "victim@example.com", WRONG_PASSWORD, ip=f"192.0.2.{attempt}")
-        assert response.status_code == 401
+        assert_problem(response, 401, "unauthorized")
     refused = sign_in(client, "VICTIM@example.com", WRONG_PASSWORD, ip="198.51.100.9")
     assert_rate_limited(refused)
     # Another account, from the same address, is not affected.
-    assert (
-        sign_in(client, "other@example.com", WRONG_PASSWORD, ip="198.51.100.9").status_code == 401
+    assert_problem(
+        sign_in(client, "other@example.com", WRONG_PASSWORD, ip="198.51.100.9"), 401, "unauthorized"
     )
 
 
@@ -94,7 +89,7 @@ def test_the_account_is_taken_from_a_json_sign_in_body_too(make_app: AppFactory)
         response = client.post(
             "/token", json={"email": "victim@example.com", "password": WRONG_PASSWORD}
         )
-        assert response.status_code == 401
+        assert_problem(response, 401, "unauthorized")
     refused = client.post("/token", json={"email": "victim@example.com", "password": "x" * 10})
     assert_rate_limited(refused)
 
@@ -108,11 +103,13 @@ def test_successful_sign_ins_do_not_lock_the_account(make_app: AppFactory, user:
 def test_guessing_many_accounts_from_one_address_is_stopped(make_app: AppFactory) -> None:
     client = make_app(RATELIMIT_LOGIN_PER_IP="3 per minute").test_client()
     for number in range(3):
-        assert sign_in(client, f"user{number}@example.com", WRONG_PASSWORD).status_code == 401
+        assert_problem(
+            sign_in(client, f"user{number}@example.com", WRONG_PASSWORD), 401, "unauthorized"
+        )
     assert_rate_limited(sign_in(client, "user9@example.com", WRONG_PASSWORD))
     # Another address still gets an answer.
     response = sign_in(client, "user9@example.com", WRONG_PASSWORD, ip="203.0.113.5")
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
 
 
 def test_sign_up_is_limited_per_address(make_app: AppFactory) -> None:
@@ -126,7 +123,7 @@ def test_sign_up_is_limited_per_address(make_app: AppFactory) -> None:
 def test_sign_up_is_limited_per_account(make_app: AppFactory) -> None:
     client = make_app(RATELIMIT_SIGNUP_PER_ACCOUNT="2 per minute").test_client()
     assert sign_up(client, "probe@example.com", ip="192.0.2.1").status_code == 201
-    assert sign_up(client, "Probe@Example.com", ip="192.0.2.2").status_code == 409
+    assert_problem(sign_up(client, "Probe@Example.com", ip="192.0.2.2"), 409, "conflict")
     assert_rate_limited(sign_up(client, "probe@example.com", ip="192.0.2.3"))
 
 
@@ -169,10 +166,10 @@ def test_views_with_tighter_limits_count_against_the_general_budget_too(
 ) -> None:
     client = make_app(RATELIMIT_DEFAULT="3 per minute").test_client()
     # Anonymous requests from one address: sign-in attempts and sign-ups use its budget.
-    assert sign_in(client, user.email, WRONG_PASSWORD).status_code == 401
+    assert_problem(sign_in(client, user.email, WRONG_PASSWORD), 401, "unauthorized")
     assert sign_up(client, "someone-new@example.com").status_code == 201
     anonymous = {"REMOTE_ADDR": "192.0.2.1"}  # the address sign_in and sign_up use
-    assert client.get("/users/me", environ_base=anonymous).status_code == 401
+    assert_problem(client.get("/users/me", environ_base=anonymous), 401, "unauthorized")
     assert_rate_limited(sign_in(client, user.email, user.password))
     assert_rate_limited(client.get("/users/me", environ_base=anonymous))
     # Another address has a budget of its own.
@@ -203,11 +200,11 @@ def test_the_general_budget_is_shared_between_app_instances_through_redis(
 def test_without_a_valid_token_the_general_limit_counts_per_address(make_app: AppFactory) -> None:
     client = make_app(RATELIMIT_DEFAULT="2 per minute").test_client()
     garbage = {"Authorization": "Bearer not-a-token"}
-    assert client.get("/users/me", headers=garbage).status_code == 401
-    assert client.get("/users/me").status_code == 401
+    assert_problem(client.get("/users/me", headers=garbage), 401, "unauthorized")
+    assert_problem(client.get("/users/me"), 401, "unauthorized")
     assert_rate_limited(client.get("/users/me", headers=garbage))
     other = client.get("/users/me", environ_base={"REMOTE_ADDR": "203.0.113.5"})
-    assert other.status_code == 401
+    assert_problem(other, 401, "unauthorized")
 
 
 def test_a_forged_forwarded_for_does_not_escape_the_limit_without_a_trusted_proxy(
@@ -235,7 +232,7 @@ def test_behind_a_trusted_proxy_each_client_address_counts_separately(
             data={"username": "someone@example.com", "password": WRONG_PASSWORD},
             headers={"X-Forwarded-For": f"198.51.100.{n}"},
         )
-        assert response.status_code == 401
+        assert_problem(response, 401, "unauthorized")
 
 
 def test_health_checks_are_never_limited(make_app: AppFactory) -> None:
@@ -245,7 +242,7 @@ def test_health_checks_are_never_limited(make_app: AppFactory) -> None:
 
 def test_successful_responses_do_not_tell_clients_to_retry(make_app: AppFactory) -> None:
     response = make_app().test_client().get("/users/me")
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     assert "Retry-After" not in response.headers
     assert response.headers["X-RateLimit-Limit"] == "1000"
 
@@ -298,9 +295,9 @@ def test_two_app_instances_share_the_limit_through_redis(
     }
     first = make_app(**settings).test_client()
     second = make_app(**settings).test_client()
-    assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
-    assert sign_in(second, "victim@example.com", WRONG_PASSWORD).status_code == 401
-    assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
+    assert_problem(sign_in(first, "victim@example.com", WRONG_PASSWORD), 401, "unauthorized")
+    assert_problem(sign_in(second, "victim@example.com", WRONG_PASSWORD), 401, "unauthorized")
+    assert_problem(sign_in(first, "victim@example.com", WRONG_PASSWORD), 401, "unauthorized")
     # Three failures in all, two of them on the other instance: this one refuses too.
     assert_rate_limited(sign_in(second, "victim@example.com", WRONG_PASSWORD))
     assert_rate_limited(sign_in(first, "victim@example.com", WRONG_PASSWORD))
@@ -320,8 +317,8 @@ def test_an_instance_with_its_own_prefix_does_not_share_counts(
     base = {"RATELIMIT_STORAGE_URI": REDIS_URL, "RATELIMIT_LOGIN_PER_ACCOUNT": "1 per minute"}
     first = make_app(**base, RATELIMIT_KEY_PREFIX=f"{redis_prefix}-a").test_client()
     second = make_app(**base, RATELIMIT_KEY_PREFIX=f"{redis_prefix}-b").test_client()
-    assert sign_in(first, "victim@example.com", WRONG_PASSWORD).status_code == 401
-    assert sign_in(second, "victim@example.com", WRONG_PASSWORD).status_code == 401
+    assert_problem(sign_in(first, "victim@example.com", WRONG_PASSWORD), 401, "unauthorized")
+    assert_problem(sign_in(second, "victim@example.com", WRONG_PASSWORD), 401, "unauthorized")
 
 
 def test_spelling_variants_of_one_email_share_the_accounts_limit(
@@ -332,7 +329,9 @@ def test_spelling_variants_of_one_email_share_the_accounts_limit(
     full_width_domain = "".join(chr(ord(c) + 0xFEE0) if c.isalpha() else c for c in domain)
     variants = [user.email.upper(), f"{local}@{full_width_domain}", f" {user.email} "]
     for number, email in enumerate(variants, start=1):
-        assert sign_in(client, email, WRONG_PASSWORD, ip=f"198.51.100.{number}").status_code == 401
+        assert_problem(
+            sign_in(client, email, WRONG_PASSWORD, ip=f"198.51.100.{number}"), 401, "unauthorized"
+        )
     assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, ip="198.51.100.9"))
 
 
@@ -342,7 +341,7 @@ def test_sign_in_bodies_cannot_be_padded_past_the_account_limit(make_app: AppFac
         "/token",
         data={"username": user.email, "password": WRONG_PASSWORD, "scope": "x" * 20_000},
     )
-    assert response.status_code == 413
+    assert_problem(response, 413, "payload-too-large")
 
 
 def test_csv_imports_have_a_tight_per_user_limit(make_app: AppFactory, user: Any) -> None:
@@ -357,8 +356,8 @@ def test_csv_imports_have_a_tight_per_user_limit(make_app: AppFactory, user: Any
             headers=user.headers,
         )
 
-    assert upload().status_code == 422  # no rows: refused, but it counted
-    assert upload().status_code == 422
+    assert_problem(upload(), 422, "validation-error")  # no rows: refused, but it counted
+    assert_problem(upload(), 422, "validation-error")
     assert_rate_limited(upload())
 
 

@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import new_group, registration
+from tests.problems import assert_problem
 
 INVISIBLE_NAMES = [
     "\u200b" * 150,  # zero-width spaces
@@ -24,8 +25,7 @@ DEVANAGARI = "\u0915\u094d\u200d\u0937\u093e"  # a half form spelt with a ZWJ
 
 
 def assert_refused_at(response: Any, field: str) -> None:
-    assert response.status_code == 422, response.get_json()
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 422, "validation-error")
     assert field in response.get_json()["errors"]
 
 

@@ -7,6 +7,7 @@ import re
 
 from expense_tracker.hooks import API_CONTENT_SECURITY_POLICY, APP_CONTENT_SECURITY_POLICY
 from expense_tracker.web import STATIC_FOLDER
+from tests.problems import assert_problem
 
 
 def test_the_root_sends_a_browser_to_the_app(client):
@@ -40,8 +41,7 @@ def test_nothing_outside_the_app_folder_is_served(client):
     for path in ("/app/../config.py", "/app/..%2F..%2Fconfig.py", "/app/nothing.js"):
         response = client.get(path)
         assert response.data
-        assert response.status_code == 404, path
-        assert response.mimetype == "application/problem+json"
+        assert_problem(response, 404, "not-found")
 
 
 def test_the_pages_hold_no_inline_script_or_style():

@@ -14,6 +14,7 @@ from expense_tracker.database import utcnow
 from expense_tracker.extensions import db
 from expense_tracker.models import AuthSession
 from tests.factories import PASSWORD, bearer
+from tests.problems import assert_problem
 
 
 def login(client, email, password=PASSWORD, **extra):
@@ -46,8 +47,7 @@ def test_email_taken_in_another_letter_case_is_a_conflict(client, user):
         "/users/",
         json={"email": user.email.upper(), "password": PASSWORD, "full_name": "Copy"},
     )
-    assert response.status_code == 409
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 409, "conflict")
 
 
 def test_registration_validates_every_field(client):
@@ -60,7 +60,7 @@ def test_registration_validates_every_field(client):
             "default_currency": "XXX",
         },
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     errors = response.get_json()["errors"]
     assert set(errors) == {"email", "password", "full_name", "default_currency"}
 
@@ -76,7 +76,7 @@ def test_registration_refuses_read_only_and_unknown_fields(client):
             "is_admin": True,
         },
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert set(response.get_json()["errors"]) == {"id", "is_admin"}
 
 
@@ -107,18 +107,18 @@ def test_login_refuses_both_username_and_email(client, user):
     response = client.post(
         "/token", json={"email": user.email, "username": user.email, "password": PASSWORD}
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
 
 
 def test_login_refuses_another_grant_type(client, user):
     response = login(client, user.email, grant_type="client_credentials")
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
 
 
 def test_wrong_password_and_unknown_email_get_the_same_401(client, user):
     wrong = login(client, user.email, "wrong password!")
     unknown = login(client, "nobody@example.com")
-    assert wrong.status_code == unknown.status_code == 401
+    assert_problem(wrong, 401, "unauthorized")
     assert wrong.get_json() == unknown.get_json()
     assert wrong.headers["WWW-Authenticate"] == "Bearer"
 
@@ -132,7 +132,7 @@ def test_unknown_email_costs_as_much_as_a_wrong_password(app, client, monkeypatc
 
     def timed(email, password):
         start = time.perf_counter()
-        assert login(client, email, password).status_code == 401
+        assert_problem(login(client, email, password), 401, "unauthorized")
         return time.perf_counter() - start
 
     wrong, unknown = [], []
@@ -149,7 +149,7 @@ def test_passwords_differing_after_72_bytes_are_different(client):
         json={"email": "long@example.com", "password": base + "AAAA", "full_name": "Long"},
     )
     assert login(client, "long@example.com", base + "AAAA").status_code == 200
-    assert login(client, "long@example.com", base + "BBBB").status_code == 401
+    assert_problem(login(client, "long@example.com", base + "BBBB"), 401, "unauthorized")
 
 
 def test_passwords_are_not_trimmed(client):
@@ -157,14 +157,13 @@ def test_passwords_are_not_trimmed(client):
         "/users/", json={"email": "sp@example.com", "password": "  spaced out  ", "full_name": "Sp"}
     )
     assert login(client, "sp@example.com", "  spaced out  ").status_code == 200
-    assert login(client, "sp@example.com", "spaced out").status_code == 401
+    assert_problem(login(client, "sp@example.com", "spaced out"), 401, "unauthorized")
 
 
 def test_me_needs_a_token(client):
     response = client.get("/users/me")
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert response.get_json()["type"] == "/problems/unauthorized"
 
 
 def test_me_with_token(client, user):
@@ -174,12 +173,11 @@ def test_me_with_token(client, user):
 
 
 def test_garbage_and_tampered_tokens_are_401(client, user):
-    assert client.get("/users/me", headers=bearer("garbage")).status_code == 401
+    assert_problem(client.get("/users/me", headers=bearer("garbage")), 401, "unauthorized")
     header, payload, signature = user.access_token.split(".")
     tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
     response = client.get("/users/me", headers=bearer(tampered))
-    assert response.status_code == 401
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 401, "unauthorized")
 
 
 def test_expired_token_is_401(app, client, user):
@@ -192,13 +190,13 @@ def test_expired_token_is_401(app, client, user):
             expires_delta=timedelta(seconds=-10),
         )
     response = client.get("/users/me", headers=bearer(token))
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     assert "expired" in response.get_json()["detail"]
 
 
 def test_refresh_token_is_refused_where_access_is_expected_and_vice_versa(client, user):
-    assert client.get("/users/me", headers=bearer(user.refresh_token)).status_code == 401
-    assert client.post("/token/refresh", headers=user.headers).status_code == 401
+    assert_problem(client.get("/users/me", headers=bearer(user.refresh_token)), 401, "unauthorized")
+    assert_problem(client.post("/token/refresh", headers=user.headers), 401, "unauthorized")
 
 
 def make_refreshes_old(app):
@@ -222,20 +220,23 @@ def test_refresh_rotates_and_the_old_refresh_token_stops_working(app, client, us
     assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 200
     make_refreshes_old(app)
     reused = client.post("/token/refresh", headers=bearer(user.refresh_token))
-    assert reused.status_code == 401
+    assert_problem(reused, 401, "unauthorized")
     assert reused.get_json()["detail"] == "The token has been revoked."
     # Reuse of a rotated token ends the whole session: the successor is dead too.
-    assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 401
-    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 401
+    assert_problem(
+        client.post("/token/refresh", headers=bearer(pair["refresh_token"])), 401, "unauthorized"
+    )
+    assert_problem(
+        client.get("/users/me", headers=bearer(pair["access_token"])), 401, "unauthorized"
+    )
 
 
 def test_the_refresh_token_just_replaced_is_refused_and_the_session_goes_on(client, user):
     """Two tabs refreshing together: the one that lost is told so, and nobody signs out."""
     pair = client.post("/token/refresh", headers=bearer(user.refresh_token)).get_json()
     late = client.post("/token/refresh", headers=bearer(user.refresh_token))
-    assert late.status_code == 401
+    assert_problem(late, 401, "unauthorized")
     assert late.headers["WWW-Authenticate"] == "Bearer"
-    assert late.get_json()["type"] == "/problems/unauthorized"
     assert "another request of the same session" in late.get_json()["detail"]
     assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 200
     assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 200
@@ -245,25 +246,29 @@ def test_an_older_refresh_token_ends_the_session_even_within_the_race_window(cli
     second = client.post("/token/refresh", headers=bearer(user.refresh_token)).get_json()
     third = client.post("/token/refresh", headers=bearer(second["refresh_token"])).get_json()
     reused = client.post("/token/refresh", headers=bearer(user.refresh_token))
-    assert reused.status_code == 401
+    assert_problem(reused, 401, "unauthorized")
     assert reused.get_json()["detail"] == "The token has been revoked."
-    assert client.get("/users/me", headers=bearer(third["access_token"])).status_code == 401
+    assert_problem(
+        client.get("/users/me", headers=bearer(third["access_token"])), 401, "unauthorized"
+    )
 
 
 def test_revoke_ends_the_whole_session(client, user):
     refreshed = client.post("/token/refresh", headers=bearer(user.refresh_token)).get_json()
     assert client.post("/token/revoke", headers=user.headers).status_code == 204
     for token in (user.access_token, refreshed["access_token"]):
-        assert client.get("/users/me", headers=bearer(token)).status_code == 401
-    assert (
-        client.post("/token/refresh", headers=bearer(refreshed["refresh_token"])).status_code == 401
+        assert_problem(client.get("/users/me", headers=bearer(token)), 401, "unauthorized")
+    assert_problem(
+        client.post("/token/refresh", headers=bearer(refreshed["refresh_token"])),
+        401,
+        "unauthorized",
     )
 
 
 def test_revoke_with_the_refresh_token_and_other_sessions_survive(client, user):
     other_session = login(client, user.email).get_json()
     assert client.post("/token/revoke", headers=bearer(user.refresh_token)).status_code == 204
-    assert client.get("/users/me", headers=user.headers).status_code == 401
+    assert_problem(client.get("/users/me", headers=user.headers), 401, "unauthorized")
     assert client.get("/users/me", headers=bearer(other_session["access_token"])).status_code == 200
 
 
@@ -273,7 +278,7 @@ def test_revocation_survives_a_restart(client, user, database_url):
     client.post("/token/revoke", headers=user.headers)
     restarted = create_app("testing", {"SQLALCHEMY_DATABASE_URI": database_url})
     response = restarted.test_client().get("/users/me", headers=user.headers)
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     with restarted.app_context():
         from expense_tracker.extensions import db
 
@@ -291,19 +296,19 @@ def test_update_profile(client, user):
 
 def test_email_cannot_be_changed_through_patch(client, user):
     response = client.patch("/users/me", json={"email": "x@example.com"}, headers=user.headers)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "email" in response.get_json()["errors"]
 
 
 def test_password_change_needs_current_password(client, user):
     missing = client.patch("/users/me", json={"password": "another password"}, headers=user.headers)
-    assert missing.status_code == 422
+    assert_problem(missing, 422, "validation-error")
     wrong = client.patch(
         "/users/me",
         json={"password": "another password", "current_password": "nope nope"},
         headers=user.headers,
     )
-    assert wrong.status_code == 403
+    assert_problem(wrong, 403, "forbidden")
 
 
 def test_password_change_ends_every_session(client, user):
@@ -314,9 +319,11 @@ def test_password_change_ends_every_session(client, user):
         headers=user.headers,
     )
     assert response.status_code == 200
-    assert client.get("/users/me", headers=user.headers).status_code == 401
-    assert client.get("/users/me", headers=bearer(second["access_token"])).status_code == 401
-    assert login(client, user.email).status_code == 401
+    assert_problem(client.get("/users/me", headers=user.headers), 401, "unauthorized")
+    assert_problem(
+        client.get("/users/me", headers=bearer(second["access_token"])), 401, "unauthorized"
+    )
+    assert_problem(login(client, user.email), 401, "unauthorized")
     assert login(client, user.email, "another password").status_code == 200
 
 
@@ -324,15 +331,15 @@ def test_delete_account_needs_the_password(client, user):
     response = client.delete(
         "/users/me", json={"current_password": "wrong one"}, headers=user.headers
     )
-    assert response.status_code == 403
+    assert_problem(response, 403, "forbidden")
     assert client.get("/users/me", headers=user.headers).status_code == 200
 
 
 def test_deleted_account_is_anonymised_and_its_email_freed(client, user):
     response = client.delete("/users/me", json={"current_password": PASSWORD}, headers=user.headers)
     assert response.status_code == 204
-    assert client.get("/users/me", headers=user.headers).status_code == 401
-    assert login(client, user.email).status_code == 401
+    assert_problem(client.get("/users/me", headers=user.headers), 401, "unauthorized")
+    assert_problem(login(client, user.email), 401, "unauthorized")
     again = client.post(
         "/users/", json={"email": user.email, "password": PASSWORD, "full_name": "Again"}
     )
@@ -351,8 +358,7 @@ def test_deleted_account_is_anonymised_and_its_email_freed(client, user):
 )
 def test_empty_sign_in_fields_are_a_validation_error(client, form):
     response = client.post("/token", data=form)
-    assert response.status_code == 422, response.get_json()
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 422, "validation-error")
 
 
 # -- one authentication per request ----------------------------------------------------------
@@ -440,8 +446,12 @@ def test_a_sign_in_that_checked_the_old_password_before_a_change_gets_no_working
         )
         assert changed.status_code == 200
         pair = service.start_session(checked)
-    assert client.get("/users/me", headers=bearer(pair["access_token"])).status_code == 401
-    assert client.post("/token/refresh", headers=bearer(pair["refresh_token"])).status_code == 401
+    assert_problem(
+        client.get("/users/me", headers=bearer(pair["access_token"])), 401, "unauthorized"
+    )
+    assert_problem(
+        client.post("/token/refresh", headers=bearer(pair["refresh_token"])), 401, "unauthorized"
+    )
 
 
 def test_a_refresh_that_loses_the_rotation_to_a_concurrent_one_leaves_the_session(

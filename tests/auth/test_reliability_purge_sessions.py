@@ -14,6 +14,7 @@ from expense_tracker.database import utcnow
 from expense_tracker.extensions import db
 from expense_tracker.models import AuthSession
 from tests.factories import Account, bearer
+from tests.problems import assert_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +95,7 @@ def test_tokens_of_live_sessions_work_after_a_purge_and_of_purged_ones_do_not(
     assert client.get("/users/me", headers=bearer(live["access_token"])).status_code == 200
     assert client.post("/token/refresh", headers=bearer(live["refresh_token"])).status_code == 200
     refused = client.post("/token/refresh", headers=bearer(ended["refresh_token"]))
-    assert refused.status_code == 401
+    assert_problem(refused, 401, "unauthorized")
 
 
 def test_purge_refuses_a_negative_number_of_days(runner: Any) -> None:

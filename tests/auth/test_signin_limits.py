@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD
+from tests.problems import assert_problem
 
 WRONG_PASSWORD = "not the right password"
 NEW_PASSWORD = "a brand new password"
@@ -73,9 +74,7 @@ def delete_account(client: FlaskClient, headers: dict[str, str], current: str, i
 
 
 def assert_rate_limited(response: Any) -> None:
-    assert response.status_code == 429, response.get_json()
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"] == "/problems/rate-limited"
+    assert_problem(response, 429, "rate-limited")
     assert 1 <= int(response.headers["Retry-After"]) <= 3600
 
 
@@ -88,7 +87,7 @@ def test_guessing_the_current_password_is_stopped_at_the_sign_in_limit(
 ) -> None:
     client = make_app().test_client()
     for _ in range(3):
-        assert check(client, user.headers, WRONG_PASSWORD, "203.0.113.5").status_code == 403
+        assert_problem(check(client, user.headers, WRONG_PASSWORD, "203.0.113.5"), 403, "forbidden")
     assert_rate_limited(check(client, user.headers, WRONG_PASSWORD, "203.0.113.5"))
     # From that address the right password waits too: it could be the guesser's.
     assert_rate_limited(check(client, user.headers, PASSWORD, "203.0.113.5"))
@@ -98,9 +97,13 @@ def test_current_password_failures_and_sign_in_failures_share_one_budget(
     make_app: AppFactory, user: Any
 ) -> None:
     client = make_app().test_client()
-    assert change_password(client, user.headers, WRONG_PASSWORD, "203.0.113.5").status_code == 403
-    assert delete_account(client, user.headers, WRONG_PASSWORD, "203.0.113.6").status_code == 403
-    assert sign_in(client, user.email, WRONG_PASSWORD, "203.0.113.7").status_code == 401
+    assert_problem(
+        change_password(client, user.headers, WRONG_PASSWORD, "203.0.113.5"), 403, "forbidden"
+    )
+    assert_problem(
+        delete_account(client, user.headers, WRONG_PASSWORD, "203.0.113.6"), 403, "forbidden"
+    )
+    assert_problem(sign_in(client, user.email, WRONG_PASSWORD, "203.0.113.7"), 401, "unauthorized")
     assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, "203.0.113.8"))
 
 
@@ -110,7 +113,7 @@ def test_current_password_checks_count_against_the_sign_in_limit_per_address(
     client = make_app(RATELIMIT_LOGIN_PER_IP="2 per minute").test_client()
     for account in (make_user(), make_user()):
         response = change_password(client, account.headers, WRONG_PASSWORD, "203.0.113.5")
-        assert response.status_code == 403
+        assert_problem(response, 403, "forbidden")
     third = make_user()
     assert_rate_limited(change_password(client, third.headers, WRONG_PASSWORD, "203.0.113.5"))
     assert sign_in(client, third.email, PASSWORD, "203.0.113.6").status_code == 200
@@ -123,7 +126,7 @@ def test_the_owner_changes_the_password_from_a_known_address_while_a_token_thief
     owner = bearer(sign_in(client, user.email, PASSWORD, OWNER_ADDRESS))
     # Someone holding a copied token guesses from elsewhere, until the account's limit.
     for ip in STRANGER_ADDRESSES[:3]:
-        assert change_password(client, user.headers, WRONG_PASSWORD, ip).status_code == 403
+        assert_problem(change_password(client, user.headers, WRONG_PASSWORD, ip), 403, "forbidden")
     assert_rate_limited(change_password(client, user.headers, PASSWORD, STRANGER_ADDRESSES[3]))
     assert change_password(client, owner, PASSWORD, OWNER_ADDRESS).status_code == 200
 
@@ -149,7 +152,7 @@ def test_strangers_failures_do_not_lock_the_owner_out_of_their_own_address(
     client = make_app().test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for ip in STRANGER_ADDRESSES[:3]:
-        assert sign_in(client, user.email, WRONG_PASSWORD, ip).status_code == 401
+        assert_problem(sign_in(client, user.email, WRONG_PASSWORD, ip), 401, "unauthorized")
     assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, STRANGER_ADDRESSES[3]))
     # The owner, from the address they signed in from, still signs in: again and again,
     # while the stranger keeps failing.
@@ -162,7 +165,7 @@ def test_the_lockout_as_reported_with_the_default_limits(make_app: AppFactory, u
     client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="5 per minute; 30 per hour").test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for ip in STRANGER_ADDRESSES[:5]:
-        assert sign_in(client, user.email, WRONG_PASSWORD, ip).status_code == 401
+        assert_problem(sign_in(client, user.email, WRONG_PASSWORD, ip), 401, "unauthorized")
     assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, STRANGER_ADDRESSES[5]))
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
 
@@ -181,7 +184,7 @@ def test_behind_a_trusted_proxy_the_owner_is_told_apart_by_the_forwarded_address
 
     assert forwarded_sign_in(PASSWORD, OWNER_ADDRESS).status_code == 200
     for ip in STRANGER_ADDRESSES[:3]:
-        assert forwarded_sign_in(WRONG_PASSWORD, ip).status_code == 401
+        assert_problem(forwarded_sign_in(WRONG_PASSWORD, ip), 401, "unauthorized")
     assert_rate_limited(forwarded_sign_in(WRONG_PASSWORD, STRANGER_ADDRESSES[3]))
     assert forwarded_sign_in(PASSWORD, OWNER_ADDRESS).status_code == 200
 
@@ -192,7 +195,7 @@ def test_a_guesser_spread_over_many_addresses_is_stopped_and_learns_nothing(
     client = make_app().test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for ip in STRANGER_ADDRESSES[:3]:
-        assert sign_in(client, user.email, WRONG_PASSWORD, ip).status_code == 401
+        assert_problem(sign_in(client, user.email, WRONG_PASSWORD, ip), 401, "unauthorized")
     # Every further address is refused before its password is checked: even the right
     # password gets the same 429, so guessing from fresh addresses tells nothing.
     for ip in STRANGER_ADDRESSES[3:]:
@@ -206,7 +209,9 @@ def test_a_guesser_at_the_owners_address_is_stopped_by_that_addresss_own_limit(
     client = make_app().test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for _ in range(3):
-        assert sign_in(client, user.email, WRONG_PASSWORD, OWNER_ADDRESS).status_code == 401
+        assert_problem(
+            sign_in(client, user.email, WRONG_PASSWORD, OWNER_ADDRESS), 401, "unauthorized"
+        )
     assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, OWNER_ADDRESS))
     assert_rate_limited(sign_in(client, user.email, PASSWORD, OWNER_ADDRESS))
 
@@ -218,5 +223,5 @@ def test_an_address_is_known_only_to_the_account_that_signed_in_from_it(
     # A stranger signs in to their own account from the address they then guess from.
     assert sign_in(client, other_user.email, PASSWORD, STRANGER_ADDRESSES[0]).status_code == 200
     for ip in STRANGER_ADDRESSES[1:4]:
-        assert sign_in(client, user.email, WRONG_PASSWORD, ip).status_code == 401
+        assert_problem(sign_in(client, user.email, WRONG_PASSWORD, ip), 401, "unauthorized")
     assert_rate_limited(sign_in(client, user.email, WRONG_PASSWORD, STRANGER_ADDRESSES[0]))

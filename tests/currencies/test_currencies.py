@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from expense_tracker.currencies.conversion import round_significant
+from tests.problems import assert_problem
 
 SAMPLE = Path(__file__).with_name("eurofxref-hist-sample.csv")
 
@@ -33,7 +34,7 @@ def test_currencies_lists_every_accepted_code_with_its_minor_units(client, user)
     assert "XXX" not in by_code
     assert "XAU" not in by_code
     assert client.get("/currencies/", headers=user.headers).get_json() == rows
-    assert client.get("/currencies").status_code == 401
+    assert_problem(client.get("/currencies"), 401, "unauthorized")
 
 
 def test_import_reports_what_it_loaded_and_is_repeatable(rates, runner, client, user):
@@ -74,11 +75,12 @@ def test_cross_rates_come_from_the_nearest_earlier_day(rates, client, user):
 
 def test_no_rates_that_early_is_404(rates, client, user):
     response = client.get("/exchange-rates?base=USD&date=2023-12-31", headers=user.headers)
-    assert response.status_code == 404
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 404, "not-found")
     unknown = client.get("/exchange-rates?base=KWD&date=2024-01-05", headers=user.headers)
-    assert unknown.status_code == 404
-    assert client.get("/exchange-rates?base=XXX", headers=user.headers).status_code == 422
+    assert_problem(unknown, 404, "not-found")
+    assert_problem(
+        client.get("/exchange-rates?base=XXX", headers=user.headers), 422, "validation-error"
+    )
 
 
 def test_a_broken_file_imports_nothing(runner, tmp_path, client, user):
@@ -88,7 +90,7 @@ def test_a_broken_file_imports_nothing(runner, tmp_path, client, user):
     assert result.exit_code != 0
     assert "Line 3" in result.output
     response = client.get("/exchange-rates?base=EUR&date=2024-01-05", headers=user.headers)
-    assert response.status_code == 404
+    assert_problem(response, 404, "not-found")
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("Day,USD\n2024-01-05,1.0921\n")
     assert runner.invoke(args=["rates", "import", str(wrong)]).exit_code != 0

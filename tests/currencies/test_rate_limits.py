@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.problems import assert_problem
+
 SAMPLE = Path(__file__).with_name("eurofxref-hist-sample.csv")
 
 
@@ -53,7 +55,7 @@ def test_import_refuses_days_before_the_first_reference_rates(runner, tmp_path, 
     assert "Line 4: 0001-01-01 is before 1999-01-04" in result.output
     assert "Line 3" not in result.output
     response = client.get("/exchange-rates?base=EUR&date=2024-01-05", headers=user.headers)
-    assert response.status_code == 404
+    assert_problem(response, 404, "not-found")
 
 
 def test_exchange_rates_look_back_seven_days_at_most(runner, client, user):
@@ -62,9 +64,9 @@ def test_exchange_rates_look_back_seven_days_at_most(runner, client, user):
     assert week.status_code == 200
     assert week.get_json()["date"] == "2024-01-05"
     stale = client.get("/exchange-rates?base=USD&date=2026-01-01", headers=user.headers)
-    assert stale.status_code == 404
-    assert stale.mimetype == "application/problem+json"
-    assert (
-        client.get("/exchange-rates?base=USD&date=2024-01-13", headers=user.headers).status_code
-        == 404
+    assert_problem(stale, 404, "not-found")
+    assert_problem(
+        client.get("/exchange-rates?base=USD&date=2024-01-13", headers=user.headers),
+        404,
+        "not-found",
     )

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.problems import assert_problem
+
 
 def create(client, account, **fields):
     body = {"amount": "12.50", "category": "Food", "payment_method": "cash", **fields}
@@ -89,7 +91,7 @@ def test_invalid_amounts_and_currencies_are_422(client, user, amount, currency):
         json={"amount": amount, "currency": currency, "category": "x", "payment_method": "cash"},
         headers=user.headers,
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert set(response.get_json()["errors"]) <= {"amount", "currency"}
     assert client.get("/expenses/", headers=user.headers).get_json() == []
 
@@ -101,7 +103,7 @@ def test_nan_and_infinity_literals_are_refused(client, user):
         content_type="application/json",
         headers=user.headers,
     )
-    assert response.status_code == 400
+    assert_problem(response, 400, "malformed-request")
 
 
 @pytest.mark.parametrize(
@@ -124,7 +126,7 @@ def test_invalid_fields_are_422_naming_the_field(client, user, field, value):
         json={"amount": "1", "category": "x", "payment_method": "cash", field: value},
         headers=user.headers,
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert list(response.get_json()["errors"]) == [field]
 
 
@@ -140,7 +142,7 @@ def test_date_may_be_up_to_366_days_ahead(client, user):
         },
         headers=user.headers,
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
 
 
 def test_required_fields_and_read_only_fields(client, user):
@@ -157,16 +159,18 @@ def test_required_fields_and_read_only_fields(client, user):
         },
         headers=user.headers,
     )
-    assert read_only.status_code == 422
+    assert_problem(read_only, 422, "validation-error")
     assert set(read_only.get_json()["errors"]) == {"id", "created_at"}
 
 
 def test_other_users_expenses_are_404_on_every_path(client, user, other_user):
     expense = create(client, user)
     path = f"/expenses/{expense['id']}"
-    assert client.get(path, headers=other_user.headers).status_code == 404
-    assert client.patch(path, json={"amount": "1"}, headers=other_user.headers).status_code == 404
-    assert client.delete(path, headers=other_user.headers).status_code == 404
+    assert_problem(client.get(path, headers=other_user.headers), 404, "not-found")
+    assert_problem(
+        client.patch(path, json={"amount": "1"}, headers=other_user.headers), 404, "not-found"
+    )
+    assert_problem(client.delete(path, headers=other_user.headers), 404, "not-found")
     assert client.get("/expenses/", headers=other_user.headers).get_json() == []
     assert client.get("/expenses/summary", headers=other_user.headers).get_json() == []
     assert client.get("/expenses/categories", headers=other_user.headers).get_json() == []
@@ -189,7 +193,7 @@ def test_every_expense_path_needs_a_token(client):
         ("post", "/expenses/import"),
     ]:
         response = getattr(client, method)(path)
-        assert response.status_code == 401, (method, path)
+        assert_problem(response, 401, "unauthorized")
 
 
 def test_patch_changes_only_what_is_sent(client, user):
@@ -212,7 +216,7 @@ def test_patch_currency_must_hold_the_amount(client, user):
     response = client.patch(
         f"/expenses/{expense['id']}", json={"currency": "JPY"}, headers=user.headers
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "amount" in response.get_json()["errors"]
     ok = client.patch(f"/expenses/{expense['id']}", json={"currency": "KWD"}, headers=user.headers)
     assert ok.get_json()["amount"] == "12.500"
@@ -222,7 +226,7 @@ def test_patch_refuses_null_and_unknown_fields(client, user):
     expense = create(client, user)
     for body in ({"amount": None}, {"owner_id": 3}, {"id": 1}):
         response = client.patch(f"/expenses/{expense['id']}", json=body, headers=user.headers)
-        assert response.status_code == 422, body
+        assert_problem(response, 422, "validation-error")
 
 
 def test_if_match_guards_updates_and_deletes(client, user):
@@ -233,18 +237,22 @@ def test_if_match_guards_updates_and_deletes(client, user):
     assert first.status_code == 200
     assert first.headers["ETag"] != etag
     stale = client.patch(path, json={"amount": "3"}, headers={**user.headers, "If-Match": etag})
-    assert stale.status_code == 412
+    assert_problem(stale, 412, "precondition-failed")
     assert client.get(path, headers=user.headers).get_json()["amount"] == "2.00"
-    assert client.delete(path, headers={**user.headers, "If-Match": etag}).status_code == 412
+    assert_problem(
+        client.delete(path, headers={**user.headers, "If-Match": etag}), 412, "precondition-failed"
+    )
     fresh = first.headers["ETag"]
     assert client.delete(path, headers={**user.headers, "If-Match": fresh}).status_code == 204
-    assert client.get(path, headers=user.headers).status_code == 404
+    assert_problem(client.get(path, headers=user.headers), 404, "not-found")
 
 
 def test_delete(client, user):
     expense = create(client, user)
     assert client.delete(f"/expenses/{expense['id']}", headers=user.headers).status_code == 204
-    assert client.delete(f"/expenses/{expense['id']}", headers=user.headers).status_code == 404
+    assert_problem(
+        client.delete(f"/expenses/{expense['id']}", headers=user.headers), 404, "not-found"
+    )
 
 
 def list_ids(client, user, **params):
@@ -305,7 +313,7 @@ def test_pagination_headers(client, user):
 )
 def test_bad_list_queries_are_422(client, user, params):
     response = client.get("/expenses/", query_string=params, headers=user.headers)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
 
 
 def test_unknown_query_parameters_are_ignored(client, user):
@@ -397,7 +405,7 @@ def test_summary_by_month_and_payment_method_with_filters(client, user):
         {"key": "debit_card", "currency": "USD", "total": "2.00", "count": 1},
     ]
     bad = client.get("/expenses/summary?group_by=year", headers=user.headers)
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "validation-error")
 
 
 def test_categories_most_used_first_with_latest_spelling(client, user):
@@ -480,5 +488,5 @@ def test_a_deleted_expenses_id_and_etag_never_point_at_a_new_one(client, user):
     second = create(client, user)
     assert f"/expenses/{second['id']}" != location
     response = client.delete(location, headers={**user.headers, "If-Match": stale_etag})
-    assert response.status_code == 404
+    assert_problem(response, 404, "not-found")
     assert client.get(f"/expenses/{second['id']}", headers=user.headers).status_code == 200

@@ -9,6 +9,8 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from tests.problems import assert_problem
+
 HEADER = "date,category,amount,currency,description,payment_method"
 
 
@@ -110,7 +112,7 @@ def test_an_invalid_row_imports_nothing_and_names_its_line(client, user):
         "2024-13-01,,abc,usd,,cheque\n"
     )
     response = upload(client, user, content)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     errors = response.get_json()["errors"]
     assert set(errors) == {"3", "6"}
     assert any(message.startswith("amount") for message in errors["3"])
@@ -153,10 +155,9 @@ def test_another_users_identical_rows_are_not_duplicates(client, user, other_use
         (HEADER.encode() + b'\n2024-01-01,"unterminated,1,USD,,cash', "CSV"),
     ],
 )
-def test_bad_files_get_a_clear_4xx_and_import_nothing(client, user, content, fragment):
+def test_bad_files_get_a_clear_422_and_import_nothing(client, user, content, fragment):
     response = upload(client, user, content)
-    assert 400 <= response.status_code < 500
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 422, "validation-error")
     assert fragment.lower() in str(response.get_json()).lower()
     assert listed(client, user) == []
 
@@ -164,21 +165,21 @@ def test_bad_files_get_a_clear_4xx_and_import_nothing(client, user, content, fra
 def test_more_than_50000_rows_is_refused(client, user):
     row = "2024-01-01,Food,1.00,USD,,cash\n"
     response = upload(client, user, HEADER + "\n" + row * 50_001)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "50000" in str(response.get_json())
     assert listed(client, user) == []
 
 
 def test_import_needs_multipart_with_a_file(client, user):
     as_json = client.post("/expenses/import", json={"file": "x"}, headers=user.headers)
-    assert as_json.status_code == 415
+    assert_problem(as_json, 415, "unsupported-media-type")
     no_file = client.post(
         "/expenses/import",
         data={"other": "x"},
         content_type="multipart/form-data",
         headers=user.headers,
     )
-    assert no_file.status_code == 422
+    assert_problem(no_file, 422, "validation-error")
     assert "file" in no_file.get_json()["errors"]
 
 
@@ -188,14 +189,14 @@ def test_import_has_its_own_larger_body_limit(client, user):
     accepted = upload(client, user, two_mib, allow_duplicates="true")
     assert accepted.status_code == 201
     too_big = upload(client, user, b"x" * (20 * 1024 * 1024 + 1))
-    assert too_big.status_code == 413
+    assert_problem(too_big, 413, "payload-too-large")
     json_too_big = client.post(
         "/expenses/",
         data=b'{"a":"' + b"x" * (1024 * 1024) + b'"}',
         content_type="application/json",
         headers=user.headers,
     )
-    assert json_too_big.status_code == 413
+    assert_problem(json_too_big, 413, "payload-too-large")
 
 
 @pytest.mark.parametrize(
@@ -225,7 +226,7 @@ def test_export_defuses_spreadsheet_formulas_and_import_restores_them(
 
 def test_millions_of_tiny_lines_are_refused_quickly(client, user):
     response = upload(client, user, HEADER + "\n" + "a\n" * 2_000_000)
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "50000" in str(response.get_json())
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from expense_tracker.extensions import db
 from expense_tracker.models import User
+from tests.problems import assert_problem
 
 
 def total(client: FlaskClient, account: Any) -> int:
@@ -39,7 +40,7 @@ def test_the_personal_total_follows_creates_deletes_and_imports(
     assert total(client, owner) == 3
     assert client.delete(f"/expenses/{ids[0]}", headers=owner.headers).status_code == 204
     # Someone else's id is a 404 and changes nobody's count.
-    assert client.delete(f"/expenses/{ids[1]}", headers=other.headers).status_code == 404
+    assert_problem(client.delete(f"/expenses/{ids[1]}", headers=other.headers), 404, "not-found")
     assert total(client, owner) == 2
     assert total(client, other) == 1
     csv = "date,category,amount,currency,description,payment_method\n" + "".join(

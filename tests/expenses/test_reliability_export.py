@@ -26,6 +26,7 @@ from werkzeug.test import encode_multipart
 from expense_tracker.expenses import csv_io, service
 from expense_tracker.observability import JsonFormatter
 from tests.factories import Account
+from tests.problems import assert_problem
 
 ROWS = 2 * csv_io.EXPORT_BATCH + 100  # three chunks after the header
 
@@ -108,9 +109,7 @@ def test_a_database_failure_before_the_first_byte_is_a_503_problem(
 
     response = client.get("/expenses/export.csv", headers=user.headers)
 
-    assert response.status_code == 503
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["type"] == "/problems/service-unavailable"
+    assert_problem(response, 503, "service-unavailable")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Request-ID"]
     assert "Content-Disposition" not in response.headers

@@ -8,6 +8,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.factories import add_expense, join, new_group
+from tests.problems import assert_problem
 
 
 def _activity(client: FlaskClient, group_id: int, account: Any, query: str = "") -> Any:
@@ -86,7 +87,7 @@ def test_filters_and_pagination(client: FlaskClient, trio: Any) -> None:
     joins = _activity(client, group_id, owner, "?subject_type=member").get_json()
     assert {e["subject_id"] for e in joins} == {a.id, b.id}
     bad = client.get(f"/groups/{group_id}/activity?kind=nonsense", headers=owner.headers)
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "validation-error")
 
 
 def test_my_feed_spans_my_groups_and_a_former_member_sees_nothing_new(
@@ -104,10 +105,12 @@ def test_my_feed_spans_my_groups_and_a_former_member_sees_nothing_new(
         == 204
     )
     add_expense(client, second["id"], other)
-    assert client.get(f"/groups/{second['id']}/activity", headers=me.headers).status_code == 404
+    assert_problem(
+        client.get(f"/groups/{second['id']}/activity", headers=me.headers), 404, "not-found"
+    )
     after = client.get("/users/me/activity", headers=me.headers).get_json()
     assert {e["group_id"] for e in after} == {first["id"]}
     stranger = make_user()
-    assert (
-        client.get(f"/groups/{first['id']}/activity", headers=stranger.headers).status_code == 404
+    assert_problem(
+        client.get(f"/groups/{first['id']}/activity", headers=stranger.headers), 404, "not-found"
     )

@@ -32,6 +32,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import Account, add_expense, join, new_group
+from tests.problems import GENERIC_KIND, assert_problem
 
 UNKNOWN_USER = 987654321
 # The Idempotency-Key under which the former member recorded their settlement.
@@ -210,10 +211,12 @@ def _run(
     before, responses = state(), []
     for attempt in attempts:
         response = _send(client, cast, attempt)
-        assert response.status_code == attempt.expected, (attempt, response.get_json())
         after = state()
         if attempt.expected >= 400:
-            assert response.mimetype == "application/problem+json", attempt
+            assert_problem(response, attempt.expected, GENERIC_KIND[attempt.expected])
+        else:
+            assert response.status_code == attempt.expected, (attempt, response.get_json())
+        if attempt.expected >= 400:
             assert after == before, attempt
             if attempt.field is not None:
                 assert attempt.field in response.get_json()["errors"], (attempt, response.json)

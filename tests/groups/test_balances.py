@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.factories import Account, add_expense, cents, group_with, nets, usd
 from tests.groups.random_writes import random_payers, random_split
+from tests.problems import assert_problem
 
 
 def settle(client: FlaskClient, group_id: int, account: Account, **body: Any) -> Any:
@@ -168,8 +169,8 @@ def test_settlement_rules(client, trio, make_user):
     group_id, owner, a, b = trio
     outsider = make_user()
     # Between two others: owners only.
-    assert (
-        settle(client, group_id, a, from_user=b.id, to_user=owner.id, amount="1").status_code == 403
+    assert_problem(
+        settle(client, group_id, a, from_user=b.id, to_user=owner.id, amount="1"), 403, "forbidden"
     )
     assert (
         settle(client, group_id, owner, from_user=b.id, to_user=a.id, amount="1").status_code == 201
@@ -185,9 +186,9 @@ def test_settlement_rules(client, trio, make_user):
         ({"to_user": b.id, "created_by": b.id}, "created_by"),
     ):
         response = settle(client, group_id, a, **{"amount": "1", **body})
-        assert response.status_code == 422, body
+        assert_problem(response, 422, "validation-error")
         assert field in response.get_json()["errors"], body
-    assert settle(client, group_id, outsider, to_user=a.id, amount="1").status_code == 404
+    assert_problem(settle(client, group_id, outsider, to_user=a.id, amount="1"), 404, "not-found")
 
 
 def test_settlements_are_listed_newest_first_and_deleted_by_creator_or_owner(client, trio):
@@ -200,14 +201,15 @@ def test_settlements_are_listed_newest_first_and_deleted_by_creator_or_owner(cli
     assert response.headers["X-Total-Count"] == "3"
     url = f"/groups/{group_id}/settlements"
     assert client.get(f"{url}/{ids[0]}", headers=b.headers).status_code == 200
-    assert client.delete(f"{url}/{ids[0]}", headers=b.headers).status_code == 403
-    assert (
-        client.delete(f"{url}/{ids[0]}", headers={**a.headers, "If-Match": '"1.99"'}).status_code
-        == 412
+    assert_problem(client.delete(f"{url}/{ids[0]}", headers=b.headers), 403, "forbidden")
+    assert_problem(
+        client.delete(f"{url}/{ids[0]}", headers={**a.headers, "If-Match": '"1.99"'}),
+        412,
+        "precondition-failed",
     )
     assert client.delete(f"{url}/{ids[0]}", headers=a.headers).status_code == 204
     assert client.delete(f"{url}/{ids[1]}", headers=owner.headers).status_code == 204
-    assert client.delete(f"{url}/{ids[1]}", headers=owner.headers).status_code == 404
+    assert_problem(client.delete(f"{url}/{ids[1]}", headers=owner.headers), 404, "not-found")
 
 
 def test_settlements_of_another_group_or_a_former_member_stay_put(client, trio, make_user):
@@ -215,24 +217,22 @@ def test_settlements_of_another_group_or_a_former_member_stay_put(client, trio, 
     outsider = make_user()
     other_group = group_with(client, outsider, a)
     theirs = settle(client, other_group, outsider, to_user=a.id, amount="1").get_json()
-    assert (
-        client.get(
-            f"/groups/{group_id}/settlements/{theirs['id']}", headers=owner.headers
-        ).status_code
-        == 404
+    assert_problem(
+        client.get(f"/groups/{group_id}/settlements/{theirs['id']}", headers=owner.headers),
+        404,
+        "not-found",
     )
-    assert (
-        client.delete(
-            f"/groups/{group_id}/settlements/{theirs['id']}", headers=owner.headers
-        ).status_code
-        == 404
+    assert_problem(
+        client.delete(f"/groups/{group_id}/settlements/{theirs['id']}", headers=owner.headers),
+        404,
+        "not-found",
     )
     # b pays a back and forth to zero, then leaves: the settlements now involve a former member.
     first = settle(client, group_id, b, to_user=a.id, amount="2").get_json()
     settle(client, group_id, a, to_user=b.id, amount="2")
     assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers).status_code == 204
     response = client.delete(f"/groups/{group_id}/settlements/{first['id']}", headers=owner.headers)
-    assert response.status_code == 409
+    assert_problem(response, 409, "conflict")
 
 
 # --------------------------------------------------------------------------- randomised

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 from expense_tracker.extensions import db
 from expense_tracker.models import Comment
 from tests.factories import add_expense, run_at_once
+from tests.problems import assert_problem
 
 
 def test_members_comment_and_read_oldest_first(
@@ -33,12 +34,18 @@ def test_members_comment_and_read_oldest_first(
     assert listed.get_json()[0]["body"] == "First!"
     assert listed.headers["X-Total-Count"] == "3"
     stranger = make_user()
-    assert client.get(url, headers=stranger.headers).status_code == 404
-    assert client.post(url, json={"body": "hi"}, headers=stranger.headers).status_code == 404
+    assert_problem(client.get(url, headers=stranger.headers), 404, "not-found")
+    assert_problem(
+        client.post(url, json={"body": "hi"}, headers=stranger.headers), 404, "not-found"
+    )
     for body in ("", "   ", "x" * 2001):
-        assert client.post(url, json={"body": body}, headers=a.headers).status_code == 422
-    assert (
-        client.post(url, json={"body": "x", "author_id": 1}, headers=a.headers).status_code == 422
+        assert_problem(
+            client.post(url, json={"body": body}, headers=a.headers), 422, "validation-error"
+        )
+    assert_problem(
+        client.post(url, json={"body": "x", "author_id": 1}, headers=a.headers),
+        422,
+        "validation-error",
     )
 
 
@@ -48,10 +55,10 @@ def test_the_author_or_an_owner_deletes_a_comment(client: FlaskClient, trio: Any
     url = f"/groups/{group_id}/expenses/{expense['id']}/comments"
     first = client.post(url, json={"body": "mine"}, headers=a.headers).get_json()
     second = client.post(url, json={"body": "also mine"}, headers=a.headers).get_json()
-    assert client.delete(f"{url}/{first['id']}", headers=b.headers).status_code == 403
+    assert_problem(client.delete(f"{url}/{first['id']}", headers=b.headers), 403, "forbidden")
     assert client.delete(f"{url}/{first['id']}", headers=a.headers).status_code == 204
     assert client.delete(f"{url}/{second['id']}", headers=owner.headers).status_code == 204
-    assert client.delete(f"{url}/{second['id']}", headers=owner.headers).status_code == 404
+    assert_problem(client.delete(f"{url}/{second['id']}", headers=owner.headers), 404, "not-found")
     assert client.get(url, headers=a.headers).get_json() == []
 
 
@@ -63,7 +70,7 @@ def test_comments_of_a_deleted_expense_are_hidden_until_it_is_restored(
     url = f"/groups/{group_id}/expenses/{expense['id']}"
     client.post(f"{url}/comments", json={"body": "keep me"}, headers=a.headers)
     client.delete(url, headers=owner.headers)
-    assert client.get(f"{url}/comments", headers=a.headers).status_code == 404
+    assert_problem(client.get(f"{url}/comments", headers=a.headers), 404, "not-found")
     client.post(f"{url}/restore", headers=owner.headers)
     assert [c["body"] for c in client.get(f"{url}/comments", headers=a.headers).get_json()] == [
         "keep me"
@@ -81,7 +88,7 @@ def test_an_expense_has_notes(client: FlaskClient, trio: Any) -> None:
     listed = client.get(f"/groups/{group_id}/expenses/", headers=a.headers).get_json()
     assert listed[0]["notes"] == "Paid by card"
     too_long = client.patch(url, json={"notes": "x" * 2001}, headers=owner.headers)
-    assert too_long.status_code == 422
+    assert_problem(too_long, 422, "validation-error")
 
 
 def test_an_expense_holds_at_most_1000_comments_even_under_a_race(
@@ -125,4 +132,4 @@ def test_an_expense_holds_at_most_1000_comments_even_under_a_race(
     first = client.get(f"{url}?limit=1", headers=a.headers).get_json()[0]
     assert client.delete(f"{url}/{first['id']}", headers=a.headers).status_code == 204
     assert client.post(url, json={"body": "again"}, headers=b.headers).status_code == 201
-    assert client.post(url, json={"body": "full"}, headers=b.headers).status_code == 409
+    assert_problem(client.post(url, json={"body": "full"}, headers=b.headers), 409, "limit-reached")

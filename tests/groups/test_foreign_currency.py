@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from expense_tracker.currencies.conversion import convert
 from tests.factories import add_expense, cents, group_with, nets
+from tests.problems import assert_problem
 
 SAMPLE = Path(__file__).parents[1] / "currencies" / "eurofxref-hist-sample.csv"
 
@@ -61,9 +61,16 @@ def test_exact_and_adjustment_splits_are_in_the_original_currency(client, trio):
             {"user_id": b.id, "amount": "200"},
         ],
     ).get_json()
-    total = convert(1001, Decimal("0.0066"), 0, 2)
-    assert cents(exact["amount"]) == total
-    assert sum(cents(s["amount"]) for s in exact["splits"]) == total
+    # By hand: 1001 JPY x 0.0066 = 6.6066 USD, to the cent 6.61. The shares convert to
+    # 3.3066, 1.98 and 1.32: 6.60 in whole cents, and the cent left over goes to the share
+    # that lost the most in rounding (owner's 0.0066).
+    assert Decimal(1001) * Decimal("0.0066") == Decimal("6.6066")
+    assert exact["amount"] == "6.61"
+    assert {s["user_id"]: s["amount"] for s in exact["splits"]} == {
+        owner.id: "3.31",
+        a.id: "1.98",
+        b.id: "1.32",
+    }
     adjusted = _post(
         client,
         group_id,
@@ -88,7 +95,7 @@ def test_exact_and_adjustment_splits_are_in_the_original_currency(client, trio):
         split_type="exact",
         splits=[{"user_id": owner.id, "amount": "999"}],
     )
-    assert mismatch.status_code == 422
+    assert_problem(mismatch, 422, "validation-error")
     assert mismatch.get_json()["difference"] == "1"
 
 
@@ -127,7 +134,7 @@ def test_rates_have_at_most_12_significant_digits(client, trio, rate, ok):
 def test_a_rate_needs_another_currency(client, trio):
     group_id, owner, *_ = trio
     response = _post(client, group_id, owner, amount="10", exchange_rate="1.1")
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "exchange_rate" in response.get_json()["errors"]
 
 
@@ -141,17 +148,18 @@ def test_the_rate_table_gives_the_rate_of_the_expense_date(client, trio, runner)
     assert expense["exchange_rate"] == "0.0069019781331"  # 12 significant digits
     rate = Decimal(expense["exchange_rate"])
     assert abs(rate - Decimal("1.0921") / Decimal("158.23")) < Decimal("1e-13")
-    assert cents(expense["amount"]) == convert(10000, rate, 0, 2) == 6902
+    # By hand: 10000 JPY x 0.0069019781331 = 69.019781331 USD, to the cent 69.02.
+    assert Decimal(10000) * rate == Decimal("69.019781331")
+    assert expense["amount"] == "69.02"
     late = _post(client, group_id, owner, amount="100", currency="JPY", date="2024-01-13")
-    assert late.status_code == 422
-    assert late.get_json()["type"] == "/problems/rate-unavailable"
+    assert_problem(late, 422, "rate-unavailable")
     assert "exchange_rate" in late.get_json()["errors"]
 
 
 def test_too_small_to_convert_is_refused(client, trio):
     group_id, owner, *_ = trio
     response = _post(client, group_id, owner, amount="1", currency="JPY", exchange_rate="0.001")
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "amount" in response.get_json()["errors"]
 
 
@@ -169,7 +177,7 @@ def test_edits_work_in_the_expense_currency_and_keep_its_rate(client, trio, runn
     rerated = client.patch(url, json={"exchange_rate": "0.007"}, headers=owner.headers).get_json()
     assert rerated["amount"] == "21.00"
     needs_amount = client.patch(url, json={"currency": "USD"}, headers=owner.headers)
-    assert needs_amount.status_code == 422
+    assert_problem(needs_amount, 422, "validation-error")
     assert "amount" in needs_amount.get_json()["errors"]
     plain = client.patch(url, json={"currency": "USD", "amount": "20.00"}, headers=owner.headers)
     assert plain.status_code == 200, plain.get_json()
@@ -194,7 +202,7 @@ def test_settlements_stay_in_the_group_currency(client, trio):
         json={"to_user": owner.id, "amount": "1", "currency": "EUR"},
         headers=a.headers,
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "currency" in response.get_json()["errors"]
 
 
@@ -209,7 +217,7 @@ def test_settlements_stay_in_the_group_currency(client, trio):
 def test_a_converted_amount_above_the_largest_amount_is_refused(client, trio, amount, rate):
     group_id, owner, *_ = trio
     response = _post(client, group_id, owner, amount=amount, currency="EUR", exchange_rate=rate)
-    assert response.status_code == 422, response.get_json()
+    assert_problem(response, 422, "validation-error")
     assert "exchange_rate" in response.get_json()["errors"]
     listed = client.get(f"/groups/{group_id}/expenses/", headers=owner.headers)
     assert listed.headers["X-Total-Count"] == "0"
@@ -231,7 +239,7 @@ def test_the_largest_amount_itself_converts(client, trio):
 def test_rates_outside_1e_minus_9_to_1e9_are_refused(client, trio, rate):
     group_id, owner, *_ = trio
     response = _post(client, group_id, owner, amount="1.00", currency="EUR", exchange_rate=rate)
-    assert response.status_code == 422, response.get_json()
+    assert_problem(response, 422, "validation-error")
     assert "exchange_rate" in response.get_json()["errors"]
 
 
@@ -242,7 +250,7 @@ def test_the_limit_is_in_the_group_currencys_minor_units(client, make_user):
     assert fits.status_code == 201, fits.get_json()
     assert fits.get_json()["amount"] == "999999999"
     over = _post(client, jpy, owner, amount="10000000.00", currency="USD", exchange_rate="100")
-    assert over.status_code == 422
+    assert_problem(over, 422, "validation-error")
     assert "exchange_rate" in over.get_json()["errors"]
 
 
@@ -251,6 +259,6 @@ def test_an_edit_cannot_convert_above_the_largest_amount(client, trio):
     expense = _post(client, group_id, owner, amount="10.00", currency="EUR", exchange_rate="1.1")
     url = f"/groups/{group_id}/expenses/{expense.get_json()['id']}"
     edit = client.patch(url, json={"exchange_rate": "1000000000"}, headers=owner.headers)
-    assert edit.status_code == 422, edit.get_json()
+    assert_problem(edit, 422, "validation-error")
     assert "exchange_rate" in edit.get_json()["errors"]
     assert client.get(url, headers=owner.headers).get_json()["amount"] == "11.00"

@@ -10,6 +10,7 @@ from sqlalchemy import event
 
 from expense_tracker.extensions import db
 from tests.factories import Account, add_expense, group_with, join, nets, new_group, usd
+from tests.problems import assert_problem
 
 
 def post_expense(client: FlaskClient, group_id: int, account: Account, **body: Any) -> Any:
@@ -73,7 +74,7 @@ def test_exact_split_must_add_up_and_says_by_how_much(client, trio):
         split_type="exact",
         splits=[{"user_id": a.id, "amount": "20.00"}, {"user_id": b.id, "amount": "5"}],
     )
-    assert short.status_code == 422
+    assert_problem(short, 422, "validation-error")
     assert short.get_json()["difference"] == "5.00"
     assert "5.00 short" in short.get_json()["errors"]["splits"][0]
     over = post_expense(
@@ -105,7 +106,7 @@ def test_percentage_split_is_exact_and_must_total_100(client, trio):
         split_type="percentage",
         splits=[{"user_id": a.id, "percentage": "50"}, {"user_id": b.id, "percentage": "49.99"}],
     )
-    assert wrong.status_code == 422
+    assert_problem(wrong, 422, "validation-error")
     assert "splits" in wrong.get_json()["errors"]
     precise = post_expense(
         client,
@@ -161,7 +162,7 @@ def test_adjustment_split_adds_signed_adjustments_to_equal_parts(client, trio):
         split_type="adjustment",
         splits=[{"user_id": a.id, "adjustment": "-40"}, {"user_id": b.id, "adjustment": "0"}],
     )
-    assert negative.status_code == 422
+    assert_problem(negative, 422, "validation-error")
     assert "splits.0.adjustment" in negative.get_json()["errors"]
 
 
@@ -217,8 +218,9 @@ def test_jpy_and_kwd_groups_split_in_their_own_minor_units(client, user, other_u
 def test_invalid_expenses_name_the_field(client, user, make_body, field):
     group_id = group_with(client, user)
     response = post_expense(client, group_id, user, **make_body(user.id))
-    assert response.status_code == 422, response.get_json()
-    assert response.mimetype == "application/problem+json"
+    # A currency with no rate in the table is the more specific kind of 422.
+    kind = "rate-unavailable" if field == "currency" else "validation-error"
+    assert_problem(response, 422, kind)
     assert field in response.get_json()["errors"], response.get_json()
 
 
@@ -271,7 +273,7 @@ def test_payer_amounts_must_add_up_to_the_total(client, trio):
         owner,
         payers=[{"user_id": a.id, "amount": "10"}, {"user_id": b.id, "amount": "10"}],
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert "payers" in response.get_json()["errors"]
     twice = post_expense(
         client,
@@ -293,23 +295,29 @@ def test_outsiders_and_other_groups_ids_get_404(client, trio, make_user):
     expense = add_expense(client, group_id, owner)
     other_group = group_with(client, outsider)
     theirs = add_expense(client, other_group, outsider)
-    assert post_expense(client, group_id, outsider).status_code == 404
-    assert client.get(f"/groups/{group_id}/expenses/", headers=outsider.headers).status_code == 404
+    assert_problem(post_expense(client, group_id, outsider), 404, "not-found")
+    assert_problem(
+        client.get(f"/groups/{group_id}/expenses/", headers=outsider.headers), 404, "not-found"
+    )
     url = f"/groups/{group_id}/expenses/{expense['id']}"
-    assert client.get(url, headers=outsider.headers).status_code == 404
-    assert client.patch(url, json={"description": "x"}, headers=outsider.headers).status_code == 404
-    assert client.delete(url, headers=outsider.headers).status_code == 404
+    assert_problem(client.get(url, headers=outsider.headers), 404, "not-found")
+    assert_problem(
+        client.patch(url, json={"description": "x"}, headers=outsider.headers), 404, "not-found"
+    )
+    assert_problem(client.delete(url, headers=outsider.headers), 404, "not-found")
     # Another group's expense is not reachable through this group, even by its owner.
     foreign = f"/groups/{group_id}/expenses/{theirs['id']}"
-    assert client.get(foreign, headers=owner.headers).status_code == 404
+    assert_problem(client.get(foreign, headers=owner.headers), 404, "not-found")
     join(client, client.get(f"/groups/{other_group}", headers=outsider.headers).get_json(), owner)
-    assert client.get(foreign, headers=owner.headers).status_code == 404
-    assert client.delete(foreign, headers=owner.headers).status_code == 404
-    assert (
+    assert_problem(client.get(foreign, headers=owner.headers), 404, "not-found")
+    assert_problem(client.delete(foreign, headers=owner.headers), 404, "not-found")
+    assert_problem(
         client.patch(
             f"{foreign}/splits/{outsider.id}", json={"is_paid": True}, headers=owner.headers
-        )
-    ).status_code == 404
+        ),
+        404,
+        "not-found",
+    )
 
 
 def test_get_returns_the_expense_with_an_etag(client, trio):
@@ -382,7 +390,7 @@ def test_list_is_newest_first_and_filters(client, trio):
         f"/groups/{group_id}/expenses/?date_from=2026-02-01&date_to=2026-01-01",
         headers=owner.headers,
     )
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "validation-error")
 
 
 def test_listing_loads_splits_and_payers_without_a_query_per_expense(app, client, trio):
@@ -439,7 +447,7 @@ def test_editing_details_keeps_the_split_and_moves_the_etag(client, trio):
     stale = client.patch(
         url, json={"description": "x"}, headers={**a.headers, "If-Match": created.headers["ETag"]}
     )
-    assert stale.status_code == 412
+    assert_problem(stale, 412, "precondition-failed")
     # Keeping amount and participants never moves a cent, even when re-sent.
     resent = client.patch(
         url, json={"amount": "10", "participants": [b.id, a.id, owner.id]}, headers=a.headers
@@ -472,7 +480,7 @@ def test_amount_changes_that_cannot_be_recomputed_are_refused(client, trio):
     )
     url = f"/groups/{group_id}/expenses/{exact['id']}"
     refused = client.patch(url, json={"amount": "40"}, headers=owner.headers)
-    assert refused.status_code == 422
+    assert_problem(refused, 422, "validation-error")
     assert "splits" in refused.get_json()["errors"]
     accepted = client.patch(
         url,
@@ -520,11 +528,15 @@ def test_who_may_edit_and_delete(client, trio, make_user):
     for account in (a, b, owner):  # creator, payer, owner
         response = client.patch(url, json={"description": "ok"}, headers=account.headers)
         assert response.status_code == 200
-    assert client.patch(url, json={"description": "no"}, headers=c.headers).status_code == 403
-    assert client.delete(url, headers=c.headers).status_code == 403
-    assert client.delete(url, headers={**b.headers, "If-Match": '"1.99"'}).status_code == 412
+    assert_problem(
+        client.patch(url, json={"description": "no"}, headers=c.headers), 403, "forbidden"
+    )
+    assert_problem(client.delete(url, headers=c.headers), 403, "forbidden")
+    assert_problem(
+        client.delete(url, headers={**b.headers, "If-Match": '"1.99"'}), 412, "precondition-failed"
+    )
     assert client.delete(url, headers=b.headers).status_code == 204
-    assert client.get(url, headers=b.headers).status_code == 404
+    assert_problem(client.get(url, headers=b.headers), 404, "not-found")
 
 
 # --------------------------------------------------------------------------- paid shares
@@ -540,8 +552,8 @@ def test_marking_a_share_paid_by_its_member_or_a_payer(client, trio):
     assert split["is_paid"] is True
     assert split["paid_at"].endswith("Z")
     assert nets(client, group_id, owner) == {owner.id: "10.00", a.id: "0.00", b.id: "-10.00"}
-    assert (
-        client.patch(f"{url}/{b.id}", json={"is_paid": True}, headers=a.headers).status_code == 403
+    assert_problem(
+        client.patch(f"{url}/{b.id}", json={"is_paid": True}, headers=a.headers), 403, "forbidden"
     )
     assert (
         client.patch(f"{url}/{b.id}", json={"is_paid": True}, headers=owner.headers).status_code
@@ -551,13 +563,14 @@ def test_marking_a_share_paid_by_its_member_or_a_payer(client, trio):
     split = next(s for s in undone.get_json()["splits"] if s["user_id"] == a.id)
     assert (split["is_paid"], split["paid_at"]) == (False, None)
     only_payer = client.patch(f"{url}/{owner.id}", json={"is_paid": True}, headers=owner.headers)
-    assert only_payer.status_code == 422
-    assert (
-        client.patch(f"{url}/9999", json={"is_paid": True}, headers=owner.headers).status_code
-        == 404
+    assert_problem(only_payer, 422, "validation-error")
+    assert_problem(
+        client.patch(f"{url}/9999", json={"is_paid": True}, headers=owner.headers), 404, "not-found"
     )
-    assert (
-        client.patch(f"{url}/{a.id}", json={"is_paid": "yes"}, headers=a.headers).status_code == 422
+    assert_problem(
+        client.patch(f"{url}/{a.id}", json={"is_paid": "yes"}, headers=a.headers),
+        422,
+        "validation-error",
     )
 
 
@@ -566,10 +579,12 @@ def test_a_paid_share_cannot_change_until_unmarked(client, trio):
     expense = add_expense(client, group_id, owner, amount="30")
     url = f"/groups/{group_id}/expenses/{expense['id']}"
     client.patch(f"{url}/splits/{a.id}", json={"is_paid": True}, headers=a.headers)
-    assert client.patch(url, json={"amount": "60"}, headers=owner.headers).status_code == 409
+    assert_problem(client.patch(url, json={"amount": "60"}, headers=owner.headers), 409, "conflict")
     dropped = client.patch(url, json={"participants": [owner.id, b.id]}, headers=owner.headers)
-    assert dropped.status_code == 409
-    assert client.patch(url, json={"paid_by": a.id}, headers=owner.headers).status_code == 409
+    assert_problem(dropped, 409, "conflict")
+    assert_problem(
+        client.patch(url, json={"paid_by": a.id}, headers=owner.headers), 409, "conflict"
+    )
     # Changes that leave the paid share as it is are fine.
     assert (
         client.patch(url, json={"description": "Still"}, headers=owner.headers).status_code == 200
@@ -586,10 +601,10 @@ def test_expenses_involving_a_former_member_are_frozen(client, trio):
     # b settles their share and leaves.
     client.patch(f"{url}/splits/{b.id}", json={"is_paid": True}, headers=b.headers)
     assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers).status_code == 204
-    assert client.patch(url, json={"amount": "60"}, headers=owner.headers).status_code == 409
-    assert client.delete(url, headers=owner.headers).status_code == 409
+    assert_problem(client.patch(url, json={"amount": "60"}, headers=owner.headers), 409, "conflict")
+    assert_problem(client.delete(url, headers=owner.headers), 409, "conflict")
     marked = client.patch(f"{url}/splits/{a.id}", json={"is_paid": True}, headers=a.headers)
-    assert marked.status_code == 409
+    assert_problem(marked, 409, "conflict")
     # Details that touch nobody's money may still change.
     renamed = client.patch(url, json={"description": "History"}, headers=owner.headers)
     assert renamed.status_code == 200

@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.factories import PASSWORD, Account, add_expense, group_with, join, nets, new_group
+from tests.problems import assert_problem
 
 # --------------------------------------------------------------------------- creating
 
@@ -56,14 +57,13 @@ def test_group_currency_defaults_to_the_creators_and_takes_any_case(client, make
 )
 def test_invalid_group_bodies_name_the_field(client, user, body, field):
     response = client.post("/groups/", json=body, headers=user.headers)
-    assert response.status_code == 422
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 422, "validation-error")
     assert field in response.get_json()["errors"]
 
 
 def test_groups_need_a_token(client):
     response = client.get("/groups/")
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
@@ -85,9 +85,9 @@ def test_my_groups_are_ordered_by_name_then_id_and_paginated(client, user, other
 
 
 def test_pagination_parameters_are_validated(client, user):
-    assert client.get("/groups/?limit=0", headers=user.headers).status_code == 422
-    assert client.get("/groups/?skip=-1", headers=user.headers).status_code == 422
-    assert client.get("/groups/?limit=abc", headers=user.headers).status_code == 422
+    assert_problem(client.get("/groups/?limit=0", headers=user.headers), 422, "validation-error")
+    assert_problem(client.get("/groups/?skip=-1", headers=user.headers), 422, "validation-error")
+    assert_problem(client.get("/groups/?limit=abc", headers=user.headers), 422, "validation-error")
 
 
 def test_search_finds_open_groups_and_mine_but_not_others_invite_only(
@@ -150,7 +150,7 @@ def test_members_see_the_full_view_outsiders_the_public_view_of_open_groups(
     }
     hidden = client.get(f"/groups/{private['id']}", headers=other_user.headers)
     missing = client.get("/groups/999999", headers=other_user.headers)
-    assert hidden.status_code == missing.status_code == 404
+    assert_problem(hidden, 404, "not-found")
     assert hidden.get_json() == missing.get_json()
 
 
@@ -158,9 +158,9 @@ def test_outsiders_see_nothing_inside_even_an_open_group(client, user, other_use
     group = new_group(client, user, join_policy="open")
     for path in ("members", "expenses/", "balances", "settle-up", "settlements"):
         response = client.get(f"/groups/{group['id']}/{path}", headers=other_user.headers)
-        assert response.status_code == 404, path
+        assert_problem(response, 404, "not-found")
     member = client.get(f"/groups/{group['id']}/members/{user.id}", headers=other_user.headers)
-    assert member.status_code == 404
+    assert_problem(member, 404, "not-found")
 
 
 # --------------------------------------------------------------------------- changing
@@ -183,7 +183,7 @@ def test_owner_updates_the_group_and_the_etag_moves(client, user):
         json={"name": "Again"},
         headers={**user.headers, "If-Match": before},
     )
-    assert stale.status_code == 412
+    assert_problem(stale, 412, "precondition-failed")
 
 
 def test_members_cannot_change_the_group_and_outsiders_of_private_groups_cannot_see_it(
@@ -195,21 +195,27 @@ def test_members_cannot_change_the_group_and_outsiders_of_private_groups_cannot_
     for method in ("patch", "delete"):
         call = getattr(client, method)
         kwargs = {"json": {"name": "X"}} if method == "patch" else {}
-        assert call(f"/groups/{group_id}", headers=other_user.headers, **kwargs).status_code == 403
-        assert call(f"/groups/{group_id}", headers=outsider.headers, **kwargs).status_code == 404
+        assert_problem(
+            call(f"/groups/{group_id}", headers=other_user.headers, **kwargs), 403, "forbidden"
+        )
+        assert_problem(
+            call(f"/groups/{group_id}", headers=outsider.headers, **kwargs), 404, "not-found"
+        )
         # An outsider can see an open group, so lacking the right is a 403.
-        assert call(f"/groups/{open_id}", headers=outsider.headers, **kwargs).status_code == 403
+        assert_problem(
+            call(f"/groups/{open_id}", headers=outsider.headers, **kwargs), 403, "forbidden"
+        )
     rotate = client.post(f"/groups/{group_id}/invite-code", headers=other_user.headers)
-    assert rotate.status_code == 403
+    assert_problem(rotate, 403, "forbidden")
     hidden = client.post(f"/groups/{group_id}/invite-code", headers=outsider.headers)
-    assert hidden.status_code == 404
+    assert_problem(hidden, 404, "not-found")
 
 
 def test_currency_is_fixed_once_the_group_has_expenses(client, user):
     group_id = group_with(client, user)
     add_expense(client, group_id, user)
     response = client.patch(f"/groups/{group_id}", json={"currency": "EUR"}, headers=user.headers)
-    assert response.status_code == 409
+    assert_problem(response, 409, "conflict")
     same = client.patch(f"/groups/{group_id}", json={"currency": "usd"}, headers=user.headers)
     assert same.status_code == 200
 
@@ -219,21 +225,21 @@ def test_group_update_refuses_read_only_fields(client, user):
     response = client.patch(
         f"/groups/{group_id}", json={"invite_code": "x", "member_count": 3}, headers=user.headers
     )
-    assert response.status_code == 422
+    assert_problem(response, 422, "validation-error")
     assert set(response.get_json()["errors"]) == {"invite_code", "member_count"}
 
 
 def test_owner_deletes_a_settled_group_but_not_an_unsettled_one(client, user, other_user):
     group_id = group_with(client, user, other_user)
     expense = add_expense(client, group_id, user)
-    assert client.delete(f"/groups/{group_id}", headers=user.headers).status_code == 409
+    assert_problem(client.delete(f"/groups/{group_id}", headers=user.headers), 409, "conflict")
     client.delete(f"/groups/{group_id}/expenses/{expense['id']}", headers=user.headers)
     etag = client.get(f"/groups/{group_id}", headers=user.headers).headers["ETag"]
     stale = client.delete(f"/groups/{group_id}", headers={**user.headers, "If-Match": '"1.99"'})
-    assert stale.status_code == 412
+    assert_problem(stale, 412, "precondition-failed")
     response = client.delete(f"/groups/{group_id}", headers={**user.headers, "If-Match": etag})
     assert response.status_code == 204
-    assert client.get(f"/groups/{group_id}", headers=user.headers).status_code == 404
+    assert_problem(client.get(f"/groups/{group_id}", headers=user.headers), 404, "not-found")
 
 
 # --------------------------------------------------------------------------- joining
@@ -253,15 +259,15 @@ def test_anyone_joins_an_open_group_once(client, user, other_user):
     assert response.headers["Location"] == f"/groups/{group['id']}/members/{other_user.id}"
     assert client.get(response.headers["Location"], headers=user.headers).status_code == 200
     again = client.post(f"/groups/{group['id']}/join", headers=other_user.headers)
-    assert again.status_code == 409
+    assert_problem(again, 409, "conflict")
 
 
 def test_invite_only_groups_need_the_right_code(client, user, other_user):
     group = new_group(client, user)
     url = f"/groups/{group['id']}/join"
-    assert client.post(url, json={}, headers=other_user.headers).status_code == 404
+    assert_problem(client.post(url, json={}, headers=other_user.headers), 404, "not-found")
     wrong = client.post(url, json={"invite_code": "nope"}, headers=other_user.headers)
-    assert wrong.status_code == 404
+    assert_problem(wrong, 404, "not-found")
     right = client.post(url, json={"invite_code": group["invite_code"]}, headers=other_user.headers)
     assert right.status_code == 201
 
@@ -275,13 +281,15 @@ def test_join_by_code_alone_and_rotation_retires_the_old_code(client, user, othe
     old = client.post(
         "/groups/join", json={"invite_code": group["invite_code"]}, headers=other_user.headers
     )
-    assert old.status_code == 404
+    assert_problem(old, 404, "not-found")
     joined = client.post("/groups/join", json={"invite_code": new_code}, headers=other_user.headers)
     assert joined.status_code == 201
     assert joined.get_json()["group_id"] == group["id"]
     again = client.post("/groups/join", json={"invite_code": new_code}, headers=other_user.headers)
-    assert again.status_code == 409
-    assert client.post("/groups/join", json={}, headers=make_user().headers).status_code == 422
+    assert_problem(again, 409, "conflict")
+    assert_problem(
+        client.post("/groups/join", json={}, headers=make_user().headers), 422, "validation-error"
+    )
 
 
 def test_a_former_member_can_join_again(client, user, other_user):
@@ -350,20 +358,21 @@ def test_owner_promotes_and_demotes_but_never_leaves_the_group_ownerless(client,
     group_id = group_with(client, user, other_user)
     url = f"/groups/{group_id}/members"
     denied = client.patch(f"{url}/{user.id}", json={"role": "member"}, headers=other_user.headers)
-    assert denied.status_code == 403
+    assert_problem(denied, 403, "forbidden")
     alone = client.patch(f"{url}/{user.id}", json={"role": "member"}, headers=user.headers)
-    assert alone.status_code == 409
+    assert_problem(alone, 409, "conflict")
     promoted = client.patch(f"{url}/{other_user.id}", json={"role": "owner"}, headers=user.headers)
     assert promoted.status_code == 200
     assert promoted.get_json()["role"] == "owner"
     stepped_down = client.patch(f"{url}/{user.id}", json={"role": "member"}, headers=user.headers)
     assert stepped_down.status_code == 200
-    assert (
-        client.patch(f"{url}/9999", json={"role": "owner"}, headers=other_user.headers).status_code
-        == 404
+    assert_problem(
+        client.patch(f"{url}/9999", json={"role": "owner"}, headers=other_user.headers),
+        404,
+        "not-found",
     )
     invalid = client.patch(f"{url}/{user.id}", json={"role": "admin"}, headers=other_user.headers)
-    assert invalid.status_code == 422
+    assert_problem(invalid, 422, "validation-error")
 
 
 def test_who_may_remove_whom(client, user, make_user):
@@ -371,12 +380,12 @@ def test_who_may_remove_whom(client, user, make_user):
     group_id = group_with(client, user, co_owner, a, b)
     url = f"/groups/{group_id}/members"
     client.patch(f"{url}/{co_owner.id}", json={"role": "owner"}, headers=user.headers)
-    assert client.delete(f"{url}/{b.id}", headers=a.headers).status_code == 403
-    assert client.delete(f"{url}/{co_owner.id}", headers=user.headers).status_code == 403
+    assert_problem(client.delete(f"{url}/{b.id}", headers=a.headers), 403, "forbidden")
+    assert_problem(client.delete(f"{url}/{co_owner.id}", headers=user.headers), 403, "forbidden")
     assert client.delete(f"{url}/{b.id}", headers=user.headers).status_code == 204
-    assert client.delete(f"{url}/{b.id}", headers=user.headers).status_code == 404
+    assert_problem(client.delete(f"{url}/{b.id}", headers=user.headers), 404, "not-found")
     # b is no longer a member: the group is gone for them.
-    assert client.get(f"/groups/{group_id}", headers=b.headers).status_code == 404
+    assert_problem(client.get(f"/groups/{group_id}", headers=b.headers), 404, "not-found")
 
 
 def test_nobody_leaves_with_a_balance_and_the_last_owner_cannot_abandon_others(
@@ -385,10 +394,12 @@ def test_nobody_leaves_with_a_balance_and_the_last_owner_cannot_abandon_others(
     group_id = group_with(client, user, other_user)
     expense = add_expense(client, group_id, user)
     url = f"/groups/{group_id}/members"
-    assert client.delete(f"{url}/{other_user.id}", headers=other_user.headers).status_code == 409
-    assert client.delete(f"{url}/{other_user.id}", headers=user.headers).status_code == 409
+    assert_problem(
+        client.delete(f"{url}/{other_user.id}", headers=other_user.headers), 409, "conflict"
+    )
+    assert_problem(client.delete(f"{url}/{other_user.id}", headers=user.headers), 409, "conflict")
     client.delete(f"/groups/{group_id}/expenses/{expense['id']}", headers=user.headers)
-    assert client.delete(f"{url}/{user.id}", headers=user.headers).status_code == 409
+    assert_problem(client.delete(f"{url}/{user.id}", headers=user.headers), 409, "conflict")
     assert client.delete(f"{url}/{other_user.id}", headers=other_user.headers).status_code == 204
 
 
@@ -398,7 +409,9 @@ def test_the_last_member_leaving_deletes_the_group(client, user, other_user):
         client.delete(f"/groups/{group['id']}/members/{user.id}", headers=user.headers).status_code
         == 204
     )
-    assert client.get(f"/groups/{group['id']}", headers=other_user.headers).status_code == 404
+    assert_problem(
+        client.get(f"/groups/{group['id']}", headers=other_user.headers), 404, "not-found"
+    )
 
 
 # --------------------------------------------------------------------------- accounts
@@ -411,15 +424,15 @@ def _delete_account(client: FlaskClient, account: Account) -> Any:
 def test_account_deletion_waits_for_settled_balances(client, user, other_user):
     group_id = group_with(client, user, other_user)
     add_expense(client, group_id, user)
-    assert _delete_account(client, other_user).status_code == 409
-    assert _delete_account(client, user).status_code == 409
+    assert_problem(_delete_account(client, other_user), 409, "conflict")
+    assert_problem(_delete_account(client, user), 409, "conflict")
 
 
 def test_the_only_owner_of_a_group_with_members_cannot_delete_their_account(
     client, user, other_user
 ):
     group_with(client, user, other_user)
-    assert _delete_account(client, user).status_code == 409
+    assert_problem(_delete_account(client, user), 409, "conflict")
     # A member can go: the group still has its owner.
     assert _delete_account(client, other_user).status_code == 204
 
@@ -447,7 +460,7 @@ def test_deleted_accounts_stay_in_group_history_anonymised(client, user, other_u
     kept = client.get(f"/groups/{group_id}/expenses/{expense['id']}", headers=user.headers)
     assert kept.get_json()["paid_by"] == other_user.id
     # The group where they were alone went with them.
-    assert client.get(f"/groups/{solo_id}", headers=make_user().headers).status_code == 404
+    assert_problem(client.get(f"/groups/{solo_id}", headers=make_user().headers), 404, "not-found")
 
 
 def test_invite_codes_are_trimmed_like_any_text(client, user, other_user):
@@ -468,7 +481,7 @@ def test_the_group_etag_moves_when_its_members_change(client, user, other_user):
     after = client.get(path, headers=user.headers).headers["ETag"]
     assert after != before
     stale = client.patch(path, json={"name": "New"}, headers={**user.headers, "If-Match": before})
-    assert stale.status_code == 412
+    assert_problem(stale, 412, "precondition-failed")
     public = client.get(path, headers=other_user.headers)
     assert public.headers["ETag"] == after  # other_user is a member now: same full view
     promoted = client.patch(
@@ -496,8 +509,10 @@ def test_an_owner_cannot_demote_another_owner_but_may_step_down(client, user, ot
     demote_creator = client.patch(
         f"{members}/{user.id}", json={"role": "member"}, headers=other_user.headers
     )
-    assert demote_creator.status_code == 403
-    assert client.delete(f"{members}/{user.id}", headers=other_user.headers).status_code == 403
+    assert_problem(demote_creator, 403, "forbidden")
+    assert_problem(
+        client.delete(f"{members}/{user.id}", headers=other_user.headers), 403, "forbidden"
+    )
     step_down = client.patch(
         f"{members}/{other_user.id}", json={"role": "member"}, headers=other_user.headers
     )

@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import Account, add_expense, group_with, usd
 from tests.groups.guest_helpers import add_guest, answer, ask, int_nets, merge
+from tests.problems import assert_problem
 
 
 def _settle(client, group_id, account: Account, sender: int, receiver: int, amount: str) -> dict:
@@ -64,7 +65,7 @@ def test_each_settlement_a_merge_changes_is_logged_notified_and_synced(client, t
     deleted = _entries(client, group_id, owner, "settlement.deleted")
     for gone in (to_target, from_target):
         url = f"/groups/{group_id}/settlements/{gone['id']}"
-        assert client.get(url, headers=a.headers).status_code == 404
+        assert_problem(client.get(url, headers=a.headers), 404, "not-found")
         assert deleted[gone["id"]]["before"] == gone
         assert deleted[gone["id"]]["after"] is None
         assert deleted[gone["id"]]["actor_id"] == owner.id

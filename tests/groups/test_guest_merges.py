@@ -12,6 +12,7 @@ from expense_tracker.extensions import db
 from expense_tracker.models import Activity, GroupMember, Notification
 from tests.factories import add_expense, join, new_group
 from tests.groups.guest_helpers import add_guest, answer, ask, int_nets, pending
+from tests.problems import assert_problem
 
 
 def _alice_bob_mallory(client, make_user):
@@ -53,20 +54,20 @@ def test_a_plain_member_cannot_take_money_through_a_guest_she_added(client, make
     assert int_nets(client, group_id, alice) == before  # nobody owes Mallory anything
     assert _settle_up(client, group_id, alice) == plan
     # She cannot give the second yes herself, however she tries.
-    assert answer(client, group_id, request["id"], "accept", mallory).status_code == 403
+    assert_problem(answer(client, group_id, request["id"], "accept", mallory), 403, "forbidden")
     again = ask(client, group_id, dan, mallory.id, mallory)
     assert again.status_code == 202
     assert again.get_json()["id"] == request["id"]  # her yes once, not a new request
     # Bob is the receiving account of nothing here: he cannot accept for an owner.
-    assert answer(client, group_id, request["id"], "accept", bob).status_code == 403
+    assert_problem(answer(client, group_id, request["id"], "accept", bob), 403, "forbidden")
     assert int_nets(client, group_id, alice) == before
     # Into someone else (pushing Dan's side onto Bob): no right at all.
-    assert ask(client, group_id, dan, bob.id, mallory).status_code == 403
-    assert ask(client, group_id, dan, alice.id, mallory).status_code == 403
+    assert_problem(ask(client, group_id, dan, bob.id, mallory), 403, "forbidden")
+    assert_problem(ask(client, group_id, dan, alice.id, mallory), 403, "forbidden")
     # The owner says no.
     assert answer(client, group_id, request["id"], "decline", alice).status_code == 204
     assert pending(client, group_id, alice) == []
-    assert answer(client, group_id, request["id"], "accept", alice).status_code == 409
+    assert_problem(answer(client, group_id, request["id"], "accept", alice), 409, "conflict")
     assert int_nets(client, group_id, alice) == before
 
 
@@ -89,8 +90,8 @@ def test_a_guests_debts_cannot_be_pushed_onto_a_member_who_did_not_agree(client,
     asked = ask(client, group_id, debtor, bob.id, alice)
     assert asked.status_code == 202
     merge_id = asked.get_json()["id"]
-    assert answer(client, group_id, merge_id, "accept", carol).status_code == 403
-    assert answer(client, group_id, merge_id, "accept", alice).status_code == 403
+    assert_problem(answer(client, group_id, merge_id, "accept", carol), 403, "forbidden")
+    assert_problem(answer(client, group_id, merge_id, "accept", alice), 403, "forbidden")
     # Carol asking too is the same side's yes: still waiting for Bob.
     same_side = ask(client, group_id, debtor, bob.id, carol)
     assert same_side.status_code == 202
@@ -149,8 +150,8 @@ def test_the_receiving_account_asks_and_any_owner_accepts(app, client, trio):
     members = client.get(f"/groups/{group_id}/members", headers=owner.headers).get_json()
     assert guest not in {m["user_id"] for m in members}
     # Answered once: both answers are 409 from now on.
-    assert answer(client, group_id, request["id"], "accept", owner).status_code == 409
-    assert answer(client, group_id, request["id"], "decline", a).status_code == 409
+    assert_problem(answer(client, group_id, request["id"], "accept", owner), 409, "conflict")
+    assert_problem(answer(client, group_id, request["id"], "decline", a), 409, "conflict")
 
 
 def test_the_other_sides_own_merge_call_is_the_second_yes(client, trio):
@@ -161,7 +162,7 @@ def test_the_other_sides_own_merge_call_is_the_second_yes(client, trio):
     done = ask(client, group_id, guest, a.id, a)
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["user_id"] == a.id
-    assert answer(client, group_id, asked.get_json()["id"], "accept", a).status_code == 409
+    assert_problem(answer(client, group_id, asked.get_json()["id"], "accept", a), 409, "conflict")
 
 
 def test_a_removed_or_merged_guest_cannot_be_merged(app, client, trio):
@@ -171,11 +172,13 @@ def test_a_removed_or_merged_guest_cannot_be_merged(app, client, trio):
     assert asked.status_code == 202
     gone = client.delete(f"/groups/{group_id}/members/{guest}", headers=owner.headers)
     assert gone.status_code == 204
-    assert ask(client, group_id, guest, owner.id, owner).status_code == 404
-    assert ask(client, group_id, guest, a.id, a).status_code == 404
+    assert_problem(ask(client, group_id, guest, owner.id, owner), 404, "not-found")
+    assert_problem(ask(client, group_id, guest, a.id, a), 404, "not-found")
     # The request waiting for the removed guest no longer shows, and cannot be accepted.
     assert pending(client, group_id, owner) == []
-    assert answer(client, group_id, asked.get_json()["id"], "accept", owner).status_code == 409
+    assert_problem(
+        answer(client, group_id, asked.get_json()["id"], "accept", owner), 409, "conflict"
+    )
     with app.app_context():
         removed = (
             db.session.query(Activity)
@@ -188,7 +191,7 @@ def test_a_removed_or_merged_guest_cannot_be_merged(app, client, trio):
     assert removed == 1
     other = add_guest(client, group_id, a, "Other")
     assert ask(client, group_id, other, owner.id, owner).status_code == 200
-    assert ask(client, group_id, other, owner.id, owner).status_code == 404
+    assert_problem(ask(client, group_id, other, owner.id, owner), 404, "not-found")
 
 
 def test_accept_answers_409_when_the_merge_no_longer_applies(client, trio, make_user):
@@ -198,11 +201,11 @@ def test_accept_answers_409_when_the_merge_no_longer_applies(client, trio, make_
     left = ask(client, group_id, guest, b.id, owner).get_json()["id"]
     assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers).status_code == 204
     assert pending(client, group_id, owner) == []
-    assert answer(client, group_id, left, "accept", b).status_code == 404  # b sees no group
+    assert_problem(answer(client, group_id, left, "accept", b), 404, "not-found")  # b sees no group
     # A conflicting row appeared: a now shares an expense with the guest.
     conflicted = ask(client, group_id, guest, a.id, owner).get_json()["id"]
     add_expense(client, group_id, owner, amount="10.00", participants=[a.id, guest])
-    assert answer(client, group_id, conflicted, "accept", a).status_code == 409
+    assert_problem(answer(client, group_id, conflicted, "accept", a), 409, "conflict")
     # The owner who asked is an owner no longer (they left).
     second = make_user()
     join(client, client.get(f"/groups/{group_id}", headers=owner.headers).get_json(), second)
@@ -215,7 +218,7 @@ def test_accept_answers_409_when_the_merge_no_longer_applies(client, trio, make_
     gone = client.delete(f"/groups/{group_id}/members/{second.id}", headers=second.headers)
     assert gone.status_code == 204
     assert asked not in {r["id"] for r in pending(client, group_id, owner)}
-    assert answer(client, group_id, asked, "accept", a).status_code == 409
+    assert_problem(answer(client, group_id, asked, "accept", a), 409, "conflict")
     # Asking again replaces the stale yes with a fresh one.
     fresh = ask(client, group_id, other, a.id, owner)
     assert fresh.status_code == 202
@@ -227,8 +230,8 @@ def test_409_when_the_target_has_a_row_on_one_of_the_guests_expenses(client, tri
     group_id, owner, a, _ = trio
     guest = add_guest(client, group_id, a)
     add_expense(client, group_id, a, amount="20.00", paid_by=a.id, participants=[a.id, guest])
-    assert ask(client, group_id, guest, a.id, a).status_code == 409
-    assert ask(client, group_id, guest, a.id, owner).status_code == 409
+    assert_problem(ask(client, group_id, guest, a.id, a), 409, "conflict")
+    assert_problem(ask(client, group_id, guest, a.id, owner), 409, "conflict")
     assert pending(client, group_id, owner) == []
 
 
@@ -236,9 +239,9 @@ def test_who_may_decline_and_what_a_declined_request_leaves(client, trio):
     group_id, _owner, a, b = trio
     guest = add_guest(client, group_id, b)
     merge_id = ask(client, group_id, guest, a.id, a).get_json()["id"]
-    assert answer(client, group_id, merge_id, "decline", b).status_code == 403  # not a side
+    assert_problem(answer(client, group_id, merge_id, "decline", b), 403, "forbidden")  # not a side
     assert answer(client, group_id, merge_id, "decline", a).status_code == 204  # withdrawn
-    assert answer(client, group_id, merge_id, "decline", a).status_code == 409
+    assert_problem(answer(client, group_id, merge_id, "decline", a), 409, "conflict")
     # Decided, so the same pair may be asked again.
     again = ask(client, group_id, guest, a.id, a)
     assert again.status_code == 202
@@ -250,13 +253,13 @@ def test_every_merge_route_is_404_for_a_non_member(client, trio, make_user):
     stranger = make_user()
     guest = add_guest(client, group_id, a)
     merge_id = ask(client, group_id, guest, a.id, a).get_json()["id"]
-    assert ask(client, group_id, guest, stranger.id, stranger).status_code == 404
-    assert ask(client, group_id, guest, a.id, stranger).status_code == 404
-    assert (
-        client.get(f"/groups/{group_id}/guest-merges", headers=stranger.headers).status_code == 404
+    assert_problem(ask(client, group_id, guest, stranger.id, stranger), 404, "not-found")
+    assert_problem(ask(client, group_id, guest, a.id, stranger), 404, "not-found")
+    assert_problem(
+        client.get(f"/groups/{group_id}/guest-merges", headers=stranger.headers), 404, "not-found"
     )
     for verb in ("accept", "decline"):
-        assert answer(client, group_id, merge_id, verb, stranger).status_code == 404
+        assert_problem(answer(client, group_id, merge_id, verb, stranger), 404, "not-found")
     # A request of another group, named through this one: 404 too.
     elsewhere = new_group(client, stranger)["id"]
     foreign_guest = add_guest(client, elsewhere, stranger)
@@ -265,9 +268,9 @@ def test_every_merge_route_is_404_for_a_non_member(client, trio, make_user):
     own = make_user()
     join(client, client.get(f"/groups/{elsewhere}", headers=stranger.headers).get_json(), own)
     theirs = ask(client, elsewhere, add_guest(client, elsewhere, own), own.id, own).get_json()
-    assert answer(client, group_id, theirs["id"], "accept", owner).status_code == 404
-    assert answer(client, group_id, theirs["id"], "decline", owner).status_code == 404
-    assert ask(client, group_id, foreign_guest, a.id, owner).status_code == 404
+    assert_problem(answer(client, group_id, theirs["id"], "accept", owner), 404, "not-found")
+    assert_problem(answer(client, group_id, theirs["id"], "decline", owner), 404, "not-found")
+    assert_problem(ask(client, group_id, foreign_guest, a.id, owner), 404, "not-found")
 
 
 def test_the_target_must_be_a_current_member_with_an_account(client, trio, make_user):
@@ -276,12 +279,12 @@ def test_the_target_must_be_a_current_member_with_an_account(client, trio, make_
     other_guest = add_guest(client, group_id, a, "Other")
     outsider = make_user()
     not_member = ask(client, group_id, guest, outsider.id, owner)
-    assert not_member.status_code == 422
+    assert_problem(not_member, 422, "validation-error")
     assert "user_id" in not_member.get_json()["errors"]
-    assert ask(client, group_id, guest, other_guest, owner).status_code == 422
-    assert ask(client, group_id, guest, guest, owner).status_code == 422
+    assert_problem(ask(client, group_id, guest, other_guest, owner), 422, "validation-error")
+    assert_problem(ask(client, group_id, guest, guest, owner), 422, "validation-error")
     not_a_guest = ask(client, group_id, a.id, owner.id, owner)
-    assert not_a_guest.status_code == 404
+    assert_problem(not_a_guest, 404, "not-found")
 
 
 def test_a_retried_post_gets_the_first_answer(client, trio):
@@ -306,7 +309,7 @@ def test_a_retried_post_gets_the_first_answer(client, trio):
     replay = client.post(url, headers={**owner.headers, "Idempotency-Key": "accept-1"})
     assert (replay.status_code, replay.get_json()) == (200, accepted.get_json())
     # Without the key, the repeat is a new request: the merge is done already.
-    assert client.post(url, headers=owner.headers).status_code == 409
+    assert_problem(client.post(url, headers=owner.headers), 409, "conflict")
 
 
 def test_a_merge_answers_every_other_request_for_the_guest(client, trio):
@@ -317,8 +320,8 @@ def test_a_merge_answers_every_other_request_for_the_guest(client, trio):
     assert len(pending(client, group_id, owner)) == 2
     assert answer(client, group_id, into_b, "accept", owner).status_code == 200
     assert pending(client, group_id, owner) == []
-    assert answer(client, group_id, into_a, "accept", owner).status_code == 409
-    assert answer(client, group_id, into_b, "accept", owner).status_code == 409
+    assert_problem(answer(client, group_id, into_a, "accept", owner), 409, "conflict")
+    assert_problem(answer(client, group_id, into_b, "accept", owner), 409, "conflict")
 
 
 def test_only_the_other_side_is_notified_and_never_a_guest(app, client, trio):

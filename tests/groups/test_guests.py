@@ -8,6 +8,7 @@ from expense_tracker.groups.guests import MAX_GUESTS_PER_GROUP
 from expense_tracker.models import Notification
 from tests.factories import add_expense, cents, nets, run_at_once
 from tests.groups.guest_helpers import add_guest, answer, ask, merge
+from tests.problems import assert_problem
 
 
 def _guest(client, group_id, account, name="Grandma"):
@@ -39,11 +40,10 @@ def test_any_member_adds_a_guest_who_has_no_account(client, trio):
     assert members[owner.id]["guest"] is False
     group = client.get(f"/groups/{group_id}", headers=owner.headers).get_json()
     assert group["member_count"] == 4
-    assert (
-        client.post(
-            f"/groups/{group_id}/guests", json={"full_name": " "}, headers=a.headers
-        ).status_code
-        == 422
+    assert_problem(
+        client.post(f"/groups/{group_id}/guests", json={"full_name": " "}, headers=a.headers),
+        422,
+        "validation-error",
     )
 
 
@@ -65,10 +65,10 @@ def test_a_guest_pays_shares_settles_and_is_removed_like_anyone(client, trio):
     role = client.patch(
         f"/groups/{group_id}/members/{guest}", json={"role": "owner"}, headers=owner.headers
     )
-    assert role.status_code == 422
+    assert_problem(role, 422, "validation-error")
     other = _guest(client, group_id, owner, "Cousin").get_json()["user_id"]
-    assert (
-        client.delete(f"/groups/{group_id}/members/{other}", headers=a.headers).status_code == 403
+    assert_problem(
+        client.delete(f"/groups/{group_id}/members/{other}", headers=a.headers), 403, "forbidden"
     )
     assert (
         client.delete(f"/groups/{group_id}/members/{other}", headers=owner.headers).status_code
@@ -106,7 +106,7 @@ def test_merge_moves_every_row_and_keeps_every_net(client, trio, runner):
     before = {uid: cents(n) for uid, n in nets(client, group_id, owner).items()}
     # b has a split in the guest's first expense (everyone's): that must be resolved first.
     conflict = ask(client, group_id, guest, b.id, b)
-    assert conflict.status_code == 409
+    assert_problem(conflict, 409, "conflict")
     first = client.get(f"/groups/{group_id}/expenses/?limit=200", headers=owner.headers).json[-1]
     resolved = client.patch(
         f"/groups/{group_id}/expenses/{first['id']}",
@@ -142,7 +142,7 @@ def test_merge_moves_every_row_and_keeps_every_net(client, trio, runner):
     }
     verify = runner.invoke(args=["verify-balances"])
     assert verify.exit_code == 0, verify.output
-    assert ask(client, group_id, guest, b.id, owner).status_code == 404
+    assert_problem(ask(client, group_id, guest, b.id, owner), 404, "not-found")
 
 
 def test_a_deleted_settlement_with_the_target_does_not_count_at_the_merge(client, trio, runner):
@@ -202,9 +202,7 @@ def test_a_group_holds_at_most_200_guests_and_a_removed_one_frees_a_place(client
     full = client.post(
         f"/groups/{group_id}/guests", json={"full_name": "One more"}, headers=a.headers
     )
-    assert full.status_code == 409
-    problem = full.get_json()
-    assert problem["type"] == "/problems/limit-reached"
+    problem = assert_problem(full, 409, "limit-reached")
     assert "200 guests" in problem["detail"]
     members = client.get(f"/groups/{group_id}/members", headers=owner.headers).get_json()
     assert len(members) == 3 + MAX_GUESTS_PER_GROUP  # the refused one left no trace

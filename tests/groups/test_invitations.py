@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import Account, join, new_group
+from tests.problems import assert_problem
 
 
 def look_up(client: FlaskClient, account: Account, code: str, ip: str = "192.0.2.1") -> Any:
@@ -24,8 +25,7 @@ def look_up(client: FlaskClient, account: Account, code: str, ip: str = "192.0.2
 
 
 def assert_not_found(response: Any) -> None:
-    assert response.status_code == 404, response.get_json()
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 404, "not-found")
 
 
 def test_the_holder_of_a_code_sees_which_group_it_leads_to(
@@ -45,7 +45,7 @@ def test_the_holder_of_a_code_sees_which_group_it_leads_to(
     # Nothing that only members see: no members, no code, no description.
     assert look_up(client, owner, group["invite_code"]).get_json() == response.get_json()
     # Looking changes nothing: the stranger is still no member.
-    assert client.get(f"/groups/{group['id']}", headers=stranger.headers).status_code == 404
+    assert_problem(client.get(f"/groups/{group['id']}", headers=stranger.headers), 404, "not-found")
 
 
 def test_a_code_no_group_has_is_not_found(
@@ -68,7 +68,7 @@ def test_a_code_no_group_has_is_not_found(
 def test_looking_up_a_code_needs_a_token(client: FlaskClient, user: Account) -> None:
     group = new_group(client, user)
     response = client.get(f"/groups/invites/{group['invite_code']}")
-    assert response.status_code == 401
+    assert_problem(response, 401, "unauthorized")
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -90,8 +90,7 @@ def limited_app(app_factory: Callable[..., Flask]) -> Callable[..., Flask]:
 
 
 def assert_rate_limited(response: Any) -> None:
-    assert response.status_code == 429, response.get_json()
-    assert response.get_json()["type"] == "/problems/rate-limited"
+    assert_problem(response, 429, "rate-limited")
     assert int(response.headers["Retry-After"]) >= 1
 
 

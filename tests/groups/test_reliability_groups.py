@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from expense_tracker.groups import balance_audit
 from tests.factories import Account
+from tests.problems import assert_problem
 
 
 def new_group(client: FlaskClient, owner: Account, **fields: Any) -> dict[str, Any]:
@@ -53,8 +54,8 @@ def test_a_removed_member_cannot_rejoin_with_the_code_they_knew(
     assert remove(client, group["id"], owner, removed).status_code == 204
 
     # The code they knew opens nothing any more, by code alone or with the group's id.
-    assert join_with_code(client, removed, known).status_code == 404
-    assert join_by_id(client, removed, group["id"], known).status_code == 404
+    assert_problem(join_with_code(client, removed, known), 404, "not-found")
+    assert_problem(join_by_id(client, removed, group["id"], known), 404, "not-found")
     # The members have the new code, which works for whoever is given it.
     fresh = invite_code(client, group["id"], owner)
     assert fresh != known
@@ -79,14 +80,14 @@ def test_a_refused_removal_keeps_the_invite_code(client: FlaskClient, make_user:
         assert join_with_code(client, account, group["invite_code"]).status_code == 201
 
     # Not an owner (403), and an owner with a balance to settle first (409).
-    assert remove(client, group["id"], member, other).status_code == 403
+    assert_problem(remove(client, group["id"], member, other), 403, "forbidden")
     expense = client.post(
         f"/groups/{group['id']}/expenses",
         json={"description": "Rent", "amount": "30", "split_type": "equal"},
         headers=owner.headers,
     )
     assert expense.status_code == 201
-    assert remove(client, group["id"], owner, member).status_code == 409
+    assert_problem(remove(client, group["id"], owner, member), 409, "conflict")
 
     assert invite_code(client, group["id"], owner) == group["invite_code"]
 
@@ -143,8 +144,7 @@ def test_the_payers_of_an_expense_with_a_paid_share_cannot_change(
 
     refused = client.patch(paid_share["url"], json=change(paid_share), headers=owner.headers)
 
-    assert refused.status_code == 409, refused.get_json()
-    assert refused.mimetype == "application/problem+json"
+    assert_problem(refused, 409, "conflict")
     assert f"user {paid_share['a'].id}" in refused.get_json()["detail"].lower()
     after = client.get(paid_share["url"], headers=owner.headers)
     assert after.get_json() == before.get_json()

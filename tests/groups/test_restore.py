@@ -18,6 +18,7 @@ from expense_tracker.extensions import db
 from expense_tracker.groups import balance_audit
 from expense_tracker.models import Group
 from tests.factories import Account, add_expense, group_with, usd
+from tests.problems import assert_problem
 
 
 def _state(client: FlaskClient, group_id: int, viewer: Account) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def test_a_restored_expense_is_back_exactly_with_its_paid_flags(
     document = client.get(url, headers=owner.headers).get_json()
 
     assert client.delete(url, headers=a.headers).status_code == 204
-    assert client.get(url, headers=owner.headers).status_code == 404
+    assert_problem(client.get(url, headers=owner.headers), 404, "not-found")
     during = _state(client, group_id, owner)
     assert [row["id"] for row in during["/expenses/"]] != [
         row["id"] for row in before["/expenses/"]
@@ -85,13 +86,13 @@ def test_restore_answers_404_unless_deleted_and_403_to_others(
     group_id, _owner, a, b = trio
     expense = add_expense(client, group_id, a)
     url = f"/groups/{group_id}/expenses/{expense['id']}"
-    assert client.post(f"{url}/restore", headers=a.headers).status_code == 404
+    assert_problem(client.post(f"{url}/restore", headers=a.headers), 404, "not-found")
     assert client.delete(url, headers=a.headers).status_code == 204
-    assert client.post(f"{url}/restore", headers=b.headers).status_code == 403
+    assert_problem(client.post(f"{url}/restore", headers=b.headers), 403, "forbidden")
     stranger = make_user()
-    assert client.post(f"{url}/restore", headers=stranger.headers).status_code == 404
+    assert_problem(client.post(f"{url}/restore", headers=stranger.headers), 404, "not-found")
     assert client.post(f"{url}/restore", headers=a.headers).status_code == 200
-    assert client.post(f"{url}/restore", headers=a.headers).status_code == 404
+    assert_problem(client.post(f"{url}/restore", headers=a.headers), 404, "not-found")
 
 
 def test_restore_is_refused_once_someone_in_it_has_left(client: FlaskClient, trio: Any) -> None:
@@ -101,7 +102,7 @@ def test_restore_is_refused_once_someone_in_it_has_left(client: FlaskClient, tri
     assert client.delete(url, headers=owner.headers).status_code == 204
     assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers).status_code == 204
     refused = client.post(f"{url}/restore", headers=owner.headers)
-    assert refused.status_code == 409
+    assert_problem(refused, 409, "conflict")
     assert refused.headers["Content-Type"] == "application/problem+json"
 
 
@@ -118,15 +119,15 @@ def test_a_restored_settlement_moves_the_balances_back(
     settlement = created.get_json()
     url = f"/groups/{group_id}/settlements/{settlement['id']}"
     before = _state(client, group_id, owner)
-    assert client.delete(url, headers=b.headers).status_code == 403
+    assert_problem(client.delete(url, headers=b.headers), 403, "forbidden")
     assert client.delete(url, headers=a.headers).status_code == 204
-    assert client.get(url, headers=a.headers).status_code == 404
+    assert_problem(client.get(url, headers=a.headers), 404, "not-found")
     _no_drift(app, group_id)
     listed = client.get(f"/groups/{group_id}/settlements?deleted=only", headers=owner.headers)
     [row] = listed.get_json()
     assert row["id"] == settlement["id"]
     assert row["deleted_by"] == a.id
-    assert client.post(f"{url}/restore", headers=b.headers).status_code == 403
+    assert_problem(client.post(f"{url}/restore", headers=b.headers), 403, "forbidden")
     restored = client.post(f"{url}/restore", headers=owner.headers)
     assert restored.status_code == 200
     assert restored.get_json() == settlement
@@ -146,24 +147,24 @@ def test_a_deleted_group_is_hidden_and_its_owners_restore_it(
             headers=member.headers,
         )
     full = client.get(f"/groups/{group_id}", headers=owner.headers).get_json()
-    assert client.delete(f"/groups/{group_id}", headers=a.headers).status_code == 403
+    assert_problem(client.delete(f"/groups/{group_id}", headers=a.headers), 403, "forbidden")
     assert client.delete(f"/groups/{group_id}", headers=owner.headers).status_code == 204
     for member in (owner, a):
-        assert client.get(f"/groups/{group_id}", headers=member.headers).status_code == 404
+        assert_problem(client.get(f"/groups/{group_id}", headers=member.headers), 404, "not-found")
         assert client.get("/groups/", headers=member.headers).get_json() == []
         balances = client.get("/users/me/balances", headers=member.headers).get_json()
         assert balances["groups"] == []
     joined = client.post(
         "/groups/join", json={"invite_code": full["invite_code"]}, headers=a.headers
     )
-    assert joined.status_code == 404
+    assert_problem(joined, 404, "not-found")
     assert client.get("/groups/?deleted=only", headers=a.headers).get_json() == []
     [listed] = client.get("/groups/?deleted=only", headers=owner.headers).get_json()
     assert listed["id"] == group_id
     assert listed["deleted_by"] == owner.id
     assert listed["restorable_until"] > listed["deleted_at"]
 
-    assert client.post(f"/groups/{group_id}/restore", headers=a.headers).status_code == 404
+    assert_problem(client.post(f"/groups/{group_id}/restore", headers=a.headers), 404, "not-found")
     restored = client.post(f"/groups/{group_id}/restore", headers=owner.headers)
     assert restored.status_code == 200
     assert restored.get_json() == full
@@ -183,7 +184,9 @@ def test_a_group_deleted_more_than_30_days_ago_cannot_be_restored(
         db.session.execute(update(Group).where(Group.id == group_id).values(deleted_at=long_ago))
         db.session.commit()
     assert client.get("/groups/?deleted=only", headers=owner.headers).get_json() == []
-    assert client.post(f"/groups/{group_id}/restore", headers=owner.headers).status_code == 404
+    assert_problem(
+        client.post(f"/groups/{group_id}/restore", headers=owner.headers), 404, "not-found"
+    )
 
 
 def test_deleted_expenses_leave_the_count_and_the_lists(client: FlaskClient, trio: Any) -> None:

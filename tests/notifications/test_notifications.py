@@ -7,6 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.factories import add_expense
+from tests.problems import assert_problem
 
 # Owners hear of every join and leave; most tests here are about other kinds.
 _COMINGS_AND_GOINGS = {"member.joined", "member.left"}
@@ -119,13 +120,14 @@ def test_unread_count_and_marking_read(client: FlaskClient, trio: Any, make_user
     refused = client.post(
         "/users/me/notifications/read", json={"ids": [ids[1], *other_ids]}, headers=b.headers
     )
-    assert refused.status_code == 422
+    assert_problem(refused, 422, "validation-error")
     assert "ids" in refused.get_json()["errors"]
     assert client.get("/users/me/notifications?unread=true", headers=b.headers).get_json() != []
     for body in ({}, {"ids": [1], "up_to": 1}, {"ids": []}, {"up_to": "x"}):
-        assert (
-            client.post("/users/me/notifications/read", json=body, headers=b.headers).status_code
-            == 422
+        assert_problem(
+            client.post("/users/me/notifications/read", json=body, headers=b.headers),
+            422,
+            "validation-error",
         )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from expense_tracker.database import utc_today
 from tests.factories import cents, nets
+from tests.problems import assert_problem
 
 TODAY = utc_today()
 
@@ -113,7 +114,7 @@ def test_count_and_end_date_end_the_series(client, trio, runner):
     assert counted["next_date"] is None
     assert counted["occurrences"] == 2
     both = _series(client, group_id, owner, count=2, end_date=TODAY.isoformat())
-    assert both.status_code == 422
+    assert_problem(both, 422, "validation-error")
     assert "rule.count" in both.get_json()["errors"]
 
 
@@ -134,7 +135,9 @@ def test_series_pauses_when_a_named_member_has_left_until_edited(client, trio, r
         start_date=start.isoformat(),
     ).get_json()
     _run(runner, start)
-    assert client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers).status_code == 409
+    assert_problem(
+        client.delete(f"/groups/{group_id}/members/{b.id}", headers=b.headers), 409, "conflict"
+    )
     # b settles up, then leaves.
     debt = -cents(nets(client, group_id, owner)[b.id])
     settled = client.post(
@@ -152,7 +155,7 @@ def test_series_pauses_when_a_named_member_has_left_until_edited(client, trio, r
     assert len(_expenses(client, group_id, owner)) == 1
     # Still naming b: refused. Without b: resumed, and what fell due meanwhile is created.
     still = client.patch(url, json={"template": {"description": "Fibre"}}, headers=owner.headers)
-    assert still.status_code == 422
+    assert_problem(still, 422, "validation-error")
     resumed = client.patch(
         url, json={"template": {"participants": [owner.id, a.id]}}, headers=owner.headers
     )
@@ -204,14 +207,14 @@ def test_delete_ends_the_series_and_keeps_its_expenses(client, trio, runner):
     assert ended["next_date"] is None
     _run(runner, TODAY + timedelta(days=100))
     assert _expenses(client, group_id, owner) == before
-    assert client.patch(url, json={}, headers=a.headers).status_code == 409
+    assert_problem(client.patch(url, json={}, headers=a.headers), 409, "conflict")
 
 
 def test_only_the_creator_or_an_owner_may_change_a_series(client, trio):
     group_id, owner, a, b = trio
     url = _series(client, group_id, a).headers["Location"]
-    assert client.patch(url, json={}, headers=b.headers).status_code == 403
-    assert client.delete(url, headers=b.headers).status_code == 403
+    assert_problem(client.patch(url, json={}, headers=b.headers), 403, "forbidden")
+    assert_problem(client.delete(url, headers=b.headers), 403, "forbidden")
     assert client.patch(url, json={}, headers=owner.headers).status_code == 200
     assert client.get(url, headers=b.headers).status_code == 200
 
@@ -223,9 +226,9 @@ def test_outsiders_see_nothing(client, trio, make_user):
     for method in ("get", "patch", "delete"):
         kwargs = {"json": {}} if method == "patch" else {}
         response = getattr(client, method)(url, headers=stranger.headers, **kwargs)
-        assert response.status_code == 404
+        assert_problem(response, 404, "not-found")
     listing = client.get(f"/groups/{group_id}/recurring-expenses/", headers=stranger.headers)
-    assert listing.status_code == 404
+    assert_problem(listing, 404, "not-found")
 
 
 def test_template_is_checked_like_a_posted_expense(client, trio, make_user):
@@ -243,7 +246,7 @@ def test_template_is_checked_like_a_posted_expense(client, trio, make_user):
         },
         start_date=(TODAY + timedelta(days=5)).isoformat(),
     )
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "validation-error")
     assert "template.paid_by" in bad.get_json()["errors"]
     dated = _series(
         client,
@@ -251,7 +254,7 @@ def test_template_is_checked_like_a_posted_expense(client, trio, make_user):
         owner,
         template={"description": "X", "amount": "10", "split_type": "equal", "date": "2025-01-01"},
     )
-    assert dated.status_code == 422
+    assert_problem(dated, 422, "validation-error")
     assert "template.date" in dated.get_json()["errors"]
     exact = _series(
         client,
@@ -265,7 +268,7 @@ def test_template_is_checked_like_a_posted_expense(client, trio, make_user):
         },
         start_date=(TODAY + timedelta(days=5)).isoformat(),
     )
-    assert exact.status_code == 422
+    assert_problem(exact, 422, "validation-error")
     assert exact.get_json()["difference"] == "1.00"
 
 
@@ -286,7 +289,9 @@ def test_personal_series(client, user, other_user, runner):
     assert {e["amount"] for e in listed.get_json()} == {"1200.00"}
     for method in ("get", "patch", "delete"):
         kwargs = {"json": {}} if method == "patch" else {}
-        assert getattr(client, method)(url, headers=other_user.headers, **kwargs).status_code == 404
+        assert_problem(
+            getattr(client, method)(url, headers=other_user.headers, **kwargs), 404, "not-found"
+        )
     assert client.get("/recurring-expenses", headers=other_user.headers).get_json() == []
     assert [s["id"] for s in client.get("/recurring-expenses", headers=user.headers).json] == [
         series["id"]
@@ -319,8 +324,7 @@ def test_a_series_in_another_currency_takes_each_dates_rate(client, trio, runner
         start_date="2024-01-03",
         count=3,
     )
-    assert early.status_code == 422
-    assert early.get_json()["type"] == "/problems/rate-unavailable"
+    assert_problem(early, 422, "rate-unavailable")
     assert runner.invoke(args=["rates", "import", str(sample)]).exit_code == 0
     made = _series(
         client,
@@ -377,7 +381,7 @@ def test_a_personal_template_edit_is_checked_in_its_currency(client, user):
     assert created.get_json()["template"]["amount"] == "1200"
     url = created.headers["Location"]
     bad = client.patch(url, json={"template": {"amount": "12.5"}}, headers=user.headers)
-    assert bad.status_code == 422
+    assert_problem(bad, 422, "validation-error")
     assert "template.amount" in bad.get_json()["errors"]
     fine = client.patch(
         url, json={"template": {"currency": "usd", "amount": "12.5"}}, headers=user.headers

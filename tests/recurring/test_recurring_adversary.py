@@ -9,6 +9,7 @@ import pytest
 
 from expense_tracker.database import utc_today
 from tests.factories import group_with
+from tests.problems import assert_problem
 
 LATER = (utc_today() + timedelta(days=10)).isoformat()
 
@@ -39,8 +40,8 @@ def test_a_member_cannot_change_resume_or_end_another_members_series(client, tri
         {"rule": {"start_date": utc_today().isoformat()}},
     ):
         response = client.patch(url, json=changes, headers=b.headers)
-        assert response.status_code == 403, (changes, response.get_json())
-    assert client.delete(url, headers=b.headers).status_code == 403
+        assert_problem(response, 403, "forbidden")
+    assert_problem(client.delete(url, headers=b.headers), 403, "forbidden")
     assert client.get(url, headers=a.headers).get_json() == before
 
     # Paused (a member it names left): only its creator or an owner may resume it.
@@ -53,7 +54,7 @@ def test_a_member_cannot_change_resume_or_end_another_members_series(client, tri
         json={"invite_code": rejoin["invite_code"]},
         headers=b.headers,
     ).status_code in (200, 201)
-    assert client.patch(url, json={}, headers=b.headers).status_code == 403
+    assert_problem(client.patch(url, json={}, headers=b.headers), 403, "forbidden")
     assert client.get(url, headers=a.headers).get_json()["status"] == "paused"
     assert client.patch(url, json={}, headers=owner.headers).status_code == 200
 
@@ -90,13 +91,13 @@ def test_a_series_cannot_name_non_members(client, trio, make_user, field, templa
     group_with(client, stranger, a)  # someone a knows, but not in this group
     body = _body(**template(stranger.id, a.id))
     response = client.post(f"/groups/{group_id}/recurring-expenses", json=body, headers=a.headers)
-    assert response.status_code == 422, response.get_json()
+    assert_problem(response, 422, "validation-error")
     assert any(path.startswith(field) for path in response.get_json()["errors"]), response.json
     listed = client.get(f"/groups/{group_id}/recurring-expenses/", headers=a.headers)
     assert listed.get_json() == []
     url = _create(client, group_id, a)
     changed = client.patch(url, json={"template": template(stranger.id, a.id)}, headers=a.headers)
-    assert changed.status_code == 422
+    assert_problem(changed, 422, "validation-error")
 
 
 @pytest.mark.parametrize(
@@ -113,12 +114,12 @@ def test_a_series_cannot_convert_above_the_largest_amount(client, trio, template
     response = client.post(
         f"/groups/{group_id}/recurring-expenses", json=_body(**template), headers=a.headers
     )
-    assert response.status_code == 422, response.get_json()
+    assert_problem(response, 422, "validation-error")
     assert "template.exchange_rate" in response.get_json()["errors"]
     url = _create(client, group_id, a, currency="EUR", exchange_rate="1.1")
     before = client.get(url, headers=a.headers).get_json()
     changed = client.patch(url, json={"template": template}, headers=a.headers)
-    assert changed.status_code == 422, changed.get_json()
+    assert_problem(changed, 422, "validation-error")
     assert "template.exchange_rate" in changed.get_json()["errors"]
     assert client.get(url, headers=owner.headers).get_json() == before
 
@@ -134,13 +135,13 @@ def test_a_personal_series_is_invisible_to_everyone_else(client, trio, make_user
     series_id = response.get_json()["id"]
     url = response.headers["Location"]
     for account in (owner, make_user()):
-        assert client.get(url, headers=account.headers).status_code == 404
-        assert client.patch(url, json={}, headers=account.headers).status_code == 404
-        assert client.delete(url, headers=account.headers).status_code == 404
+        assert_problem(client.get(url, headers=account.headers), 404, "not-found")
+        assert_problem(client.patch(url, json={}, headers=account.headers), 404, "not-found")
+        assert_problem(client.delete(url, headers=account.headers), 404, "not-found")
         assert client.get("/recurring-expenses/", headers=account.headers).get_json() == []
         # Not through a group's path either, even a group its owner belongs to.
         by_group = f"/groups/{group_id}/recurring-expenses/{series_id}"
-        assert client.get(by_group, headers=account.headers).status_code == 404
+        assert_problem(client.get(by_group, headers=account.headers), 404, "not-found")
     assert client.get(url, headers=a.headers).get_json()["status"] == "active"
 
 
@@ -151,7 +152,7 @@ def test_a_series_of_one_group_is_not_reachable_through_another(client, trio, ma
     intruder = make_user()
     own_group = group_with(client, intruder)
     stolen = f"/groups/{own_group}/recurring-expenses/{series_id}"
-    assert client.get(stolen, headers=intruder.headers).status_code == 404
-    assert client.patch(stolen, json={}, headers=intruder.headers).status_code == 404
-    assert client.delete(stolen, headers=intruder.headers).status_code == 404
+    assert_problem(client.get(stolen, headers=intruder.headers), 404, "not-found")
+    assert_problem(client.patch(stolen, json={}, headers=intruder.headers), 404, "not-found")
+    assert_problem(client.delete(stolen, headers=intruder.headers), 404, "not-found")
     assert client.get(url, headers=owner.headers).get_json()["status"] == "active"

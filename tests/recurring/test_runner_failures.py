@@ -13,6 +13,7 @@ from expense_tracker.database import utc_today
 from expense_tracker.extensions import db
 from expense_tracker.models import GroupMember, RecurringSeries
 from tests.factories import group_with
+from tests.problems import assert_problem
 
 LARGEST_RUNNING_TOTAL = 2**63 - 1  # BIGINT, and SQLite's INTEGER
 TOMORROW = utc_today() + timedelta(days=1)
@@ -112,8 +113,7 @@ def test_running_totals_never_pass_what_their_column_holds(app, client, trio, ru
         db.session.commit()
     body = {"description": "Big", "amount": "1.01", "split_type": "equal", "paid_by": owner.id}
     refused = client.post(f"/groups/{group_id}/expenses", json=body, headers=owner.headers)
-    assert refused.status_code == 409, refused.get_json()
-    assert refused.get_json()["type"] == "/problems/limit-reached"
+    assert_problem(refused, 409, "limit-reached")
     listed = client.get(f"/groups/{group_id}/expenses/", headers=owner.headers)
     assert listed.headers["X-Total-Count"] == "0"
 
@@ -132,7 +132,7 @@ def test_an_edit_resumes_a_failed_series(app, client, trio, runner):
     assert runner.invoke(args=["run-recurring", "--today", RUN_DAY.isoformat()]).exit_code == 1
     url = f"/groups/{group_id}/recurring-expenses/{broken['id']}"
     still = client.patch(url, json={"template": {"description": "Again"}}, headers=a.headers)
-    assert still.status_code == 422
+    assert_problem(still, 422, "validation-error")
     assert "template.exchange_rate" in still.get_json()["errors"]
     fixed = client.patch(
         url, json={"template": {"amount": "10.00", "exchange_rate": "1.1"}}, headers=a.headers

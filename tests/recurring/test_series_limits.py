@@ -10,6 +10,7 @@ from sqlalchemy import event
 from expense_tracker.database import utc_today
 from expense_tracker.extensions import db
 from tests.factories import cents, nets, run_at_once
+from tests.problems import assert_problem
 
 TODAY = utc_today()
 
@@ -84,8 +85,7 @@ def test_a_group_holds_at_most_100_live_series(client, trio):
         assert response.status_code == 201, response.get_json()
         urls.append(response.headers["Location"])
     full = _series(client, group_id, a, start_date=later)
-    assert full.status_code == 409
-    assert full.get_json()["type"] == "/problems/limit-reached"
+    assert_problem(full, 409, "limit-reached")
     assert "100" in full.get_json()["detail"]
     # An ended series makes room.
     assert client.delete(urls[0], headers=owner.headers).status_code == 204
@@ -148,7 +148,7 @@ def test_an_owner_resumes_a_departed_creators_series_by_naming_the_payer(client,
     assert (paused["status"], paused["paused_reason"]) == ("paused", "member_left")
     # Resuming without saying who pays now is refused, not paused again by the next run.
     vague = client.patch(url, json={"template": {"description": "Gym!"}}, headers=owner.headers)
-    assert vague.status_code == 422
+    assert_problem(vague, 422, "validation-error")
     assert "template.paid_by" in vague.get_json()["errors"]
     resumed = client.patch(url, json={"template": {"paid_by": b.id}}, headers=owner.headers)
     assert resumed.status_code == 200, resumed.get_json()

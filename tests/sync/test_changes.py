@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from expense_tracker.extensions import db
 from tests.factories import Account, add_expense, join, new_group
 from tests.groups.random_writes import GroupDriver
+from tests.problems import assert_problem
 
 Replica = dict[tuple[str, Any, int], Any]
 
@@ -250,13 +251,19 @@ def test_a_malformed_forged_or_foreign_cursor_is_refused(
     body, _, signature = cursor.partition(".")
     for bad in ("nonsense", cursor + "x", f"{body}.{signature[::-1]}", "a.b.c"):
         response = client.get(f"/users/me/changes?cursor={bad}", headers=me.headers)
-        assert response.status_code == 422
+        assert_problem(response, 422, "validation-error")
         assert "cursor" in response.get_json()["errors"]
-    assert (
-        client.get(f"/users/me/changes?cursor={cursor}", headers=other.headers).status_code == 422
+    assert_problem(
+        client.get(f"/users/me/changes?cursor={cursor}", headers=other.headers),
+        422,
+        "validation-error",
     )
     for limit in ("0", "501", "x"):
-        assert client.get(f"/users/me/changes?limit={limit}", headers=me.headers).status_code == 422
+        assert_problem(
+            client.get(f"/users/me/changes?limit={limit}", headers=me.headers),
+            422,
+            "validation-error",
+        )
 
 
 class HeldCommit:

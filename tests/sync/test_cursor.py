@@ -20,6 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import add_expense, new_group
+from tests.problems import assert_problem
 
 
 def changes(client: FlaskClient, account: Any, cursor: str | None = None, **query: Any) -> Any:
@@ -28,8 +29,7 @@ def changes(client: FlaskClient, account: Any, cursor: str | None = None, **quer
 
 
 def assert_refused(response: Any) -> None:
-    assert response.status_code == 422, response.get_json()
-    assert response.mimetype == "application/problem+json"
+    assert_problem(response, 422, "validation-error")
     assert "cursor" in response.get_json()["errors"]
 
 
