@@ -162,6 +162,7 @@ class Shell:
 
     def curl(self, args: list[str]) -> bytes:
         method, headers, data, form, files, url = None, {}, None, [], {}, None
+        fields: dict[str, str] = {}
         include, output_file = False, None
         words = iter(args)
         for word in words:
@@ -182,8 +183,11 @@ class Shell:
                 form.append((name, value))
             elif word == "-F":
                 name, _, value = next(words).partition("=")
-                file_name = value[1:].split(";")[0]
-                files[name] = (self.files[file_name], file_name)
+                if value.startswith("@"):  # a file part: -F file=@lisbon.csv
+                    file_name = value[1:].split(";")[0]
+                    files[name] = (self.files[file_name], file_name)
+                else:  # a text part: -F "me=Alice Martin"
+                    fields[name] = value
             elif word == "-o":
                 output_file = next(words)
             elif word == "-f":
@@ -206,6 +210,7 @@ class Shell:
                 name: (io.BytesIO(content), file_name)
                 for name, (content, file_name) in files.items()
             }
+            body.update(fields)
         method = method or ("POST" if body is not None else "GET")
         response = self.client.open(
             url[len(API) :], method=method, headers=headers, data=body, base_url=API
