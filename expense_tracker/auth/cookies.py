@@ -1,0 +1,218 @@
+"""The web app's sign-in session: its refresh token in a cookie no script can read.
+
+Bearer clients send the refresh token in `Authorization` and get it in the JSON body, as
+always; nothing here changes a request without the header below. The web app sends
+`X-Refresh-Cookie: 1` with `POST /token`, `/token/refresh` and `/token/revoke` ("cookie
+mode"), and then:
+
+- the refresh token of the answer goes into the cookie, not into the JSON;
+- a request without an `Authorization` header uses the cookie's refresh token, exactly as
+  if it had been sent as a bearer token (the same checks, rotation and reuse detection);
+- `/token/revoke` also clears the cookie, and so does a refresh the API refuses for good.
+
+The cookie (`refresh_token`):
+
+- `HttpOnly`: no script reads it, so script injected into the page cannot take away the
+  long-lived token (the access token, 15 minutes, lives in the page's memory only);
+- `SameSite=Strict`: the browser never sends it with a request another site started;
+- `Path=/token`: sent to the three token endpoints only, never with the other requests;
+- `Secure` when the request came over HTTPS. Behind nginx that is `X-Forwarded-Proto`:
+  gunicorn believes it from FORWARDED_ALLOW_IPS (the local proxy), and the app's ProxyFix
+  from TRUSTED_PROXY_HOPS; either way `request.is_secure` tells;
+- `Max-Age` the refresh token's lifetime, so the session outlives the tab and the browser:
+  every rotation sets the cookie anew, as it slides the session's expiry.
+
+No `__Host-` name prefix: it requires `Path=/`, and the path keeps the token off every
+other request. No `__Secure-` either: the name would then depend on the scheme.
+
+CSRF: the browser attaches a cookie whoever starts the request, so a request in cookie mode
+must prove it comes from the app's own pages. The proof is its `Origin`, which must be this
+API's own origin (scheme, host and port), with `Sec-Fetch-Site`, when the browser sends it,
+`same-origin`; the required custom header is part of it. Why this rather than a
+double-submit token: the web app is served by the API itself, from the same origin; every
+browser sends `Origin` with a POST and no page can forge it (nor `Sec-Fetch-*`), while a
+double-submit token would have to sit in a cookie that scripts can read, which a page of the
+same host on another port (cookies ignore ports) could read too, and a sibling subdomain
+could overwrite. The custom header makes any cross-origin attempt a CORS preflight, which
+this API never grants for it (it is not in the allowed request headers), so such a request
+is not even sent; and SameSite=Strict keeps the cookie off cross-site requests to begin
+with. Three independent layers and no state to keep. A request that fails the proof is
+refused (403) before its token is even read: nothing rotates and nothing ends.
+
+Tabs: all tabs of a browser share the cookie, so a duplicated tab no longer holds a copy of
+a refresh token that the other tab's next refresh would turn into "reuse" (which ends the
+session). Two tabs refreshing at the same instant still send the same token: the web app
+takes a Web Lock around each refresh (js/session.js), so one waits for the other and then
+sends the new cookie. Without Web Locks (a page served over plain HTTP from another host is
+no secure context) the loser of such a race gets authentication.py's REFRESH_RACE_WINDOW
+grace: a 401 saying so, the session goes on and the cookie is left alone (the winner's
+answer has just set the new one), and the app tries again. Reuse detection is otherwise
+untouched: a replaced token presented after the window, say a copy of the cookie, ends the
+session, as for bearer clients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from apispec import APISpec
+from flask import Response, current_app, g, request
+
+from expense_tracker.auth import authentication
+from expense_tracker.errors import Forbidden, Unauthorized
+from expense_tracker.extensions import api
+
+HEADER = "X-Refresh-Cookie"
+COOKIE = "refresh_token"
+# Where the cookie is sent: the token endpoints, under the application's root.
+PATH = "/token"
+# The endpoints that honour cookie mode: sign-in sets the cookie, the others read it.
+SIGN_IN = "auth.login"
+REFRESH = "auth.refresh"
+REVOKE = "auth.revoke"
+READS_COOKIE = frozenset({REFRESH, REVOKE})
+
+NOT_SAME_ORIGIN = (
+    "The session cookie is only accepted from this site's own pages: the request's Origin "
+    "is missing or is another site. Sign in on this site's web app, or send the refresh "
+    "token as a bearer token."
+)
+NO_COOKIE = (
+    "There is no session cookie: you have signed out, or the session expired. Sign in again."
+)
+
+_MODE = "refresh_cookie_mode"
+_NEW_TOKEN = "refresh_cookie_token"
+
+# Documented on the three operations, as a component like the API's other headers.
+PARAMETER_COMPONENT = "REFRESH_COOKIE"
+HEADER_PARAMETER: dict[str, Any] = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "enum": ["1"]},
+    "description": (
+        "Cookie mode, for the web app served by this API: the refresh token travels in an "
+        "HttpOnly, SameSite=Strict cookie on the path /token instead of the JSON body and "
+        "the Authorization header, which stay as they are without this header. Only "
+        "accepted with an Origin of this API's own origin (403 otherwise)."
+    ),
+}
+
+
+def init_blueprint(blueprint: Any) -> None:
+    """Cookie mode around the views of the accounts blueprint, and its header documented
+    (views list it with `doc(parameters=[PARAMETER_COMPONENT])`)."""
+    blueprint.before_request(_enter_cookie_mode)
+    blueprint.after_request(_answer_with_cookie)
+    blueprint.record_once(lambda _state: _document(api.spec))
+
+
+def _document(spec: APISpec | None) -> None:
+    components = spec.components if spec is not None else None
+    if components is not None and PARAMETER_COMPONENT not in {
+        *components.parameters,
+        *components.parameters_lazy,
+    }:
+        header = {key: value for key, value in HEADER_PARAMETER.items() if key != "in"}
+        spec.components.parameter(PARAMETER_COMPONENT, "header", header, lazy=True)
+
+
+def cookie_mode() -> bool:
+    """Whether this request asked for cookie mode (and passed its proof)."""
+    return bool(g.get(_MODE))
+
+
+def deliver(pair: dict[str, Any]) -> dict[str, Any]:
+    """A new token pair as the answer's body: in cookie mode without the refresh token,
+    which goes into the cookie instead."""
+    if not cookie_mode():
+        return pair
+    body = dict(pair)
+    setattr(g, _NEW_TOKEN, body.pop("refresh_token"))
+    return body
+
+
+def _enter_cookie_mode() -> None:
+    if request.endpoint not in READS_COOKIE and request.endpoint != SIGN_IN:
+        return
+    if HEADER not in request.headers:
+        return  # a bearer client, as always: any cookie is ignored
+    if not _from_own_pages():
+        raise Forbidden(NOT_SAME_ORIGIN)
+    setattr(g, _MODE, True)
+    if request.endpoint in READS_COOKIE and "Authorization" not in request.headers:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            raise Unauthorized(NO_COOKIE)
+        # From here on the request is what a bearer client sends: the pipeline's body
+        # rules, the rate limit's key and `auth_required` all read this one header.
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+
+def _from_own_pages() -> bool:
+    """The CSRF proof (the module's docstring says why this one)."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return False
+    origin = request.headers.get("Origin")
+    return origin is not None and _origin(origin) == _origin(request.host_url)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) with the scheme's default port filled in; None if not a URL.
+
+    Behind nginx the request's host carries the port X-Forwarded-Port named (":443"),
+    where a browser's Origin leaves a default port out."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80)
+
+
+def _answer_with_cookie(response: Response) -> Response:
+    if not cookie_mode():
+        return response
+    token = g.get(_NEW_TOKEN)
+    if token is not None and response.status_code == 200:
+        _set(response, token)
+    elif request.endpoint == REVOKE or (
+        request.endpoint == REFRESH and response.status_code == 401 and not _lost_race(response)
+    ):
+        # Signed out, or a token that will never work again: the browser can forget it.
+        _clear(response)
+    return response
+
+
+def _lost_race(response: Response) -> bool:
+    # The session goes on and the race's winner has just set the new cookie: keep it.
+    body = response.get_json(silent=True)
+    return isinstance(body, dict) and body.get("detail") == authentication.LOST_REFRESH_RACE
+
+
+def _path() -> str:
+    return request.script_root + PATH
+
+
+def _set(response: Response, token: str) -> None:
+    lifetime = current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        path=_path(),
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _clear(response: Response) -> None:
+    response.delete_cookie(
+        COOKIE, path=_path(), secure=request.is_secure, httponly=True, samesite="Strict"
+    )
