@@ -110,13 +110,12 @@ def init_blueprint(blueprint: Any) -> None:
 
 
 def _document(spec: APISpec | None) -> None:
-    components = spec.components if spec is not None else None
-    if components is not None and PARAMETER_COMPONENT not in {
-        *components.parameters,
-        *components.parameters_lazy,
-    }:
+    if spec is None:
+        return
+    components = spec.components
+    if PARAMETER_COMPONENT not in {*components.parameters, *components.parameters_lazy}:
         header = {key: value for key, value in HEADER_PARAMETER.items() if key != "in"}
-        spec.components.parameter(PARAMETER_COMPONENT, "header", header, lazy=True)
+        components.parameter(PARAMETER_COMPONENT, "header", header, lazy=True)
 
 
 def cookie_mode() -> bool:
