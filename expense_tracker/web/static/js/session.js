@@ -30,6 +30,9 @@ let accessToken = null;
 let expiresAt = 0;
 let refreshing = null;
 let currentUser = null;
+// Whose tokens this tab holds (the access token's `sub`): the cookie is the browser's, and
+// after a sign-out and a sign-in elsewhere it may be someone else's.
+let subject = null;
 
 export function user() {
   return currentUser;
@@ -65,8 +68,18 @@ function hint(value) {
   return false;
 }
 
+/** The user id an access token is for (its payload is plain base64url JSON, not secret). */
+function subjectOf(token) {
+  try {
+    return JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub;
+  } catch {
+    return null;
+  }
+}
+
 function store(pair) {
   accessToken = pair.access_token;
+  subject = subjectOf(pair.access_token);
   // Refresh a little before expiry: a quarter of the lifetime, at most 30 s early.
   const margin = Math.min(30, pair.expires_in / 4);
   expiresAt = Date.now() + (pair.expires_in - margin) * 1000;
@@ -75,6 +88,7 @@ function store(pair) {
 
 function dropAccess() {
   accessToken = null;
+  subject = null;
   expiresAt = 0;
   hint(false);
 }
@@ -138,6 +152,12 @@ async function doRefresh({ bearer, retried = false } = {}) {
   }
   const { response, data } = result;
   if (response.ok) {
+    if (subject !== null && subjectOf(data.access_token) !== subject) {
+      // This tab's person signed out and someone else signed in, in another tab: what this
+      // page shows is not theirs. Start afresh as the cookie's user.
+      location.reload();
+      return new Promise(() => {}); // the page is going away
+    }
     store(data);
     return true;
   }
