@@ -83,6 +83,7 @@ NO_COOKIE = (
 )
 
 _MODE = "refresh_cookie_mode"
+_READ = "refresh_cookie_read"
 _NEW_TOKEN = "refresh_cookie_token"
 
 # Documented on the three operations, as a component like the API's other headers.
@@ -145,6 +146,7 @@ def _enter_cookie_mode() -> None:
         token = request.cookies.get(COOKIE)
         if not token:
             raise Unauthorized(NO_COOKIE)
+        setattr(g, _READ, True)
         # From here on the request is what a bearer client sends: the pipeline's body
         # rules, the rate limit's key and `auth_required` all read this one header.
         request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -181,9 +183,13 @@ def _answer_with_cookie(response: Response) -> Response:
     if token is not None and response.status_code == 200:
         _set(response, token)
     elif request.endpoint == REVOKE or (
-        request.endpoint == REFRESH and response.status_code == 401 and not _lost_race(response)
+        request.endpoint == REFRESH
+        and response.status_code == 401
+        and g.get(_READ)
+        and not _lost_race(response)
     ):
-        # Signed out, or a token that will never work again: the browser can forget it.
+        # Signed out, or the cookie's token will never work again: the browser can forget
+        # it. (A refused bearer token says nothing about the cookie: it stays.)
         _clear(response)
     return response
 

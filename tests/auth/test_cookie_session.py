@@ -237,6 +237,17 @@ def test_a_dead_session_cookie_is_cleared_when_refused(client, signed_in):
     assert cookie_token(client) is None
 
 
+def test_a_refused_bearer_token_in_cookie_mode_leaves_the_cookie(client, user, signed_in):
+    """Only a refused cookie is cleared: here the bearer token is wrong, not the cookie."""
+    cookie = cookie_token(client)
+    wrong_type = {**COOKIE_MODE, **bearer(signed_in["access_token"])}
+    response = client.post("/token/refresh", headers=wrong_type)
+    assert response.status_code == 401
+    assert response.headers.getlist("Set-Cookie") == []
+    assert cookie_token(client) == cookie
+    assert client.post("/token/refresh", headers=COOKIE_MODE).status_code == 200
+
+
 def test_a_password_change_ends_the_cookie_session(client, user, signed_in):
     changed = client.patch(
         "/users/me",
