@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.app_driver import ApiClient, App, unique_email
+from tests.browser.app_driver import PASSWORD, ApiClient, App, unique_email
 from tests.browser.conftest import ACCESS_TOKEN_SECONDS, CHROMEDRIVER, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -246,7 +246,7 @@ def test_signing_out_in_one_tab_signs_the_other_out_on_its_next_request(
     signed_out(app)
     # Signing in again in one tab: a new session for the browser, and the cookie with it.
     app.fill("Email", email)
-    app.fill("Password", "browser password 1")
+    app.fill("Password", PASSWORD)
     app.click("Sign in")
     signed_in(app)
     assert refresh_cookie(app) is not None
@@ -352,3 +352,26 @@ def test_a_tab_left_open_after_another_person_signs_in_does_not_mix_accounts(
     app.see("€2.22")
     app.not_see("€1.11")
     assert app.console_errors() == []
+
+
+def test_a_tab_signed_in_before_the_cookie_moves_its_token_into_it(open_browser, api: ApiClient):
+    """A tab open across the upgrade kept its refresh token in sessionStorage: its next
+    page load trades it for the cookie, and sessionStorage holds no token any more."""
+    email = unique_email("lea")
+    api.sign_up("Lea Legacy", email)
+    status, pair, _ = api.call("POST", "/token", {"email": email, "password": PASSWORD})
+    assert status == 200, pair
+    app = open_browser()
+    app.open("/app/")
+    signed_out(app)
+    app.driver.execute_script(
+        "sessionStorage.setItem('expense_tracker.refresh_token', arguments[0])",
+        pair["refresh_token"],
+    )
+    app.driver.refresh()
+    signed_in(app)
+    assert refresh_cookie(app) is not None
+    no_token_in_reach_of_scripts(app)
+    # The old token was rotated away: presented again, it is refused.
+    status, _, _ = api.call("POST", "/token/refresh", token=pair["refresh_token"])
+    assert status == 401

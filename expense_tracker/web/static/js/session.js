@@ -190,9 +190,10 @@ export async function resume() {
   } catch {
     // No storage, so no token from before the cookie either.
   }
+  const hinted = hint();
   // A tab signed in before the cookie: its token is exchanged for the cookie, once.
-  if (legacy) return exclusively(() => doRefresh({ bearer: legacy }));
-  if (!hint()) return false;
+  if (legacy && (await exclusively(() => doRefresh({ bearer: legacy })))) return true;
+  if (!hinted) return false;
   return refresh();
 }
 
