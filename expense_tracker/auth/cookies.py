@@ -41,14 +41,20 @@ refused (403) before its token is even read: nothing rotates and nothing ends.
 
 Tabs: all tabs of a browser share the cookie, so a duplicated tab no longer holds a copy of
 a refresh token that the other tab's next refresh would turn into "reuse" (which ends the
-session). Two tabs refreshing at the same instant still send the same token: the web app
-takes a Web Lock around each refresh (js/session.js), so one waits for the other and then
-sends the new cookie. Without Web Locks (a page served over plain HTTP from another host is
-no secure context) the loser of such a race gets authentication.py's REFRESH_RACE_WINDOW
-grace: a 401 saying so, the session goes on and the cookie is left alone (the winner's
-answer has just set the new one), and the app tries again. Reuse detection is otherwise
-untouched: a replaced token presented after the window, say a copy of the cookie, ends the
-session, as for bearer clients.
+session). Two tabs refreshing at the same instant would still send the same token: the web
+app takes a Web Lock around each refresh (js/session.js), so one waits for the other and
+then sends the new cookie. What the lock cannot prevent is an answer lost on its way (the
+tab closed or reloaded mid-refresh): the server rotated, the cookie still holds the
+replaced token. So, in cookie mode only, the session's previous refresh token stands for
+its current one for REFRESH_RACE_WINDOW (10 s) after it was replaced (`_within_grace`):
+the answer is a new access token and the session's current refresh token again, in the
+cookie, without another rotation. Not rotating matters: two tabs racing without Web Locks
+(over plain HTTP from another host there are none) then both leave the same current token
+in the cookie, whichever answer arrives last; had the second rotated again, the first
+answer arriving last would leave a replaced token in the jar, and reuse detection would
+end the session at its next refresh. Reuse detection is otherwise untouched: an older
+token, or a replaced one presented after the window (a copy of the cookie, say), ends the
+session, as for bearer clients, which get the 401 of a lost race within the window.
 """
 
 from __future__ import annotations
@@ -58,10 +64,13 @@ from urllib.parse import urlsplit
 
 from apispec import APISpec
 from flask import Response, current_app, g, request
+from flask_jwt_extended import decode_token
 
-from expense_tracker.auth import authentication
+from expense_tracker.auth import authentication, tokens
+from expense_tracker.database import utcnow
 from expense_tracker.errors import Forbidden, Unauthorized
-from expense_tracker.extensions import api
+from expense_tracker.extensions import api, db
+from expense_tracker.models import AuthSession
 
 HEADER = "X-Refresh-Cookie"
 COOKIE = "refresh_token"
@@ -84,6 +93,7 @@ NO_COOKIE = (
 
 _MODE = "refresh_cookie_mode"
 _READ = "refresh_cookie_read"
+_REISSUE = "refresh_cookie_reissue"
 _NEW_TOKEN = "refresh_cookie_token"
 
 # Documented on the three operations, as a component like the API's other headers.
@@ -124,6 +134,12 @@ def cookie_mode() -> bool:
     return bool(g.get(_MODE))
 
 
+def reissuing() -> bool:
+    """Whether the cookie held the token its session replaced an instant ago: a refresh
+    then answers with the current refresh token again rather than rotating."""
+    return bool(g.get(_REISSUE))
+
+
 def deliver(pair: dict[str, Any]) -> dict[str, Any]:
     """A new token pair as the answer's body: in cookie mode without the refresh token,
     which goes into the cookie instead."""
@@ -149,7 +165,42 @@ def _enter_cookie_mode() -> None:
         setattr(g, _READ, True)
         # From here on the request is what a bearer client sends: the pipeline's body
         # rules, the rate limit's key and `auth_required` all read this one header.
-        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {_within_grace(token)}"
+
+
+def _within_grace(token: str) -> str:
+    """The cookie's token, or the session's current one when the cookie holds the token
+    the session replaced less than REFRESH_RACE_WINDOW ago (the module's docstring).
+
+    The cookie jar is the browser's one place for the token, so a just-replaced token in it
+    means the answer that replaced it never reached the jar (the tab closed or reloaded
+    while it was on its way), or a tab lost a race the Web Lock would have prevented.
+    Either way it is this browser, and only an answer that sets the cookie again gets it
+    out of that state; a bearer client, which keeps its own tokens, gets the 401 instead.
+    A copy used within the window gets the current token too: the session forks until one
+    side's next refresh, after which the other side's token is a replaced one presented
+    after the window, and reuse detection ends the session as always.
+    """
+    try:
+        claims = decode_token(token)
+    except Exception:  # any invalid token: `auth_required` answers it with its 401
+        return token
+    session_id = claims.get(authentication.SESSION_CLAIM)
+    session = db.session.get(AuthSession, session_id) if isinstance(session_id, int) else None
+    if (
+        session is None
+        or claims.get("type") != "refresh"
+        or str(session.user_id) != claims.get("sub")
+        or session.revoked_at is not None
+        or claims.get("jti") != session.previous_refresh_jti
+        or session.refreshed_at is None
+        or utcnow() - session.refreshed_at >= authentication.REFRESH_RACE_WINDOW
+    ):
+        return token
+    # It stands in for the cookie's token in this request, which then goes through the
+    # same checks as any other; a refresh answers with it again (`reissuing`).
+    setattr(g, _REISSUE, True)
+    return tokens.refresh_token(session.user_id, session.id, session.refresh_jti)
 
 
 def _from_own_pages() -> bool:

@@ -67,6 +67,8 @@ def login(data: dict[str, Any]) -> dict[str, Any]:
 def refresh() -> dict[str, Any]:
     """Exchange the refresh token for a new pair; the one sent stops working"""
     caller = authentication.current()
+    if cookies.reissuing():
+        return cookies.deliver(service.reissue_session(caller.session, caller.token_id))
     return cookies.deliver(service.refresh_session(caller.session, caller.token_id))
 
 

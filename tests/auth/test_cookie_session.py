@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
+import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -276,24 +277,49 @@ def replay(client: FlaskClient, token: str):
     return client.post("/token/refresh", headers=COOKIE_MODE)
 
 
-def test_two_tabs_refreshing_with_one_cookie_the_loser_is_told_and_nobody_signs_out(
-    client, signed_in
-):
+def jti(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})["jti"])
+
+
+def test_a_cookie_that_missed_its_rotation_gets_the_current_token_again(app, client, signed_in):
+    """The answer of a refresh never reached the browser (a reload mid-way, or two tabs
+    racing without Web Locks): its cookie holds the token replaced an instant ago."""
     shared = cookie_token(client)
     winner = client.post("/token/refresh", headers=COOKIE_MODE)
     assert winner.status_code == 200
-    new_cookie = cookie_token(client)
-    loser = replay(client, shared)
-    assert loser.status_code == 401
-    assert loser.get_json()["detail"] == LOST_REFRESH_RACE
-    # The loser's answer leaves the cookie alone: in a browser it holds the winner's token.
-    assert loser.headers.getlist("Set-Cookie") == []
-    client.set_cookie(cookies.COOKIE, new_cookie, path=cookies.PATH)
+    current = cookie_token(client)
+    rotated = session_row(app).refresh_jti
+    assert rotated == jti(current)
+
+    late = replay(client, shared)
+    assert late.status_code == 200, late.get_json()
+    assert set(late.get_json()) == {"access_token", "token_type", "expires_in"}
+    # The session's current token again, not another rotation: whichever of the two
+    # answers the browser takes last, its cookie holds the current token.
+    assert jti(cookie_token(client)) == rotated
+    assert session_row(app).refresh_jti == rotated
+    for body in (winner.get_json(), late.get_json()):
+        assert client.get("/users/me", headers=bearer(body["access_token"])).status_code == 200
+    client.set_cookie(cookies.COOKIE, current, path=cookies.PATH)
     assert client.post("/token/refresh", headers=COOKIE_MODE).status_code == 200
-    assert (
-        client.get("/users/me", headers=bearer(winner.get_json()["access_token"])).status_code
-        == 200
-    )
+
+
+def test_the_grace_is_for_the_cookie_a_bearer_client_gets_the_lost_race_401(client, user):
+    """Bearer clients keep their own tokens: the same token twice is what it always was."""
+    first = client.post("/token/refresh", headers=bearer(user.refresh_token))
+    assert first.status_code == 200
+    again = client.post("/token/refresh", headers=bearer(user.refresh_token))
+    assert again.status_code == 401
+    assert again.get_json()["detail"] == LOST_REFRESH_RACE
+
+
+def test_revoking_with_a_cookie_that_missed_its_rotation_ends_the_session(app, client, signed_in):
+    shared = cookie_token(client)
+    client.post("/token/refresh", headers=COOKIE_MODE)
+    client.set_cookie(cookies.COOKIE, shared, path=cookies.PATH)
+    assert client.post("/token/revoke", headers=COOKIE_MODE).status_code == 204
+    assert session_row(app).revoked_at is not None
+    assert cookie_token(client) is None
 
 
 def test_a_replaced_cookie_token_presented_after_the_grace_ends_the_session(app, client, signed_in):

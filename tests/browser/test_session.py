@@ -375,3 +375,25 @@ def test_a_tab_signed_in_before_the_cookie_moves_its_token_into_it(open_browser,
     # The old token was rotated away: presented again, it is refused.
     status, _, _ = api.call("POST", "/token/refresh", token=pair["refresh_token"])
     assert status == 401
+
+
+def test_a_refresh_whose_answer_never_arrived_does_not_sign_the_browser_out(
+    open_browser, api: ApiClient
+):
+    """The server rotated the cookie's token but the browser never got the answer (the tab
+    was closed or reloaded while it travelled): the next page load still resumes."""
+    email = unique_email("rita")
+    api.sign_up("Rita Reload", email)
+    app = open_browser()
+    app.sign_in(email)
+    cookie = refresh_cookie(app)
+    assert cookie is not None
+    # The rotation the browser never heard of: the same token, sent from elsewhere.
+    status, body, _ = api.call("POST", "/token/refresh", token=cookie["value"])
+    assert status == 200, body
+    app.driver.refresh()
+    signed_in(app)
+    # The answer set the session's current token in the cookie: later refreshes work too.
+    app.driver.refresh()
+    signed_in(app)
+    assert app.console_errors() == []

@@ -11,9 +11,10 @@
 // replaced token comes back (reuse detection). So refreshes are single-flight in a tab
 // (concurrent callers share one) and take turns across the browser's tabs under a Web Lock:
 // a tab whose turn comes after another tab's refresh sends the cookie that one received.
-// Without Web Locks (a page over plain HTTP is no secure context) the API's short grace for
-// a token replaced an instant ago answers the loser of such a race with a 401 that leaves
-// the session alone, and the loser tries once more with the new cookie.
+// For a cookie holding the token replaced an instant ago (a refresh whose answer was lost as
+// its tab closed, or a race without Web Locks, which a page over plain HTTP lacks) the API
+// answers with the session's current token again; should two such refreshes still collide,
+// the loser gets a 401 that leaves the session alone, and tries once more.
 //
 // localStorage keeps a hint only, "this browser has a session", so that loading the page
 // in a browser that never signed in sends no refresh bound to fail.
