@@ -27,7 +27,8 @@ other request. No `__Secure-` either: the name would then depend on the scheme.
 
 CSRF: the browser attaches a cookie whoever starts the request, so a request in cookie mode
 must prove it comes from the app's own pages. The proof is its `Origin`, which must be this
-API's own origin (scheme, host and port), with `Sec-Fetch-Site`, when the browser sends it,
+API's own origin (scheme, host and port; or one SESSION_COOKIE_ORIGINS names, the public
+origin of a proxy that maps ports), with `Sec-Fetch-Site`, when the browser sends it,
 `same-origin`; the required custom header is part of it. Why this rather than a
 double-submit token: the web app is served by the API itself, from the same origin; every
 browser sends `Origin` with a POST and no page can forge it (nor `Sec-Fetch-*`), while a
@@ -208,7 +209,10 @@ def _from_own_pages() -> bool:
     if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
         return False
     origin = request.headers.get("Origin")
-    return origin is not None and _origin(origin) == _origin(request.host_url)
+    if origin is None or _origin(origin) is None:
+        return False
+    allowed = [request.host_url, *current_app.config.get("SESSION_COOKIE_ORIGINS", ())]
+    return _origin(origin) in {_origin(url) for url in allowed}
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:

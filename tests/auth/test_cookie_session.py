@@ -178,6 +178,26 @@ def test_without_the_proof_the_cookie_is_refused_and_nothing_changes(
     assert client.post("/token/refresh", headers=COOKIE_MODE).status_code == 200
 
 
+def test_a_proxy_publishing_another_port_lists_it_in_session_cookie_origins(app_factory, user):
+    """nginx on port 443 of a container that the host publishes on 8443: the page's Origin
+    has 8443, the forwarded port 443. SESSION_COOKIE_ORIGINS names the public origin."""
+    forwarded = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "money.example.org",
+        "X-Forwarded-Port": "443",
+        "Origin": "https://money.example.org:8443",
+    }
+    headers = {**COOKIE_MODE, **forwarded}
+    plain = app_factory(TRUSTED_PROXY_HOPS=1).test_client()
+    assert sign_in(plain, user.email, headers).status_code == 403
+    listed = app_factory(
+        TRUSTED_PROXY_HOPS=1, SESSION_COOKIE_ORIGINS=["https://money.example.org:8443"]
+    ).test_client()
+    assert sign_in(listed, user.email, headers).status_code == 200
+    evil = {**headers, "Origin": "https://evil.example"}
+    assert sign_in(listed, user.email, evil).status_code == 403
+
+
 def test_an_origin_with_its_default_port_written_out_is_the_same_origin(client, signed_in):
     headers = {**COOKIE_MODE, "Origin": "http://LOCALHOST:80"}
     assert client.post("/token/refresh", headers=headers).status_code == 200
