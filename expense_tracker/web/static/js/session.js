@@ -205,8 +205,7 @@ export async function signOut() {
   forget();
   notify();
   if (!hadSession) return;
-  // Under the lock: a refresh of another tab must not rotate the cookie's token meanwhile,
-  // or the revocation would present a replaced one and end nothing.
+  // Under the lock: after any refresh of another tab in flight, with the cookie it leaves.
   await exclusively(async () => {
     try {
       const { response } = await tokenRequest("/token/revoke");
