@@ -17,11 +17,13 @@ from tests.browser.app_driver import PASSWORD, ApiClient, App, unique_email
 from tests.browser.conftest import ACCESS_TOKEN_SECONDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The page header's "Sign out": there only while someone is signed in.
+SIGN_OUT_BUTTON = "//header//button[normalize-space()='Sign out']"
 
 
 def signed_out(app: App) -> None:
     app.heading("Sign in")
-    assert not app.driver.find_elements(By.XPATH, "//nav//button[normalize-space()='Sign out']")
+    assert not app.driver.find_elements(By.XPATH, SIGN_OUT_BUTTON)
 
 
 def session_cookie(app: App) -> str | None:
@@ -129,9 +131,7 @@ def test_an_expired_access_token_is_refreshed_without_the_person_noticing(
     app.see("€3.00")
     app.nav("Expenses")
     app.see("€3.00")
-    signed_in_buttons = app.driver.find_elements(
-        By.XPATH, "//nav//button[normalize-space()='Sign out']"
-    )
+    signed_in_buttons = app.driver.find_elements(By.XPATH, SIGN_OUT_BUTTON)
     assert signed_in_buttons
     # The tokens never appear in the page's address, its storage or its cookies: the refresh
     # token is in an HttpOnly cookie, the access token in the page's memory.

@@ -19,6 +19,8 @@ from tests.browser.app_driver import PASSWORD, ApiClient, App, unique_email
 from tests.browser.conftest import ACCESS_TOKEN_SECONDS, CHROMEDRIVER, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The page header's "Sign out": there only while someone is signed in.
+SIGN_OUT_BUTTON = "//header//button[normalize-space()='Sign out']"
 
 COOKIE = "refresh_token"
 
@@ -68,14 +70,14 @@ def browser_with_profile(
 def signed_in(app: App) -> None:
     app.heading("Your expenses")
     app.wait(
-        lambda: app.driver.find_elements(By.XPATH, "//nav//button[normalize-space()='Sign out']"),
+        lambda: app.driver.find_elements(By.XPATH, SIGN_OUT_BUTTON),
         "the navigation of a signed-in person",
     )
 
 
 def signed_out(app: App) -> None:
     app.heading("Sign in")
-    assert not app.driver.find_elements(By.XPATH, "//nav//button[normalize-space()='Sign out']")
+    assert not app.driver.find_elements(By.XPATH, SIGN_OUT_BUTTON)
 
 
 def refresh_cookie(app: App) -> dict[str, Any] | None:
