@@ -65,12 +65,13 @@ from urllib.parse import urlsplit
 
 from apispec import APISpec
 from flask import Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from flask_jwt_extended import decode_token
 
 from expense_tracker.auth import authentication, tokens
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Forbidden, Unauthorized
-from expense_tracker.extensions import api, db
+from expense_tracker.extensions import db
 from expense_tracker.models import AuthSession
 
 HEADER = "X-Refresh-Cookie"
@@ -118,10 +119,14 @@ def init_blueprint(blueprint: Any) -> None:
     (views list it with `doc(parameters=[PARAMETER_COMPONENT])`)."""
     blueprint.before_request(_enter_cookie_mode)
     blueprint.after_request(_answer_with_cookie)
-    blueprint.record_once(lambda _state: _document(api.spec))
+    blueprint.record_once(_document)
 
 
-def _document(spec: APISpec | None) -> None:
+def _document(state: BlueprintSetupState) -> None:
+    # The Api registering the blueprint, found as flask-smorest files it (before it
+    # registers the blueprint with the app, which runs this).
+    apis = state.app.extensions["flask-smorest"]["blp_name_to_api"]
+    spec: APISpec | None = apis[state.blueprint.name].spec
     if spec is None:
         return
     components = spec.components
