@@ -245,6 +245,11 @@ class Config:
                 "BCRYPT_LOG_ROUNDS", 12, minimum=BCRYPT_MIN_ROUNDS, maximum=BCRYPT_MAX_ROUNDS
             ),
             "CORS_ORIGINS": env_list("CORS_ORIGINS", ""),
+            # The web app's session cookie is only honoured from the API's own origin, as
+            # the request shows it (behind a proxy: X-Forwarded-Proto/-Host/-Port). A proxy
+            # that publishes the site on another port or host than it forwards (a port
+            # mapping) lists the public origins here, e.g. https://money.example.org:8443.
+            "SESSION_COOKIE_ORIGINS": env_list("SESSION_COOKIE_ORIGINS", ""),
             "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 1 * MIB, minimum=1),
             "IMPORT_MAX_CONTENT_LENGTH": env_int("IMPORT_MAX_CONTENT_LENGTH", 20 * MIB, minimum=1),
             # A 10 MiB receipt and its multipart envelope (the file itself is checked exactly).

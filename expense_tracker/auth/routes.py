@@ -14,7 +14,7 @@ from expense_tracker.api import (
     auth_required,
     body_limit,
 )
-from expense_tracker.auth import authentication, service
+from expense_tracker.auth import authentication, cookies, service
 from expense_tracker.auth.schemas import (
     AccountDeletionSchema,
     ProfileUpdateSchema,
@@ -28,6 +28,8 @@ from expense_tracker.models import User
 from expense_tracker.ratelimit import current_password_limits, sign_in_limits, sign_up_limits
 
 blp = Blueprint("auth", __name__, description="Accounts and tokens")
+# The web app's refresh token travels in a cookie when it asks (cookies.py).
+cookies.init_blueprint(blp)
 
 
 @blp.post("/users/")
@@ -48,26 +50,33 @@ def register(data: dict[str, Any]) -> tuple[User, dict[str, str]]:
 @accepts(FORM_MIMETYPE, JSON_MIMETYPE)
 @sign_in_limits
 @blp.arguments(TokenRequestSchema, location="json_or_form")
+@blp.doc(parameters=[cookies.PARAMETER_COMPONENT])
 @blp.response(200, TokenPairSchema)
-@blp.errors(401, 422)
+@blp.errors(401, 403, 422)
 def login(data: dict[str, Any]) -> dict[str, Any]:
     """Sign in with email and password (OAuth2 password flow; form or JSON)"""
     user = service.authenticate(data["login"], data["password"])
-    return service.start_session(user)
+    return cookies.deliver(service.start_session(user))
 
 
 @blp.post("/token/refresh")
 @auth_required(refresh=True)
+@blp.doc(parameters=[cookies.PARAMETER_COMPONENT])
 @blp.response(200, TokenPairSchema)
+@blp.errors(403)
 def refresh() -> dict[str, Any]:
     """Exchange the refresh token for a new pair; the one sent stops working"""
     caller = authentication.current()
-    return service.refresh_session(caller.session, caller.token_id)
+    if cookies.reissuing():
+        return cookies.deliver(service.reissue_session(caller.session, caller.token_id))
+    return cookies.deliver(service.refresh_session(caller.session, caller.token_id))
 
 
 @blp.post("/token/revoke")
 @auth_required(verify_type=False)
+@blp.doc(parameters=[cookies.PARAMETER_COMPONENT])
 @blp.response(204)
+@blp.errors(403)
 def revoke() -> None:
     """End the session of this token (access or refresh): every token of it stops working"""
     service.end_session(authentication.current().session)

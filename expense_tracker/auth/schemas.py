@@ -78,4 +78,9 @@ class TokenPairSchema(OutputSchema):
     access_token = ma.fields.String()
     token_type = ma.fields.String(metadata={"example": "bearer"})
     expires_in = ma.fields.Integer(metadata={"description": "Access token lifetime, seconds"})
-    refresh_token = ma.fields.String()
+    refresh_token = ma.fields.String(
+        metadata={
+            "description": "Absent in cookie mode (X-Refresh-Cookie: 1): the web app's "
+            "refresh token is then in an HttpOnly cookie that its scripts cannot read"
+        }
+    )

@@ -133,6 +133,23 @@ def refresh_session(session: AuthSession, refresh_token_id: str | None) -> dict[
     return pair
 
 
+def reissue_session(session: AuthSession, refresh_token_id: str | None) -> dict[str, Any]:
+    """A new access token and the session's current refresh token `refresh_token_id` again,
+    without rotating: for a browser whose cookie missed the last rotation (auth/cookies.py).
+
+    The row is read again, locked (on PostgreSQL; SQLite runs one writer at a time), so
+    that a rotation committed since the token was checked is seen: then the answer is the
+    401 of a lost race, as for a refresh that lost its rotation.
+    """
+    current = db.session.get(AuthSession, session.id, with_for_update=True, populate_existing=True)
+    if current is None or not current.is_active or current.refresh_jti != refresh_token_id:
+        db.session.rollback()
+        raise Unauthorized(authentication.LOST_REFRESH_RACE)
+    pair = tokens.token_pair(current.user_id, current.id, refresh_token_id)
+    db.session.commit()
+    return pair
+
+
 def end_session(session: AuthSession) -> None:
     """Sign out: every token of `session` stops working."""
     session.end()

@@ -26,18 +26,23 @@ def new_token_id() -> str:
     return str(uuid.uuid4())
 
 
+def refresh_token(user_id: int, session_id: int, refresh_token_id: str) -> str:
+    """A refresh token of a session, whose id is `refresh_token_id`."""
+    return create_refresh_token(
+        identity=str(user_id),
+        additional_claims={SESSION_CLAIM: session_id, "jti": refresh_token_id},
+    )
+
+
 def token_pair(user_id: int, session_id: int, refresh_token_id: str) -> dict[str, Any]:
     """Access and refresh tokens of a session; the refresh token's id is `refresh_token_id`."""
     claims = {SESSION_CLAIM: session_id}
     access_token = create_access_token(identity=str(user_id), additional_claims=claims)
-    refresh_token = create_refresh_token(
-        identity=str(user_id), additional_claims={**claims, "jti": refresh_token_id}
-    )
     return {
         "access_token": access_token,
         "token_type": "bearer",
         "expires_in": int(lifetime("JWT_ACCESS_TOKEN_EXPIRES").total_seconds()),
-        "refresh_token": refresh_token,
+        "refresh_token": refresh_token(user_id, session_id, refresh_token_id),
     }
 
 

@@ -17,11 +17,19 @@ from tests.browser.app_driver import PASSWORD, ApiClient, App, unique_email
 from tests.browser.conftest import ACCESS_TOKEN_SECONDS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# The page header's "Sign out": there only while someone is signed in.
+SIGN_OUT_BUTTON = "//header//button[normalize-space()='Sign out']"
 
 
 def signed_out(app: App) -> None:
     app.heading("Sign in")
-    assert not app.driver.find_elements(By.XPATH, "//nav//button[normalize-space()='Sign out']")
+    assert not app.driver.find_elements(By.XPATH, SIGN_OUT_BUTTON)
+
+
+def session_cookie(app: App) -> str | None:
+    """The refresh token's cookie, which only the browser itself (and DevTools) can read."""
+    cookies = app.driver.execute_cdp_cmd("Network.getAllCookies", {})["cookies"]
+    return next((c["value"] for c in cookies if c["name"] == "refresh_token"), None)
 
 
 def test_the_root_sends_a_browser_to_the_app_with_a_strict_policy(base_url: str):
@@ -59,18 +67,19 @@ def test_sign_up_out_in_and_change_password(open_browser, api: ApiClient):
     other.click("Create account")
     assert "8" in other.field_error("Password")
 
-    # Reloading keeps the tab signed in (the refresh token), signing out ends the session.
+    # Reloading keeps the tab signed in (the refresh token, in an HttpOnly cookie that the
+    # page cannot read: DevTools can), signing out ends the session.
     app.driver.refresh()
     app.heading("Your expenses")
-    refresh_token = app.driver.execute_script(
-        "return sessionStorage.getItem('expense_tracker.refresh_token')"
-    )
+    refresh_token = session_cookie(app)
     assert refresh_token
+    assert "eyJ" not in app.driver.execute_script("return document.cookie")
     app.click("Sign out")
     signed_out(app)
+    app.wait(lambda: session_cookie(app) is None, "the API to clear the session cookie")
     app.driver.refresh()
     signed_out(app)
-    # Signing out revoked the session on the server, not only in this tab.
+    # Signing out revoked the session on the server, not only in this browser.
     status, _, _ = api.call("POST", "/token/refresh", token=refresh_token)
     assert status == 401
 
@@ -122,13 +131,14 @@ def test_an_expired_access_token_is_refreshed_without_the_person_noticing(
     app.see("€3.00")
     app.nav("Expenses")
     app.see("€3.00")
-    signed_in_buttons = app.driver.find_elements(
-        By.XPATH, "//nav//button[normalize-space()='Sign out']"
-    )
+    signed_in_buttons = app.driver.find_elements(By.XPATH, SIGN_OUT_BUTTON)
     assert signed_in_buttons
-    # The tokens never appear in the page's address or its storage but the tab's refresh token.
+    # The tokens never appear in the page's address, its storage or its cookies: the refresh
+    # token is in an HttpOnly cookie, the access token in the page's memory.
     assert "eyJ" not in app.driver.current_url
-    stored = app.driver.execute_script("return JSON.stringify(localStorage)")
+    stored = app.driver.execute_script(
+        "return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie"
+    )
     assert "eyJ" not in stored
 
 
