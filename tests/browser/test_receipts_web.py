@@ -309,7 +309,7 @@ def test_phone_in_english(open_browser, api: ApiClient, tmp_path: Path):
     app.dialog("Receipt 1")
     app.wait(
         lambda: app.driver.execute_script(
-            "const i = document.querySelector('dialog[open] figure img'); return i && i.naturalWidth"
+            "const i = document.querySelector('dialog[open] figure img');return i && i.naturalWidth"
         ),
         "the photo",
     )
