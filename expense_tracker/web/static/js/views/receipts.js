@@ -90,10 +90,11 @@ export function uploadProblem(error, file) {
 /**
  * The receipts of one expense as a section: `path` is its receipts collection
  * ("/expenses/7/receipts" or "/groups/3/expenses/9/receipts"); `canAttach` shows
- * "Add a receipt"; `canDelete(receipt)` shows its Delete. `level` 3 puts an <h3> (inside a
- * dialog whose title is the <h2>); 2, the default, a card of its own.
+ * "Add a receipt"; `canDelete(receipt)` shows its Delete; `nameOf(userId)` (optional, a
+ * group's) says who added each. `level` 3 puts an <h3> (inside a dialog whose title is the
+ * <h2>); 2, the default, a card of its own.
  */
-export function receiptsSection({ path, canAttach = false, canDelete = () => false, level = 2 }) {
+export function receiptsSection({ path, canAttach = false, canDelete = () => false, nameOf = null, level = 2 }) {
   const headingId = uid("receipts");
   const listNode = h("div", { class: "receipts-list", "aria-live": "polite" }, h("p", { class: "loading", role: "status" }, "Loading receipts…"));
   const message = h("div", { class: "receipts-message" });
@@ -177,7 +178,11 @@ export function receiptsSection({ path, canAttach = false, canDelete = () => fal
     return listItem({
       leading: thumb,
       title: name,
-      meta: `${KINDS[receipt.content_type] || receipt.content_type} · ${fileSize(receipt.size)} · added ${formatTimestamp(receipt.created_at)}`,
+      meta: [
+        KINDS[receipt.content_type] || receipt.content_type,
+        fileSize(receipt.size),
+        `added ${nameOf ? `by ${nameOf(receipt.uploaded_by)} ` : ""}${formatTimestamp(receipt.created_at)}`,
+      ].join(" · "),
       actions: [
         h("button", { type: "button", class: "small", "aria-label": `View ${name.toLowerCase()}`, onclick: () => view(receipt, name) }, "View"),
         canDelete(receipt)
