@@ -383,7 +383,8 @@ def test_group_receipts_follow_who_may_attach_and_delete(
         str(jpeg(tmp_path / "payer.jpg", (480, 640)))
     )
     payer_app.wait(lambda: receipt_rows(payer_app) == ["Receipt 1", "Receipt 2"], "two")
-    assert "added by You" in payer_app.scope("Receipts").text
+    assert "by you" in payer_app.scope("Receipts").text
+    assert f"by member {people[0][2]}" in payer_app.scope("Receipts").text
     deletes = payer_app.scope("Receipts").find_elements(By.XPATH, ".//button[.='Delete']")
     assert [d.get_attribute("aria-label") for d in deletes] == ["Delete receipt 2"]
     payer_app.screenshot("receipts-group-1280")

@@ -165,6 +165,12 @@ export function receiptsSection({ path, canAttach = false, canDelete = () => fal
     );
   }
 
+  /** Who added it, mid-sentence ("by you", "by Olive Owner"). */
+  function uploader(receipt) {
+    const name = nameOf(receipt.uploaded_by);
+    return name === "You" ? "you" : name;
+  }
+
   function row(receipt, number) {
     const name = `Receipt ${number}`;
     const thumb = h("span", { class: ["receipt-thumb", isPhoto(receipt) ? "photo" : "pdf"], "aria-hidden": "true" }, isPhoto(receipt) ? "" : "PDF");
@@ -181,7 +187,7 @@ export function receiptsSection({ path, canAttach = false, canDelete = () => fal
       meta: [
         KINDS[receipt.content_type] || receipt.content_type,
         fileSize(receipt.size),
-        `added ${nameOf ? `by ${nameOf(receipt.uploaded_by)} ` : ""}${formatTimestamp(receipt.created_at)}`,
+        `added ${formatTimestamp(receipt.created_at)}${nameOf ? ` by ${uploader(receipt)}` : ""}`,
       ].join(" · "),
       actions: [
         h("button", { type: "button", class: "small", "aria-label": `View ${name.toLowerCase()}`, onclick: () => view(receipt, name) }, "View"),
