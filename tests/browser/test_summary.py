@@ -5,13 +5,17 @@ without decimals, German number formats, at 1280 and 375 px."""
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
 from tests.browser.app_driver import ApiClient, App, unique_email
+from tests.browser.test_group_expense_form import arrange_group, browser_database_url
 from tests.browser.test_ledger import first_screen, pick
+from tests.servers import production_env, run_flask
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -151,4 +155,153 @@ def test_phone_english(open_browser, api: ApiClient):
     app.see("$666.33")
     app.screenshot("summary-375")
     first_screen(app, "summary-375-first-screen")
+    assert not serious_axe(app)
+
+
+# -- in one currency (contract "My money in one currency") ---------------------------------
+
+
+def one_currency(app: App, on: bool = True) -> None:
+    """Turn the "In one currency" switch on (or off), by its label."""
+    switch = app.field("In one currency")
+    if switch.is_selected() != on:
+        app.driver.find_element(By.XPATH, "//label[normalize-space()='In one currency']").click()
+    app.wait(lambda: switch.is_selected() == on, "the switch")
+
+
+def stat_texts(app: App) -> list[str]:
+    return [
+        " ".join(s.text.split()) for s in app.driver.find_elements(By.CSS_SELECTOR, "main .stat")
+    ]
+
+
+@pytest.fixture
+def january_rates(
+    base_url: str, tmp_path_factory: pytest.TempPathFactory, run_worker_id: str, tmp_path: Path
+) -> None:
+    """Rates per euro on 2025-01-05: 2 USD, 0.5 GBP (so 1 USD = 0.50 EUR, 1 GBP = 2 EUR),
+    imported with `flask rates import` on the served database."""
+    csv = tmp_path / "rates.csv"
+    csv.write_text("Date,USD,GBP,\n2025-01-05,2.0,0.5,\n", encoding="utf-8")
+    url = browser_database_url(base_url, tmp_path_factory, run_worker_id)
+    run_flask(production_env(url, urlsplit(base_url).port or 80), "rates", "import", str(csv))
+
+
+def arrange_money_everywhere(api: ApiClient, name: str) -> tuple[str, str]:
+    """A person (EUR) with €10 + $20 + £5 of personal expenses in January 2025 and a €15
+    share of a group dinner: (email, token)."""
+    group, people = arrange_group(api, name, "Olga Other", currency="EUR", group_name="Flat")
+    email, token, _ = people[0]
+    post_expense(api, token, date="2025-01-05", amount="10.00", category="Food")
+    post_expense(
+        api,
+        token,
+        date="2025-01-05",
+        amount="20.00",
+        currency="USD",
+        category="Food",
+        payment_method="credit_card",
+    )
+    # A day without its own rate: the 5th's stands for the 7 days after it.
+    post_expense(api, token, date="2025-01-06", amount="5.00", currency="GBP", category="Travel")
+    status, body, _ = api.call(
+        "POST",
+        f"/groups/{group['id']}/expenses",
+        {
+            "description": "Dinner",
+            "amount": "30.00",
+            "date": "2025-01-05",
+            "category": "Eating out",
+            "split_type": "equal",
+        },
+        token=token,
+    )
+    assert status == 201, body
+    return email, token
+
+
+def test_in_one_currency_with_my_group_shares(open_browser, api: ApiClient, january_rates):
+    email, _ = arrange_money_everywhere(api, "Una Umrechnung")
+    app = open_browser(width=1280)
+    app.sign_in(email)
+    app.go("/summary")
+    app.heading("Summary")
+    pick(app, "All time")
+    # Without the switch: one total per currency, never added together.
+    app.wait(lambda: "Spent in USD" in app.text(), "a total per currency")
+    app.see("Spent in GBP")
+    # In one currency: my default (EUR) unless I choose; every amount at its day's rate.
+    one_currency(app)
+    assert app.field("Currency to show").get_attribute("value") == "EUR"
+    app.wait(lambda: "Spent, all in EUR €30.00" in stat_texts(app), "€10 + $20 + £5 in euros")
+    app.not_see("Spent in USD")
+    # My group shares count too, under their own payment method.
+    app.driver.find_element(
+        By.XPATH, "//label[normalize-space()='Include my group shares']"
+    ).click()
+    app.wait(lambda: "Spent, all in EUR €45.00" in stat_texts(app), "with my €15 share")
+    assert "Of it, my group shares €15.00" in stat_texts(app)
+    methods = figure(app, "By payment method")
+    assert "My group shares" in methods.text
+    assert "€15.00" in bar_numbers(methods)
+    categories = figure(app, "By category")
+    assert "Eating out" in categories.text
+    app.screenshot("summary-one-currency-1280")
+    assert not serious_axe(app)
+    # Another currency: the same money in dollars.
+    app.fill("Currency to show", "USD")
+    app.wait(lambda: "Spent, all in USD $90.00" in stat_texts(app), "in dollars")
+    assert app.console_errors() == []
+
+
+def test_a_missing_rate_is_explained_with_its_date(open_browser, api: ApiClient, january_rates):
+    email, token = arrange_money_everywhere(api, "Rainer Rate")
+    # Yen on a day the rate table knows nothing of.
+    post_expense(api, token, date="2024-06-01", amount="1500", currency="JPY", category="Food")
+    app = open_browser(width=375, locale="de-DE")
+    app.sign_in(email)
+    app.go("/summary")
+    app.heading("Summary")
+    pick(app, "All time")
+    app.wait(lambda: "Spent in JPY" in app.text(), "a total per currency")
+    one_currency(app)
+    app.see("No exchange rate for 01.06.2024")
+    app.see("There is no JPY to EUR rate for 01.06.2024")
+    app.see("Choose a period after that date, or show each currency on its own.")
+    width = app.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert width <= 0, f"the summary scrolls sideways ({width} px)"
+    app.screenshot("summary-rate-missing-de-375")
+    assert not serious_axe(app)
+    # The way out: each currency on its own again.
+    app.click("Show each currency on its own")
+    app.wait(lambda: "Spent in JPY" in app.text(), "the totals per currency")
+    assert not app.field("In one currency").is_selected()
+    # A period after the missing day converts, in German notation.
+    pick(app, "Dates…")
+    app.fill("From", "2025-01-01")
+    app.fill("To", "2025-01-31")
+    app.click("Show")
+    one_currency(app)
+    app.wait(lambda: any("30,00 €" in s for s in stat_texts(app)), "January in euros")
+    app.screenshot("summary-one-currency-de-375")
+    first_screen(app, "summary-one-currency-de-375-first-screen")
+    assert not serious_axe(app)
+
+
+def test_in_one_currency_on_a_phone(open_browser, api: ApiClient, january_rates):
+    email, _ = arrange_money_everywhere(api, "Petra Phone")
+    app = open_browser(width=375)
+    app.sign_in(email)
+    app.go("/summary?period=all&in=EUR&include=group_shares")
+    app.heading("Summary")
+    # A link can carry the choice: the switch is on, shares included.
+    assert app.field("In one currency").is_selected()
+    app.wait(lambda: "Spent, all in EUR €45.00" in stat_texts(app), "everything in euros")
+    width = app.driver.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert width <= 0, f"the summary scrolls sideways ({width} px)"
+    app.screenshot("summary-one-currency-375")
     assert not serious_axe(app)

@@ -11,6 +11,7 @@ import { amountInput, formatPlain } from "../money.js";
 import * as session from "../session.js";
 import { confirmDialog, explain, openDialog } from "../ui.js";
 import { methodSelect } from "./common.js";
+import { receiptsSection } from "./receipts.js";
 
 /** The user's categories, most used first, for the Category field's suggestions. */
 export async function categoryNames() {
@@ -120,7 +121,12 @@ export async function openExpenseDialog({ id, onChanged }) {
       expense ? h("button", { type: "button", class: "danger", onclick: () => remove() }, "Delete") : null,
     ),
   );
-  const { close } = openDialog(title, form);
+  // An existing expense shows its receipts under the form (outside it: a photo is added
+  // at once, not when the expense is saved). The owner may add and delete them all.
+  const receipts = expense
+    ? receiptsSection({ path: `/expenses/${id}/receipts`, canAttach: true, canDelete: () => true, level: 3 })
+    : null;
+  const { close } = openDialog(title, receipts ? h("div", {}, form, receipts) : form);
   form.elements.amount.focus();
 
   async function reloadExpense() {

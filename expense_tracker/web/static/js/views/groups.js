@@ -8,6 +8,7 @@ import { go } from "../router.js";
 import * as session from "../session.js";
 import { badge, balance, card, emptyState, explain, fab, foldout, list, listItem, openDialog, pageHeader, stat, stats } from "../ui.js";
 import * as currencies from "../currencies.js";
+import { openSplitwiseImport } from "./splitwise-import.js";
 
 const plural = new Intl.PluralRules("en");
 const count = new Intl.NumberFormat();
@@ -64,7 +65,9 @@ export async function groupsView(node) {
 
   mount(
     node,
-    pageHeader("Groups"),
+    pageHeader("Groups", {
+      actions: h("button", { type: "button", class: "quiet", onclick: () => openSplitwiseImport() }, "Import from Splitwise"),
+    }),
     // The first screen answers "where do I stand?": one tile per currency over all groups.
     totals.length
       ? stats(
