@@ -70,7 +70,9 @@ async function answer(response) {
   let data = null;
   if (response.status !== 204) {
     if (type.includes("json")) data = await response.json().catch(() => null);
-    else if (type.startsWith("text/csv")) data = await response.blob();
+    // Files (a CSV export, a receipt's photo or PDF) stay bytes.
+    else if (type.startsWith("text/csv") || type.startsWith("image/") || type.startsWith("application/pdf"))
+      data = await response.blob();
     else data = await response.text();
   }
   if (!response.ok) {

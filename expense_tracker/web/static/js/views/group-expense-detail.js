@@ -13,6 +13,7 @@ import * as ui from "../ui.js";
 import { loadGroupContext } from "./group.js";
 import { amountText, paidByText } from "./group-expenses.js";
 import { mayMarkShare, setSharePaid, shareSentence, toastFailure } from "./group-money.js";
+import { receiptsSection } from "./receipts.js";
 
 const SPLIT_WAYS = {
   equal: "Split equally",
@@ -149,6 +150,12 @@ export async function groupExpenseDetailView(node, params) {
     payersCard(ctx, expense),
     splitsCard(ctx, expense, render, failed),
     expense.notes ? ui.card("Notes", h("p", { class: "notes" }, expense.notes)) : null,
+    receiptsSection({
+      path: `/groups/${ctx.id}/expenses/${expense.id}/receipts`,
+      canAttach: mayChange,
+      canDelete: (receipt) => ctx.isOwner || receipt.uploaded_by === me,
+      nameOf: ctx.memberName,
+    }),
     commentsCard(ctx, expense, comments.data, render, failed),
     historyCard(ctx, expense, history.data),
   );

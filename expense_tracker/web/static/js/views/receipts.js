@@ -10,7 +10,6 @@
 import * as api from "../api.js";
 import { formatTimestamp } from "../dates.js";
 import { h, mount, toast, uid } from "../dom.js";
-import * as session from "../session.js";
 import { confirmDialog, explain, list, listItem, openDialog } from "../ui.js";
 
 /** The API's limits (contract "Receipts"): checked here too, so a person waits for nothing. */
@@ -36,30 +35,9 @@ export function fileSize(bytes) {
   return format(bytes / (1024 * 1024), "MB");
 }
 
-/**
- * A receipt's bytes as a Blob, with the bearer token (one retry after a refresh, as
- * api.request does). api.request reads any non-JSON answer as text, which would mangle a
- * photo, hence this small twin. Throws api.ApiError.
- */
+/** A receipt's bytes as a Blob (api.request signs the request and keeps files as bytes). */
 export async function fetchReceipt(path) {
-  let response;
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    const token = await session.bearer();
-    const headers = { Accept: "image/*, application/pdf, application/problem+json" };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    try {
-      response = await fetch(path, { headers, credentials: "omit", cache: "no-store" });
-    } catch {
-      throw new api.ApiError(0, { detail: "The service cannot be reached. Check your connection and try again." });
-    }
-    if (response.status !== 401 || attempt > 0 || !(await session.refresh())) break;
-  }
-  if (!response.ok) {
-    const problem = await response.json().catch(() => null);
-    if (response.status === 401) await session.signOut();
-    throw new api.ApiError(response.status, problem);
-  }
-  return response.blob();
+  return (await api.get(path, { accept: "image/*, application/pdf, application/problem+json" })).data;
 }
 
 /** A Blob as a data: URL (what the CSP lets an <img> show). */
