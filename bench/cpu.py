@@ -18,6 +18,7 @@ seeded in about a minute); the pages read are the same size at every scale.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import subprocess
@@ -33,7 +34,13 @@ elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.database import DEFAULT_POSTGRES_URL, BenchDatabase  # noqa: E402
-from bench.endpoints import BENCH_PASSWORD, DataSet, find_layout, main_endpoints  # noqa: E402
+from bench.endpoints import (  # noqa: E402
+    BENCH_PASSWORD,
+    DataSet,
+    Layout,
+    find_layout,
+    main_endpoints,
+)
 
 WARM_UP = 20
 # Throwaway secrets: every run signs in afresh (seed-bench's password), so a reused
@@ -51,6 +58,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept before")
+    parser.add_argument(
+        "--layout-file",
+        default="/tmp/bench-cpu-layout.json",
+        help="where --keep leaves the seeded layout for --reuse (the writes measured add "
+        "expenses, so the sized groups are no longer found by their sizes)",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,7 +100,26 @@ def prepare(args: argparse.Namespace, data: DataSet) -> tuple[str, BenchDatabase
     return database.url, None if args.keep else database
 
 
-def measure(database_url: str, data: DataSet, requests: int) -> list[tuple[str, int, float, int]]:
+def layout_of(args: argparse.Namespace, url: str, data: DataSet) -> Layout:
+    """The seeded layout: found in the database, or read from where --keep left it."""
+    path = Path(args.layout_file)
+    if args.reuse:
+        saved = json.loads(path.read_text())
+        return Layout(
+            saved["top_user"],
+            {int(k): v for k, v in saved["group_of_size"].items()},
+            {int(k): v for k, v in saved["member_of"].items()},
+            {int(k): v for k, v in saved["emails"].items()},
+        )
+    layout = find_layout(url, data)
+    if args.keep:
+        path.write_text(json.dumps(layout.__dict__))
+    return layout
+
+
+def measure(
+    database_url: str, layout: Layout, data: DataSet, requests: int
+) -> list[tuple[str, int, float, int]]:
     """(endpoint, status, CPU ms per request, SQL statements per request) per endpoint."""
     from sqlalchemy import event
 
@@ -96,7 +128,6 @@ def measure(database_url: str, data: DataSet, requests: int) -> list[tuple[str, 
 
     os.environ.update(environment(database_url))
     app = create_app()
-    layout = find_layout(database_url, data)
     client = app.test_client()
     tokens: dict[int, str] = {}
     for user_id in layout.users:
@@ -141,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     data = DataSet().scaled(args.scale)
     url, to_drop = prepare(args, data)
     try:
-        rows = measure(url, data, args.requests)
+        rows = measure(url, layout_of(args, url, data), data, args.requests)
     finally:
         if to_drop is not None:
             to_drop.drop()
