@@ -5,6 +5,8 @@ costs the Python side, without gunicorn, wrk or the network.
     .venv/bin/python bench/cpu.py --database sqlite    # SQLite, a scratch file
     .venv/bin/python bench/cpu.py --keep               # keep the seeded database...
     .venv/bin/python bench/cpu.py --reuse              # ...and measure again on it
+    .venv/bin/python bench/cpu.py --reuse --code /tmp/base   # another commit's package
+                                       # (git archive <commit> expense_tracker config.py)
 
 For each endpoint of the main table (bench/endpoints.py): `time.process_time` over
 `--requests` requests (300) through Flask's test client, after 20 warm-up ones, divided
@@ -58,6 +60,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--keep", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse", action="store_true", help="measure a database kept before")
+    parser.add_argument(
+        "--code",
+        help="measure the expense_tracker package (and config.py) in this directory, an "
+        "export of another commit: before and after, in turns, under the same load",
+    )
     parser.add_argument(
         "--layout-file",
         default="/tmp/bench-cpu-layout.json",
@@ -169,6 +176,8 @@ def _one(client: Any, path: str, method: str, body: Any, headers: dict[str, str]
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.code:
+        sys.path.insert(0, str(Path(args.code).resolve()))
     data = DataSet().scaled(args.scale)
     url, to_drop = prepare(args, data)
     try:
@@ -178,7 +187,10 @@ def main(argv: list[str] | None = None) -> int:
             to_drop.drop()
             if to_drop.kind == "sqlite":
                 Path(args.sqlite_path).unlink(missing_ok=True)
-    print(f"\n{args.database}, scale {args.scale}, {args.requests} requests per endpoint\n")
+    import expense_tracker
+
+    print(f"\n{args.database}, scale {args.scale}, {args.requests} requests per endpoint")
+    print(f"code: {Path(expense_tracker.__file__).parent}\n")
     print("| endpoint | status | CPU ms/req | SQL/req |")
     print("|---|---|---|---|")
     for key, status, cpu_ms, statements in rows:

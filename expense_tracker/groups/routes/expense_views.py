@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.etag import check_if_match, etag_header
 from expense_tracker.groups import (
     access,
@@ -25,7 +24,8 @@ from expense_tracker.groups.schemas.expenses import (
     GroupExpenseUpdateSchema,
     SplitPaidSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import GroupExpense
 from expense_tracker.pagination import pagination_headers
 

@@ -12,8 +12,8 @@
 - `RATELIMIT_ENABLED=false` turns every limit off; counts live in memory by default (per
   gunicorn worker), in Redis with `RATELIMIT_STORAGE_URI=redis://host:6379/0`.
 
-`check_limits` is the second step of the request pipeline (api.request_pipeline): after
-the body rules, before idempotency. The limiter is one per application (so that differently
+`check_limits` is a step of the request pipeline (http/pipeline.py): after the body rules,
+before the auth check and idempotency. The limiter is one per application (so that differently
 configured apps can share a process); the step asks the current application's.
 
 Failed password checks are counted per account twice, with the same limit
@@ -50,12 +50,11 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request
-from flask_jwt_extended import decode_token, get_current_user
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse
 
-from expense_tracker.api import FORM_MIMETYPE, parse_json_body
 from expense_tracker.errors import problem_response
+from expense_tracker.http import body, caller
 from expense_tracker.text import casefold_key, email_key
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,17 +79,11 @@ def client_ip() -> str:
 
 
 def _body() -> Mapping[str, Any] | None:
-    """The body's fields (a form or a JSON object). The body rules have accepted its size
-    already (sign-in and sign-up bodies have their own small AUTH_MAX_CONTENT_LENGTH)."""
-    if request.mimetype == FORM_MIMETYPE:
-        return request.form
-    if not request.is_json:
-        return None
-    try:
-        values = parse_json_body(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return values if isinstance(values, dict) else None
+    """The body's fields (a form or a JSON object, parsed once: body.fields). The body
+    rules have accepted its size already (sign-in and sign-up bodies have their own small
+    AUTH_MAX_CONTENT_LENGTH)."""
+    values: Mapping[str, Any] | None = body.fields()
+    return values
 
 
 def _body_field(*names: str) -> str | None:
@@ -130,10 +123,8 @@ def own_account() -> str:
     """Key by the signed-in caller's own account, as a sign-in naming its email is keyed
     (so both share one count). The body rules have checked the token: a password check
     has a body."""
-    try:
-        user = get_current_user()
-    except RuntimeError:  # no token was checked (nor will a password be)
-        user = None
+    authenticated = caller.authenticated()
+    user = authenticated.user if authenticated is not None else None
     account_email_key = getattr(user, "email_key", None)
     if not account_email_key:
         return f"account-unknown:{client_ip()}"
@@ -152,17 +143,12 @@ def at_address(account: Callable[[], str]) -> Callable[[], str]:
 def user_or_ip() -> str:
     """Key by the user id in a valid bearer token, else by client address.
 
-    Only the signature and expiry are checked here (no database query): a revoked token
-    still counts against its user, which is what we want of a limit.
+    Only the signature and expiry count here (the caller's token, decoded once; no database
+    query): a revoked token still counts against its user, which is what we want of a limit.
     """
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        try:
-            subject = decode_token(token.strip()).get("sub")
-        except Exception:  # any invalid token: the view will answer 401
-            subject = None
-        if subject:
-            return f"user:{subject}"
+    subject = caller.identify().user_id
+    if subject:
+        return f"user:{subject}"
     return client_ip()
 
 
