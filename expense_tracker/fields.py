@@ -11,9 +11,9 @@ from typing import Any
 import marshmallow as ma
 from email_validator import EmailNotValidError
 
-from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.text import (
+from expense_tracker.domain import money
+from expense_tracker.domain.text import (
     FORMAT_CHARACTERS,
     has_visible_character,
     is_visible_outside_format,

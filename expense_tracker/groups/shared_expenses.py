@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
-from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
+from expense_tracker.domain import money
+from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import LimitReached, ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import activity, foreign_currency, running_totals
@@ -31,7 +32,6 @@ from expense_tracker.groups.split_requests import (
     resolve_payers,
 )
 from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense, GroupMember
-from expense_tracker.text import casefold_key
 
 
 def sync_payers(

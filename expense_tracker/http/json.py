@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response
 from flask.json.provider import DefaultJSONProvider, _default
+from werkzeug.sansio.response import Response
 
 # Dates and datetimes go through Flask's own rule (an HTTP date), as they always did;
 # schemas send ISO 8601 text, never date objects.
@@ -38,7 +38,10 @@ class OrjsonProvider(DefaultJSONProvider):
         obj = self._prepare_response_obj(args, kwargs)
         if (self.compact is None and self._app.debug) or self.compact is False:
             return super().response(obj)
-        return self._app.response_class(self._encode(obj) + b"\n", mimetype=self.mimetype)
+        # Flask types `response_class` as werkzeug's sans-IO Response; it is flask's.
+        response_class: Any = self._app.response_class
+        answer: Response = response_class(self._encode(obj) + b"\n", mimetype=self.mimetype)
+        return answer
 
     def _encode(self, obj: Any) -> bytes:
         try:

@@ -53,9 +53,9 @@ from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import parse
 
+from expense_tracker.domain.text import casefold_key, email_key
 from expense_tracker.errors import problem_response
 from expense_tracker.http import body, caller
-from expense_tracker.text import casefold_key, email_key
 
 F = TypeVar("F", bound=Callable[..., Any])
 

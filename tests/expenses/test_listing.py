@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from expense_tracker.domain.money import currency_exponent, format_amount
 from expense_tracker.expenses.schemas import ExpenseSchema
 from expense_tracker.expenses.service import SORT_ORDERS
 from expense_tracker.extensions import db
 from expense_tracker.models import Expense
-from expense_tracker.money import currency_exponent, format_amount
 from tests.factories import walk
 
 
