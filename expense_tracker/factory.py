@@ -16,7 +16,7 @@ from expense_tracker.extensions import cors, db, jwt, migrate
 from expense_tracker.http import pipeline
 from expense_tracker.http.api import DatabaseIdConverter, api
 from expense_tracker.http.json import OrjsonProvider
-from expense_tracker.http.limits import init_rate_limits
+from expense_tracker.http.limiter import init_rate_limits
 from expense_tracker.observability import configure_logging, register_observability
 
 EXPOSED_HEADERS = [

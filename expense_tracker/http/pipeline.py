@@ -35,7 +35,7 @@ from typing import Any
 from flask import Flask
 
 from expense_tracker.auth import authentication
-from expense_tracker.http import body, caller, headers, idempotency, limits
+from expense_tracker.http import body, caller, headers, idempotency, limiter
 
 View = Callable[..., Any]
 
@@ -87,7 +87,7 @@ def auth_check(view: View) -> View:
 STEPS: tuple[Callable[[View], View], ...] = (
     identify_caller,
     body_rules,
-    limits.check_limits,
+    limiter.check_limits,
     auth_check,
     idempotency.replay_or_reserve,
 )
