@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
-from expense_tracker.text import casefold_key
+from expense_tracker.domain.text import casefold_key
 
 # Named constraints, so that migrations can refer to them on every database.
 NAMING_CONVENTION = {

@@ -20,7 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from expense_tracker.money import MoneyError
+from expense_tracker.domain.money import MoneyError
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Where webargs reads request values; its messages are nested under these names.

@@ -1,14 +1,17 @@
-"""Extension instances, created once here and initialised in the application factory."""
+"""Extension instances, created once here and initialised in the application factory.
+
+The flask-smorest `Api` is http/api.py's (the request pipeline builds on these, so this
+module imports nothing of it).
+"""
 
 from typing import TYPE_CHECKING
 
 from flask_cors import CORS
+from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 
-from expense_tracker.api import Api
-from expense_tracker.auth.jwt_manager import DecodeOnceJWTManager
 from expense_tracker.database import Base, never_reuse_ids_on_sqlite
 
 db = SQLAlchemy(model_class=Base)
@@ -23,6 +26,5 @@ else:
     Model = db.Model
 
 migrate = Migrate()
-jwt = DecodeOnceJWTManager()
-api = Api()
+jwt = JWTManager()
 cors = CORS()

@@ -12,9 +12,9 @@ import marshmallow as ma
 from email_validator import EmailNotValidError
 from werkzeug.datastructures import FileStorage
 
-from expense_tracker import money
 from expense_tracker.database import utc_today
-from expense_tracker.text import (
+from expense_tracker.domain import money
+from expense_tracker.domain.text import (
     FORMAT_CHARACTERS,
     has_visible_character,
     is_visible_outside_format,

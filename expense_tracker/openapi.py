@@ -15,7 +15,7 @@ from typing import Any
 import marshmallow as ma
 from apispec import APISpec, BasePlugin
 
-from expense_tracker import money
+from expense_tracker.domain import money
 from expense_tracker.errors import PROBLEM_TYPES, SPECIFIC_PROBLEM_TYPES
 from expense_tracker.fields import Amount, Currency, DecimalString
 from expense_tracker.schemas import InputSchema, QuerySchema

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from expense_tracker.auth import service
 from expense_tracker.auth.schemas import RegistrationSchema
-from expense_tracker.money import format_amount
+from expense_tracker.domain.money import format_amount
 
 PASSWORD = "correct horse battery staple"
 

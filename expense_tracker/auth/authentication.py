@@ -1,13 +1,12 @@
 """Who is calling: the bearer token of a request is authenticated here, once.
 
-Flask-JWT-Extended checks the token wherever it is asked to: the view's `auth_required`,
-the body checks before it (hooks.py), the idempotency scope, the rate limit key. In one
-request they all get the same answer, worked out on the first question:
-
-1. the token is decoded, its signature and expiry checked, once (jwt_manager.py);
-2. `authenticate` loads its session together with the session's user in one query, and
-   decides. The decision is kept for the rest of the request: Flask-JWT-Extended's
-   `current_user` is its user, and `current()` gives views the session too.
+The request pipeline identifies the caller once (http/caller.py): it decodes the token
+(its signature, expiry and claims), and the first step that needs the verdict asks
+`authenticate`, which loads the token's session together with the session's user in one
+query by the session's primary key, and decides. The decision is kept for the rest of the
+request: Flask-JWT-Extended's `current_user` is its user, and `current()` gives views the
+session too. Nothing is cached across requests: a revoked session is refused on the very
+next one.
 
 A token is honoured while its session is active (neither ended nor expired), its user is
 not deleted, the user's password has not changed since the session signed in (the

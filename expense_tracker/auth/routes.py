@@ -6,14 +6,6 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import (
-    FORM_MIMETYPE,
-    JSON_MIMETYPE,
-    Blueprint,
-    accepts,
-    auth_required,
-    body_limit,
-)
 from expense_tracker.auth import authentication, cookies, service
 from expense_tracker.auth.schemas import (
     AccountDeletionSchema,
@@ -23,9 +15,17 @@ from expense_tracker.auth.schemas import (
     TokenRequestSchema,
     UserSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import (
+    FORM_MIMETYPE,
+    JSON_MIMETYPE,
+    Blueprint,
+    accepts,
+    auth_required,
+    body_limit,
+)
+from expense_tracker.http.idempotency import idempotent
+from expense_tracker.http.limits import current_password_limits, sign_in_limits, sign_up_limits
 from expense_tracker.models import User
-from expense_tracker.ratelimit import current_password_limits, sign_in_limits, sign_up_limits
 
 blp = Blueprint("auth", __name__, description="Accounts and tokens")
 # The web app's refresh token travels in a cookie when it asks (cookies.py).

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from expense_tracker.auth import authentication, passwords, tokens
 from expense_tracker.auth.errors import EmailTaken, WrongCredentials, WrongCurrentPassword
 from expense_tracker.database import commit_keeping_loaded, utcnow
+from expense_tracker.domain.text import email_key
 from expense_tracker.errors import Unauthorized
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
@@ -19,7 +20,6 @@ from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
 from expense_tracker.models import AuthSession, Expense, User
 from expense_tracker.sync import personal_log
-from expense_tracker.text import email_key
 
 DELETED_USER_NAME = "Deleted user"
 

@@ -11,10 +11,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from expense_tracker.auth import authentication
 from expense_tracker.auth.authentication import SESSION_CLAIM
 
 
@@ -44,8 +43,3 @@ def token_pair(user_id: int, session_id: int, refresh_token_id: str) -> dict[str
         "expires_in": int(lifetime("JWT_ACCESS_TOKEN_EXPIRES").total_seconds()),
         "refresh_token": refresh_token(user_id, session_id, refresh_token_id),
     }
-
-
-def register_jwt_callbacks(app: Flask) -> None:
-    """authentication.init_app, under the name the application factory calls."""
-    authentication.init_app(app)

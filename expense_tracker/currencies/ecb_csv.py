@@ -21,8 +21,8 @@ from datetime import date
 from decimal import Decimal
 
 from expense_tracker.currencies.conversion import MAX_RATE, MAX_RATE_DIGITS, MIN_RATE
+from expense_tracker.domain.money import MoneyError, currency_exponent
 from expense_tracker.models.rates import FIRST_RATES_DAY
-from expense_tracker.money import MoneyError, currency_exponent
 
 _RATE = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 _MISSING = {"", "N/A", "NA", "-"}

@@ -8,7 +8,6 @@ from typing import Any
 from flask_jwt_extended import current_user
 from iso4217 import Currency
 
-from expense_tracker.api import Blueprint, auth_required
 from expense_tracker.currencies import rates
 from expense_tracker.currencies.schemas import (
     CurrencySchema,
@@ -16,6 +15,7 @@ from expense_tracker.currencies.schemas import (
     ExchangeRatesSchema,
 )
 from expense_tracker.database import utc_today
+from expense_tracker.http.api import Blueprint, auth_required
 
 blp = Blueprint("currencies", __name__, description="Currencies and exchange rates")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
 
-from expense_tracker import money
+from expense_tracker.domain import money
 from expense_tracker.currencies import rates
 from expense_tracker.currencies.conversion import round_half_even
 from expense_tracker.expenses import summaries
@@ -34,7 +34,7 @@ from expense_tracker.models import (
     UsedCategory,
     User,
 )
-from expense_tracker.text import casefold_key, like_pattern
+from expense_tracker.domain.text import casefold_key, like_pattern
 
 GROUP_METHOD = "group"  # the payment method my group shares are summed under
 

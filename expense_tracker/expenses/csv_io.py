@@ -13,7 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from expense_tracker import money
+from expense_tracker.domain import money
 from expense_tracker.expenses.errors import ImportFileRefused, ImportLinesInvalid
 from expense_tracker.expenses.schemas import ExpenseCreateSchema
 from expense_tracker.fields import CalendarDate

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from expense_tracker.domain.money import currency_exponent, format_amount
 from expense_tracker.expenses.service import (
     COMMON_PLACES,
     SORT_ORDERS,
@@ -23,7 +24,6 @@ from expense_tracker.expenses.service import (
 from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
 from expense_tracker.models import Expense, User
-from expense_tracker.money import currency_exponent, format_amount
 from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
 
 _COLUMNS = (

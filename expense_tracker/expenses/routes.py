@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, jsonify, stream_with_context
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
 from expense_tracker.etag import check_if_match, etag_header
 from expense_tracker.expenses import converted_summary, csv_io, listing, service
 from expense_tracker.expenses.schemas import (
@@ -24,10 +23,17 @@ from expense_tracker.expenses.schemas import (
     SummaryQuerySchema,
     SummaryRowSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import (
+    MULTIPART_MIMETYPE,
+    Blueprint,
+    accepts,
+    auth_required,
+    body_limit,
+)
+from expense_tracker.http.idempotency import idempotent
+from expense_tracker.http.limits import import_limits
 from expense_tracker.models import Expense
 from expense_tracker.pagination import pagination_headers
-from expense_tracker.ratelimit import import_limits
 
 blp = Blueprint("expenses", __name__, url_prefix="/expenses", description="Personal expenses")
 

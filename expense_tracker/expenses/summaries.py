@@ -31,9 +31,9 @@ from sqlalchemy import Date, and_, bindparam, cast, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
+from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.extensions import db
 from expense_tracker.models import Expense, ExpenseSummaryCell, UsedCategory
-from expense_tracker.text import casefold_key, like_pattern
 
 Cell = tuple[int, date, str, str, str]  # owner, month, category key, payment method, currency
 # The filters a summary can answer from the cells (dates only when they cover whole months).

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from expense_tracker.domain.settle import settle_up_plan
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import name_order
 from expense_tracker.models import Group, GroupMember, User
-from expense_tracker.settle import settle_up_plan
 
 
 @dataclass

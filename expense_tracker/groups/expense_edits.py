@@ -12,8 +12,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
+from expense_tracker.domain import money
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import activity, foreign_currency, running_totals

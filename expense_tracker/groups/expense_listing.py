@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from expense_tracker.domain.money import format_amount, format_decimal
 from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
 from expense_tracker.groups.shared_expenses import expense_filters
 from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense
 from expense_tracker.models.group import from_hundredths
-from expense_tracker.money import format_amount, format_decimal
 from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
 
 _EXPENSE_COLUMNS = (

@@ -24,10 +24,10 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from expense_tracker.currencies import conversion, rates
+from expense_tracker.domain.money import MAX_AMOUNT, currency_exponent, format_amount
+from expense_tracker.domain.splits import spare_unit_order
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.models import Group, GroupExpense
-from expense_tracker.money import MAX_AMOUNT, currency_exponent, format_amount
-from expense_tracker.splits import spare_unit_order
 
 
 @dataclass(frozen=True)

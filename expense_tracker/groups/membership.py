@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
+from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import access, activity, balances
@@ -27,7 +28,6 @@ from expense_tracker.groups.errors import (
     UnsettledBalance,
 )
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
-from expense_tracker.text import casefold_key, like_pattern
 
 INVITE_CODE_BYTES = 18  # 24 URL-safe characters: not guessable
 

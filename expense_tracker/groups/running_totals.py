@@ -31,9 +31,9 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy import bindparam, update
 
+from expense_tracker.domain.splits import allocate_proportionally
 from expense_tracker.extensions import db
 from expense_tracker.models import GroupExpense, GroupMember, Settlement
-from expense_tracker.splits import allocate_proportionally
 
 
 @dataclass

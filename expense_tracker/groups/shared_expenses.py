@@ -8,12 +8,13 @@ append the change to the activity log.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
-from expense_tracker import money
 from expense_tracker.database import commit_keeping_loaded, utcnow
+from expense_tracker.domain import money
+from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import LimitReached, ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import activity, foreign_currency, running_totals
@@ -31,7 +32,6 @@ from expense_tracker.groups.split_requests import (
     resolve_payers,
 )
 from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense, GroupMember
-from expense_tracker.text import casefold_key
 
 
 def sync_payers(
@@ -76,18 +76,19 @@ def sync_splits(
         ].stored()
 
 
-def create_expense(
-    group: Group,
-    actor: GroupMember,
-    data: Mapping[str, Any],
-    *,
-    series_id: int | None = None,
-    occurrence: int | None = None,
-) -> GroupExpense:
+class Recorded(NamedTuple):
+    """A shared expense just written, and its document (GroupExpenseSchema), dumped once:
+    the activity entry keeps it, and the response sends it."""
+
+    expense: GroupExpense
+    document: dict[str, Any]
+
+
+def create_expense(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> Recorded:
     """Record a shared expense (`add_expense`) and commit."""
-    expense = add_expense(group, actor, data, series_id=series_id, occurrence=occurrence)
+    recorded = _add(group, actor, data, series_id=None, occurrence=None)
     commit_keeping_loaded(db.session())
-    return expense
+    return recorded
 
 
 def add_expense(
@@ -98,6 +99,18 @@ def add_expense(
     series_id: int | None = None,
     occurrence: int | None = None,
 ) -> GroupExpense:
+    """Add a shared expense to the transaction (the caller commits); see `_add`."""
+    return _add(group, actor, data, series_id=series_id, occurrence=occurrence).expense
+
+
+def _add(
+    group: Group,
+    actor: GroupMember,
+    data: Mapping[str, Any],
+    *,
+    series_id: int | None,
+    occurrence: int | None,
+) -> Recorded:
     """Add a shared expense to the transaction (the caller commits): its splits are computed
     once its id (the rotation key) exists, in the expense's currency, then converted to the
     group's when they differ (`foreign_currency`). A recurring series' occurrence passes its
@@ -158,7 +171,7 @@ def add_expense(
     activity.record(
         group.id, actor.user_id, "expense.created", ("expense", expense.id), None, after
     )
-    return expense
+    return Recorded(expense, after)
 
 
 # What a running total column holds (BIGINT, SQLite's INTEGER): 2**63 - 1 minor units.

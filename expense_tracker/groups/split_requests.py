@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ParamSpec
 
-from expense_tracker import money
-from expense_tracker import splits as split_engine
+from expense_tracker.domain import money
+from expense_tracker.domain import splits as split_engine
+from expense_tracker.domain.money import MoneyError, format_amount
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.models import ExpenseSplit, Group
 from expense_tracker.models.group import from_hundredths, to_hundredths
-from expense_tracker.money import MoneyError, format_amount
 
 # The field of a split entry that carries each split type's input (`equal` has none).
 SPLIT_VALUE_FIELDS = {

@@ -25,8 +25,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from expense_tracker import money
-from expense_tracker.text import has_visible_character
+from expense_tracker.domain import money
+from expense_tracker.domain.text import has_visible_character
 
 FIXED_COLUMNS = ("Date", "Description", "Category", "Cost", "Currency")
 PAYMENT_CATEGORY = "Payment"

@@ -40,7 +40,7 @@ from expense_tracker.models import (
     Settlement,
     User,
 )
-from expense_tracker.text import casefold_key
+from expense_tracker.domain.text import casefold_key
 
 # Rows per flush: large enough to batch the INSERTs, small enough to keep memory flat.
 BATCH = 1000

@@ -8,10 +8,10 @@ import marshmallow as ma
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from expense_tracker.api import Blueprint
 from expense_tracker.errors import ServiceUnavailable
 from expense_tracker.extensions import db
-from expense_tracker.ratelimit import not_rate_limited
+from expense_tracker.http.api import Blueprint
+from expense_tracker.http.limits import not_rate_limited
 from expense_tracker.schemas import OutputSchema
 
 blp = Blueprint("health", __name__, description="Service health")

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import Blueprint, auth_required
+from expense_tracker.http.api import Blueprint, auth_required
 from expense_tracker.notifications import service
 from expense_tracker.notifications.schemas import (
     MarkReadSchema,

@@ -16,12 +16,12 @@ from flask import Response, request
 from flask_jwt_extended import current_user
 from werkzeug.datastructures import FileStorage
 
-from expense_tracker.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
+from expense_tracker.http.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
 from expense_tracker.errors import Forbidden
 from expense_tracker.expenses.service import get_owned_expense
 from expense_tracker.groups import access
 from expense_tracker.groups.shared_expenses import may_change_expense
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import Receipt
 from expense_tracker.models.receipt import RECEIPT_TYPES
 from expense_tracker.receipts import service

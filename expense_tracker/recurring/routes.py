@@ -6,10 +6,10 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import Blueprint, auth_required
 from expense_tracker.database import utc_today
 from expense_tracker.groups import access
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import Blueprint, auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import RecurringSeries
 from expense_tracker.recurring import service
 from expense_tracker.recurring.schemas import (

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from expense_tracker.domain.dates import Rule, first_index_after, occurrence_date
 from expense_tracker.errors import (
     ApiError,
     Conflict,
@@ -37,7 +38,6 @@ from expense_tracker.groups import shared_expenses
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.models import Group, GroupMember, RecurringSeries, User
 from expense_tracker.recurring import templates
-from expense_tracker.recurring.dates import Rule, first_index_after, occurrence_date
 from expense_tracker.recurring.schemas import MAX_SERIES_PER_GROUP, OCCURRENCES_PER_REQUEST
 
 log = logging.getLogger(__name__)

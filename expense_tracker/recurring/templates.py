@@ -13,7 +13,8 @@ from typing import Any
 
 import marshmallow as ma
 
-from expense_tracker import money
+from expense_tracker.domain import money
+from expense_tracker.domain.money import MoneyError, format_amount, parse_amount
 from expense_tracker.errors import ValidationFailed, flatten_messages
 from expense_tracker.groups import foreign_currency
 from expense_tracker.groups.split_requests import (
@@ -24,7 +25,6 @@ from expense_tracker.groups.split_requests import (
     resolve_payers,
 )
 from expense_tracker.models import Group, RecurringSeries
-from expense_tracker.money import MoneyError, format_amount, parse_amount
 from expense_tracker.recurring.schemas import GROUP_TEMPLATE, PERSONAL_TEMPLATE
 
 # Fields of a template that exclude each other: sending one drops the other.

@@ -12,10 +12,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from expense_tracker import splits
+from expense_tracker.domain import splits
+from expense_tracker.domain.text import casefold_key
 from expense_tracker.models.expense import PAYMENT_METHODS
 from expense_tracker.models.group import HUNDREDTHS, SPLIT_TYPES
-from expense_tracker.text import casefold_key
 
 BENCH_CATEGORIES = (
     "Groceries", "Rent", "Transport", "Eating out", "Utilities", "Health", "Entertainment",

@@ -18,7 +18,7 @@ from flask import Flask
 
 from expense_tracker.database import utc_today
 from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
-from expense_tracker.ratelimit import INTERNAL_REQUEST_FLAG
+from expense_tracker.http.limits import INTERNAL_REQUEST_FLAG
 from expense_tracker.seeding.demo_features import add_feature_demos
 
 DEMO_PASSWORD = "demo-password-2024"

@@ -38,10 +38,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from expense_tracker.extensions import db
+from expense_tracker.groups import access
 from expense_tracker.models import (
     Activity,
     ExpenseChange,
-    Group,
     GroupMember,
     ProfileChange,
     User,
@@ -65,18 +65,9 @@ _FEED_TYPES = {
 
 
 def accessible_groups(user: User) -> set[int]:
-    """The groups whose contents the caller may see: current member, group not deleted."""
-    return set(
-        db.session.scalars(
-            select(GroupMember.group_id)
-            .join(Group, Group.id == GroupMember.group_id)
-            .where(
-                GroupMember.user_id == user.id,
-                GroupMember.left_at.is_(None),
-                Group.deleted_at.is_(None),
-            )
-        )
-    )
+    """The groups whose contents the caller may see: current member, group not deleted
+    (access.my_group_ids, the one definition of it)."""
+    return set(db.session.scalars(access.my_group_ids(user)))
 
 
 # --------------------------------------------------------------------------- stages 2 to 4

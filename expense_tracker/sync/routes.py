@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import Blueprint, auth_required
+from expense_tracker.http.api import Blueprint, auth_required
 from expense_tracker.sync import feed
 from expense_tracker.sync.schemas import ChangesQuerySchema, ChangesSchema
 

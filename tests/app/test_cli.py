@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from expense_tracker import splits
+from expense_tracker.domain import splits
+from expense_tracker.domain.text import casefold_key
 from expense_tracker.extensions import db
 from expense_tracker.models import (
     Expense,
@@ -23,7 +24,6 @@ from expense_tracker.models import (
     User,
 )
 from expense_tracker.seeding.demo import DEMO_PASSWORD
-from expense_tracker.text import casefold_key
 
 
 def sign_in(client: FlaskClient, email: str, password: str) -> dict[str, str]:

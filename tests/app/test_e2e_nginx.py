@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from expense_tracker.hooks import APP_CONTENT_SECURITY_POLICY
+from expense_tracker.http.headers import APP_CONTENT_SECURITY_POLICY
 from expense_tracker.web import STATIC_FOLDER as WEB_STATIC
 from tests.problems import assert_problem
 from tests.servers import free_port, nginx_config, run_flask, stop

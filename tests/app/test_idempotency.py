@@ -177,7 +177,7 @@ def _as_left_by_a_dead_request(app, key, *, answered_too=False):
     from datetime import timedelta
 
     from expense_tracker.database import utcnow
-    from expense_tracker.idempotency import ABANDONED_AFTER
+    from expense_tracker.http.idempotency import ABANDONED_AFTER
     from expense_tracker.models.idempotency import IdempotencyRecord
 
     with app.app_context():
@@ -200,7 +200,7 @@ def test_a_retry_after_the_answer_was_lost_does_not_write_again(app, client, use
 
 def test_a_retry_of_a_request_that_died_before_writing_runs_it(app, client, user):
     from expense_tracker.database import utcnow
-    from expense_tracker.idempotency import ABANDONED_AFTER, RETENTION, _document_digest
+    from expense_tracker.http.idempotency import ABANDONED_AFTER, RETENTION, _document_digest
     from expense_tracker.models.idempotency import IdempotencyRecord
 
     # The dead request reserved its key and never wrote: the record is pending, unlanded.

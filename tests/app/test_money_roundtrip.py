@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from expense_tracker import money
+from expense_tracker.domain import money
 
 CURRENCIES = ("USD", "JPY", "KWD", "CLF", "EUR", "BHD", "ISK")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from expense_tracker.hooks import API_CONTENT_SECURITY_POLICY, APP_CONTENT_SECURITY_POLICY
+from expense_tracker.http.headers import API_CONTENT_SECURITY_POLICY, APP_CONTENT_SECURITY_POLICY
 from expense_tracker.web import STATIC_FOLDER
 from tests.problems import assert_problem
 

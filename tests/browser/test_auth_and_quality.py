@@ -12,7 +12,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from expense_tracker.hooks import APP_CONTENT_SECURITY_POLICY
+from expense_tracker.http.headers import APP_CONTENT_SECURITY_POLICY
 from tests.browser.app_driver import PASSWORD, ApiClient, App, unique_email
 from tests.browser.conftest import ACCESS_TOKEN_SECONDS
 

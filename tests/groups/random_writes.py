@@ -10,7 +10,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from expense_tracker.money import format_decimal
+from expense_tracker.domain.money import format_decimal
 from tests.factories import Account, cents, group_with, usd
 
 

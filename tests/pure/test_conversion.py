@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expense_tracker import splits
 from expense_tracker.currencies.conversion import (
     check_rate,
     convert,
@@ -17,7 +16,8 @@ from expense_tracker.currencies.conversion import (
     cross_rate,
     round_significant,
 )
-from expense_tracker.money import currency_exponent
+from expense_tracker.domain import splits
+from expense_tracker.domain.money import currency_exponent
 
 D = Decimal
 

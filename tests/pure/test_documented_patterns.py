@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expense_tracker import money
 from expense_tracker.database import utc_today
+from expense_tracker.domain import money
 from expense_tracker.fields import (
     ANY_TEXT,
     DOCUMENTED_DATES,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from expense_tracker.money import (
+from expense_tracker.domain.money import (
     MAX_AMOUNT,
     MoneyError,
     currency_exponent,

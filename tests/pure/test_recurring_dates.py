@@ -9,7 +9,7 @@ from dateutil import rrule
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expense_tracker.recurring.dates import Rule, dates_due, first_index_after, occurrence_date
+from expense_tracker.domain.dates import Rule, dates_due, first_index_after, occurrence_date
 
 
 def test_monthly_from_31_january_follows_the_start_day_without_drift():

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expense_tracker.settle import EXACT_SEARCH_LIMIT, Transfer, settle_up_plan
+from expense_tracker.domain.settle import EXACT_SEARCH_LIMIT, Transfer, settle_up_plan
 
 # --- independent reference implementations (deliberately not the module's code) ---------
 

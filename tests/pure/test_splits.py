@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from expense_tracker.splits import (
+from expense_tracker.domain.splits import (
     SplitError,
     allocate_proportionally,
     spare_unit_order,

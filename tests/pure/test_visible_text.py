@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from expense_tracker.domain.text import FORMAT_CHARACTERS, has_visible_character
 from expense_tracker.fields import NON_BLANK_TEXT, Text
-from expense_tracker.text import FORMAT_CHARACTERS, has_visible_character
 
 FORMAT = [chr(code) for first, last in FORMAT_CHARACTERS for code in range(first, last + 1)]
 CONTROLS = [chr(code) for code in [*range(0x01, 0x20), *range(0x7F, 0xA0)]]

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.groups import access, activity
 from expense_tracker.groups.routes.blueprint import Headers, blp
 from expense_tracker.groups.schemas.activity import (
@@ -14,6 +13,7 @@ from expense_tracker.groups.schemas.activity import (
     GroupActivityQuerySchema,
     MyActivityQuerySchema,
 )
+from expense_tracker.http.api import auth_required
 from expense_tracker.pagination import paginate
 
 Entry = dict[str, Any]

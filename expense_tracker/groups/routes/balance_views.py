@@ -6,10 +6,10 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.groups import access, balances
 from expense_tracker.groups.routes.blueprint import blp
 from expense_tracker.groups.schemas.balances import BalanceSchema, MyBalancesSchema, TransferSchema
+from expense_tracker.http.api import auth_required
 
 
 @blp.get("/groups/<int:group_id>/balances")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
-from expense_tracker.api import Blueprint
 from expense_tracker.groups.schemas.groups import GroupPublicSchema, GroupSchema
+from expense_tracker.http.api import Blueprint
 from expense_tracker.models import Group, GroupMember
 
 blp = Blueprint("groups", __name__, description="Groups, shared expenses and settling up")

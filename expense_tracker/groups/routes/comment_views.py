@@ -7,11 +7,11 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.groups import access, comments
 from expense_tracker.groups.routes.blueprint import Headers, blp
 from expense_tracker.groups.schemas.comments import CommentCreateSchema, CommentSchema
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import Comment
 from expense_tracker.pagination import paginate
 from expense_tracker.schemas import PaginationQuerySchema

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.etag import check_if_match, etag_header
 from expense_tracker.groups import access, deletion, membership
 from expense_tracker.groups.routes.blueprint import Headers, blp, group_view
@@ -22,7 +21,8 @@ from expense_tracker.groups.schemas.groups import (
     GroupUpdateSchema,
     InviteCodeSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import Group
 from expense_tracker.pagination import paginate
 

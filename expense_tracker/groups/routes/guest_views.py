@@ -8,7 +8,6 @@ from typing import Any
 from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.groups import access, guest_merges, guests
 from expense_tracker.groups.routes.blueprint import Headers, blp
 from expense_tracker.groups.schemas.groups import MemberSchema
@@ -17,7 +16,8 @@ from expense_tracker.groups.schemas.guests import (
     GuestMergeRequestSchema,
     GuestMergeSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import GroupMember
 from expense_tracker.models.guest import GuestMerge
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import MULTIPART_MIMETYPE, accepts, auth_required, body_limit
+from expense_tracker.http.api import MULTIPART_MIMETYPE, accepts, auth_required, body_limit
 from expense_tracker.etag import etag_header
 from expense_tracker.groups import splitwise_import
 from expense_tracker.groups.routes.blueprint import Headers, blp
@@ -16,9 +16,9 @@ from expense_tracker.groups.schemas.imports import (
     ImportedGroupSchema,
     SplitwiseUploadSchema,
 )
-from expense_tracker.idempotency import idempotent
-from expense_tracker.ratelimit import import_limits
-from expense_tracker.text import has_visible_character
+from expense_tracker.http.idempotency import idempotent
+from expense_tracker.http.limits import import_limits
+from expense_tracker.domain.text import has_visible_character
 
 DEFAULT_NAME = "Imported from Splitwise"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from expense_tracker.api import auth_required
 from expense_tracker.groups import invitations
 from expense_tracker.groups.routes.blueprint import blp
 from expense_tracker.groups.schemas.invites import InvitationSchema
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.limits import invite_lookup_limits
 from expense_tracker.models import Group
-from expense_tracker.ratelimit import invite_lookup_limits
 
 
 @blp.get("/groups/invites/<invite_code>")

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.groups import access, membership
 from expense_tracker.groups.routes.blueprint import Headers, blp
 from expense_tracker.groups.schemas.groups import (
@@ -19,7 +18,8 @@ from expense_tracker.groups.schemas.groups import (
     MembersQuerySchema,
     RoleUpdateSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import GroupMember
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
-from expense_tracker.api import auth_required
 from expense_tracker.etag import check_if_match, etag_header
 from expense_tracker.groups import access, deletion, settlements
 from expense_tracker.groups.routes.blueprint import Headers, blp
@@ -17,7 +16,8 @@ from expense_tracker.groups.schemas.balances import (
     SettlementQuerySchema,
     SettlementSchema,
 )
-from expense_tracker.idempotency import idempotent
+from expense_tracker.http.api import auth_required
+from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import Settlement
 from expense_tracker.pagination import paginate
 

@@ -1,24 +1,11 @@
-"""Request and response rules every endpoint gets: content types, body limits, headers.
-
-The body rules are the first step of the request pipeline (api.request_pipeline) around
-each view; the response rules are application hooks, for every response.
-"""
+"""The response headers every response gets (the pipeline's last step, http/pipeline.py:
+application hooks, so errors and refusals get them too), and the bearer scheme's case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Flask, Response, current_app, request
-from flask_jwt_extended import verify_jwt_in_request
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
-
-from expense_tracker.api import JSON_MIMETYPE
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+from flask import Flask, Response, request
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -39,41 +26,6 @@ APP_CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 APP_ENDPOINT_PREFIX = "web."
-
-
-def has_body() -> bool:
-    if request.content_length:
-        return True
-    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-
-
-def check_body(view: F) -> F:
-    """The body rules, the pipeline's first step: judge a request body before anything
-    reads it.
-
-    In this order: the caller (401 comes before anything said about the body), the size
-    (refused before it is read), the content type (415). What the view declares is read
-    once, here: `auth_required`, `body_limit` (else MAX_CONTENT_LENGTH), `accepts` (else
-    JSON).
-    """
-    auth_options = getattr(view, "auth_options", None)
-    setting = getattr(view, "max_body_setting", "MAX_CONTENT_LENGTH")
-    mimetypes = getattr(view, "accepted_mimetypes", frozenset({JSON_MIMETYPE}))
-
-    @wraps(view)
-    def judged(*args: Any, **kwargs: Any) -> Any:
-        if request.method in BODY_METHODS and has_body():
-            if auth_options is not None:
-                verify_jwt_in_request(**auth_options)
-            limit = int(current_app.config[setting])
-            request.max_content_length = limit
-            if request.content_length is not None and request.content_length > limit:
-                raise RequestEntityTooLarge()
-            if request.mimetype not in mimetypes:
-                raise UnsupportedMediaType()
-        return view(*args, **kwargs)
-
-    return judged  # type: ignore[return-value]
 
 
 def drop_empty_content_type(response: Response) -> Response:
@@ -111,8 +63,8 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def register_hooks(app: Flask) -> None:
-    """The response rules (the body rules run in each view's pipeline, `check_body`)."""
+def register_response_hooks(app: Flask) -> None:
+    """The response rules, for every response."""
     app.after_request(add_security_headers)
     app.after_request(drop_empty_content_type)
     app.wsgi_app = BearerSchemeCaseInsensitive(app.wsgi_app)  # type: ignore[method-assign]

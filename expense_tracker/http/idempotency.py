@@ -16,8 +16,9 @@ it again with the same key and get the first answer instead of a second resource
 Keys are scoped to the caller (`POST /users/`, which has none, to its path:
 `idempotent(keys_per="path")`) and kept 24 h. The pending record is committed before the
 view runs, so the unique (scope, key) index decides between concurrent requests on every
-worker. This is the third step of the request pipeline (api.request_pipeline): after the
-rate limits, so that a replay counts against them and a refused request writes nothing.
+worker. This is a step of the request pipeline (http/pipeline.py): after the rate limits
+and the auth check, so that a replay counts against them and a refused request writes
+nothing.
 """
 
 from __future__ import annotations
@@ -32,15 +33,14 @@ from functools import wraps
 from typing import Any, Literal, TypeVar, cast
 
 from flask import Response, current_app, g, request
-from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from sqlalchemy import CursorResult, delete, event, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from expense_tracker.api import parse_json_body
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Conflict, ValidationFailed
 from expense_tracker.extensions import db
+from expense_tracker.http import body, caller
 from expense_tracker.models.idempotency import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -73,9 +73,9 @@ def _document_digest() -> str:
     else:
         raw = request.get_data(cache=True)
         try:
-            document = parse_json_body(raw) if raw.strip() else None
+            document = body.document() if raw.strip() else None
             digest.update(json.dumps(document, sort_keys=True, default=_canonical_decimal).encode())
-        except (ValueError, UnicodeDecodeError):
+        except ValueError:  # malformed (UnicodeDecodeError included): its bytes
             digest.update(raw)
     return digest.hexdigest()
 
@@ -83,9 +83,8 @@ def _document_digest() -> str:
 def _scope(keys_per: KeysPer) -> str | None:
     if keys_per == "path":
         return f"path:{request.path.rstrip('/')}/"
-    verify_jwt_in_request(optional=True)
-    identity = get_jwt_identity()
-    return f"user:{identity}" if identity is not None else None
+    authenticated = caller.authenticated()
+    return f"user:{authenticated.user.id}" if authenticated is not None else None
 
 
 def _replay(record: IdempotencyRecord) -> Response:

@@ -12,8 +12,9 @@
 - `RATELIMIT_ENABLED=false` turns every limit off; counts live in memory by default (per
   gunicorn worker), in Redis with `RATELIMIT_STORAGE_URI=redis://host:6379/0`.
 
-`check_limits` is the second step of the request pipeline (api.request_pipeline): after
-the body rules, before idempotency. The limiter is one per application (so that differently
+The limits views declare are here; the pipeline's step that counts them, and the
+limiter's wiring, are in limiter.py (`check_limits`, after the body rules, before the auth
+check and idempotency). The limiter is one per application (so that differently
 configured apps can share a process); the step asks the current application's.
 
 Failed password checks are counted per account twice, with the same limit
@@ -42,21 +43,16 @@ per-IP limit caps every address over all accounts.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request
-from flask_jwt_extended import decode_token, get_current_user
-from flask_limiter import Limiter, RateLimitExceeded
+from flask import Response, current_app, request
+from flask_limiter import Limiter
 from limits import parse
 
-from expense_tracker.api import FORM_MIMETYPE, parse_json_body
-from expense_tracker.errors import problem_response
-from expense_tracker.text import casefold_key, email_key
+from expense_tracker.domain.text import casefold_key, email_key
+from expense_tracker.http import body, caller
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,17 +76,11 @@ def client_ip() -> str:
 
 
 def _body() -> Mapping[str, Any] | None:
-    """The body's fields (a form or a JSON object). The body rules have accepted its size
-    already (sign-in and sign-up bodies have their own small AUTH_MAX_CONTENT_LENGTH)."""
-    if request.mimetype == FORM_MIMETYPE:
-        return request.form
-    if not request.is_json:
-        return None
-    try:
-        values = parse_json_body(request.get_data(cache=True))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return values if isinstance(values, dict) else None
+    """The body's fields (a form or a JSON object, parsed once: body.fields). The body
+    rules have accepted its size already (sign-in and sign-up bodies have their own small
+    AUTH_MAX_CONTENT_LENGTH)."""
+    values: Mapping[str, Any] | None = body.fields()
+    return values
 
 
 def _body_field(*names: str) -> str | None:
@@ -130,10 +120,8 @@ def own_account() -> str:
     """Key by the signed-in caller's own account, as a sign-in naming its email is keyed
     (so both share one count). The body rules have checked the token: a password check
     has a body."""
-    try:
-        user = get_current_user()
-    except RuntimeError:  # no token was checked (nor will a password be)
-        user = None
+    authenticated = caller.authenticated()
+    user = authenticated.user if authenticated is not None else None
     account_email_key = getattr(user, "email_key", None)
     if not account_email_key:
         return f"account-unknown:{client_ip()}"
@@ -152,17 +140,12 @@ def at_address(account: Callable[[], str]) -> Callable[[], str]:
 def user_or_ip() -> str:
     """Key by the user id in a valid bearer token, else by client address.
 
-    Only the signature and expiry are checked here (no database query): a revoked token
-    still counts against its user, which is what we want of a limit.
+    Only the signature and expiry count here (the caller's token, decoded once; no database
+    query): a revoked token still counts against its user, which is what we want of a limit.
     """
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
-        try:
-            subject = decode_token(token.strip()).get("sub")
-        except Exception:  # any invalid token: the view will answer 401
-            subject = None
-        if subject:
-            return f"user:{subject}"
+    subject = caller.identify().user_id
+    if subject:
+        return f"user:{subject}"
     return client_ip()
 
 
@@ -314,125 +297,5 @@ invite_lookup_limits = rate_limits(
 not_rate_limited = rate_limits()
 
 
-# -- the pipeline's step -------------------------------------------------------------------
-
-_making = threading.Lock()
-
-
-def check_limits(view: F) -> F:
-    """The pipeline's rate-limit step: count the request against the limits `view`
-    declares (GENERAL when it declares none), with the current application's limiter."""
-    declared: ViewLimits = getattr(view, "rate_limits", GENERAL_LIMITS)
-    if not declared.limits:
-        return view
-
-    @wraps(view)
-    def limited(*args: Any, **kwargs: Any) -> Any:
-        limiter = current_limiter()
-        if limiter is None or not limiter.enabled:
-            return view(*args, **kwargs)
-        response = _counted(limiter, view, declared)(*args, **kwargs)
-        if declared.signs_in is not None:
-            response = current_app.make_response(response)
-            if 200 <= response.status_code < 300:
-                remember_address(limiter, declared.signs_in)
-        return response
-
-    return limited  # type: ignore[return-value]
-
-
-def _counted(limiter: Limiter, view: Callable[..., Any], declared: ViewLimits) -> Any:
-    """`view` inside Flask-Limiter's own decorators for its limits: they check them before
-    the view runs (429), and Flask-Limiter counts the conditional ones (`counts`) once the
-    response is made. Made once per application (limits are its settings), when it first
-    serves the view."""
-    made: dict[Callable[..., Any], Any] = current_app.extensions["rate_limited_views"]
-    counted = made.get(view)
-    if counted is None:
-        with _making:
-            counted = made.get(view)
-            if counted is None:
-                counted = view
-                for view_limit in declared.limits:
-                    counted = _flask_limiter_decorator(limiter, view_limit)(counted)
-                made[view] = counted
-    return counted
-
-
-def _flask_limiter_decorator(limiter: Limiter, view_limit: ViewLimit) -> Any:
-    value = str(current_app.config[view_limit.setting])
-    if view_limit.shared is not None:
-        return limiter.shared_limit(
-            value,
-            view_limit.shared,
-            key_func=view_limit.key,
-            deduct_when=view_limit.counts,
-            exempt_when=view_limit.skip_when,
-        )
-    return limiter.limit(
-        value,
-        key_func=view_limit.key,
-        deduct_when=view_limit.counts,
-        exempt_when=view_limit.skip_when,
-    )
-
-
-# -- wiring --------------------------------------------------------------------------------
-
-
-def _exempt() -> bool:
-    return request.method == "OPTIONS" or bool(request.environ.get(INTERNAL_REQUEST_FLAG))
-
-
-def _counted_by_the_pipeline() -> bool:
-    """Flask-Limiter would count RATELIMIT_DEFAULT (its own setting) in a request hook
-    before any view runs, so before the body rules: the pipeline counts it instead
-    (GENERAL, in `check_limits`), and the limiter's own copy is always exempt."""
-    return True
-
-
 def current_limiter() -> Limiter | None:
     return current_app.extensions.get("rate_limiter")
-
-
-def rate_limited(error: RateLimitExceeded) -> Response:
-    """429 as a problem document, with the seconds to wait in `Retry-After`."""
-    limiter = current_limiter()
-    current = limiter.current_limit if limiter is not None else None
-    wait = 60
-    if current is not None:
-        wait = max(1, int(current.reset_at - time.time()))
-    return problem_response(
-        429,
-        f"Too many requests (limit: {error.description}); retry after the seconds in Retry-After.",
-        headers={"Retry-After": str(wait)},
-    )
-
-
-def _retry_after_only_when_refused(response: Response) -> Response:
-    """Flask-Limiter puts Retry-After on every response; it means "wait" only on a 429/503."""
-    if response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
-    return response
-
-
-def init_rate_limits(app: Flask) -> Limiter:
-    """Build this app's limiter from its settings: the limiter the pipeline's rate-limit
-    step (`check_limits`) counts with, the 429 answer, and the X-RateLimit-* headers."""
-    limiter = Limiter(user_or_ip, default_limits_exempt_when=_counted_by_the_pipeline)
-    # Registered before the limiter's own hook, so it runs after it.
-    app.after_request(_retry_after_only_when_refused)
-    limiter.init_app(app)
-    app.extensions["rate_limiter"] = limiter
-    app.extensions["rate_limited_views"] = {}
-    app.register_error_handler(RateLimitExceeded, rate_limited)
-    if not limiter.enabled:
-        return limiter
-    storage = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
-    if app.config.get("REQUIRE_STRONG_SECRETS") and storage.startswith("memory"):
-        app.logger.warning(
-            "RATELIMIT_STORAGE_URI is memory://: each gunicorn worker counts on its own, so "
-            "limits are multiplied by the worker count; use redis:// in production"
-        )
-    limiter.request_filter(_exempt)
-    return limiter
