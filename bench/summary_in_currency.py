@@ -56,10 +56,10 @@ def run(url: str, rows: int, repeat: int) -> None:
     from flask_migrate import upgrade
 
     from expense_tracker import create_app
+    from expense_tracker.domain.text import casefold_key
     from expense_tracker.expenses import summaries
     from expense_tracker.extensions import db
     from expense_tracker.models import ExchangeRate, Expense
-    from expense_tracker.domain.text import casefold_key
 
     app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     client = app.test_client()

@@ -18,11 +18,12 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 
-from expense_tracker.domain import money
 from expense_tracker.currencies import rates
 from expense_tracker.currencies.conversion import round_half_even
+from expense_tracker.domain import money
+from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.expenses import summaries
 from expense_tracker.expenses.service import COMMON_PLACES, filter_conditions, summarise
 from expense_tracker.extensions import db
@@ -34,7 +35,6 @@ from expense_tracker.models import (
     UsedCategory,
     User,
 )
-from expense_tracker.domain.text import casefold_key, like_pattern
 
 GROUP_METHOD = "group"  # the payment method my group shares are summed under
 
@@ -77,7 +77,7 @@ def converted_summary(
         total = totals.setdefault(key, _Total(spelling))
         total.amount += value
         total.count += int(count)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "key": t.spelling,
             "currency": target,
@@ -113,7 +113,7 @@ Part = tuple[str, str, date, str, int, int]
 def _personal_parts(user: User, filters: Mapping[str, Any], group_by: str) -> list[Part]:
     sums = (func.sum(Expense.amount), func.count(Expense.id))
     conditions = [Expense.owner_id == user.id, *filter_conditions(_without_grouping(filters))]
-    statement: Select[Any]
+    statement: Any
     if group_by == "category":
         spelling = UsedCategory.category
         statement = summaries.join_spelling(
@@ -131,13 +131,13 @@ def _personal_parts(user: User, filters: Mapping[str, Any], group_by: str) -> li
     rows = db.session.execute(statement.where(*conditions)).all()
     if group_by == "month":
         return [(f"{d:%Y-%m}", f"{d:%Y-%m}", d, c, a, n) for d, c, a, n in rows]
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    return [tuple(row) for row in rows]
 
 
 def _group_share_parts(user: User, filters: Mapping[str, Any], group_by: str) -> list[Part]:
     """My shares of live group expenses (live groups too), per day and currency."""
     sums = (func.sum(ExpenseSplit.amount), func.count(ExpenseSplit.expense_id))
-    statement: Select[Any]
+    statement: Any
     if group_by == "category":
         # The category as written on the latest such expense shows for a key that my
         # personal expenses do not already spell.

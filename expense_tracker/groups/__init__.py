@@ -13,7 +13,7 @@ Reading order for a newcomer: `routes/` (the views, one module per resource) cal
 members), `shared_expenses` and `expense_edits` (recording, changing, deleting expenses,
 paid shares), `settlements`, and `balances` (what the balance views show). Money moves
 through `running_totals` (members' kept totals) and is checked by `balance_audit`;
-`split_requests` turns a body's splits into input for the pure `expense_tracker.splits`;
+`split_requests` turns a body's splits into input for the pure `expense_tracker.domain.splits`;
 `foreign_currency` converts an expense in another currency than the group's; `guests` adds
 members without an account, and `guest_merges` merges one into an account once both the
 account and an owner agree (`guest_merge_rows` moves the rows);

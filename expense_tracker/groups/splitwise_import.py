@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utc_today, utcnow
+from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import activity, balances, guests, membership, running_totals
@@ -40,7 +41,6 @@ from expense_tracker.models import (
     Settlement,
     User,
 )
-from expense_tracker.domain.text import casefold_key
 
 # Rows per flush: large enough to batch the INSERTs, small enough to keep memory flat.
 BATCH = 1000

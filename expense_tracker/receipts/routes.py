@@ -16,11 +16,17 @@ from flask import Response, request
 from flask_jwt_extended import current_user
 from werkzeug.datastructures import FileStorage
 
-from expense_tracker.http.api import MULTIPART_MIMETYPE, Blueprint, accepts, auth_required, body_limit
 from expense_tracker.errors import Forbidden
 from expense_tracker.expenses.service import get_owned_expense
 from expense_tracker.groups import access
 from expense_tracker.groups.shared_expenses import may_change_expense
+from expense_tracker.http.api import (
+    MULTIPART_MIMETYPE,
+    Blueprint,
+    accepts,
+    auth_required,
+    body_limit,
+)
 from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import Receipt
 from expense_tracker.models.receipt import RECEIPT_TYPES
@@ -71,7 +77,8 @@ def _bytes(receipt: Receipt) -> Response:
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, no-cache"
     response.set_etag(receipt.sha256)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 for a matching If-None-Match, in place
+    return response
 
 
 # -- personal expenses --------------------------------------------------------------------

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from expense_tracker.errors import ApiError, LimitReached, NotFound, ValidationFailed
 from expense_tracker.extensions import db
@@ -39,7 +39,7 @@ class ReceiptNotFound(NotFound):
     detail = "No such receipt."
 
 
-def _of(expense: Expense | GroupExpense) -> object:
+def _of(expense: Expense | GroupExpense) -> ColumnElement[bool]:
     if isinstance(expense, GroupExpense):
         return Receipt.group_expense_id == expense.id
     return Receipt.expense_id == expense.id

@@ -14,7 +14,7 @@ from collections import defaultdict
 from alembic import op
 import sqlalchemy as sa
 
-from expense_tracker.splits import allocate_proportionally
+from expense_tracker.domain.splits import allocate_proportionally
 
 # revision identifiers, used by Alembic.
 revision = 'b7c1d2e3f4a5'

@@ -126,17 +126,19 @@ print("\\n".join(names))
 
 
 def test_importing_any_module_works_whatever_the_settings() -> None:
-    """The issue's case: `import expense_tracker.splits` used to parse every setting."""
+    """The issue's case: `import expense_tracker.domain.splits` used to parse every setting."""
     env = good_environment()
     env.update(dict(BAD_VALUES))  # every setting malformed at once
-    result = run_python(env, "-c", "import expense_tracker.splits")
+    result = run_python(env, "-c", "import expense_tracker.domain.splits")
     assert (result.returncode, result.stderr) == (0, "")
 
     result = run_python(env, "-c", IMPORT_EVERY_MODULE)
     assert (result.returncode, result.stderr) == (0, "")
-    assert {"expense_tracker.splits", "expense_tracker.extensions", "expense_tracker.cli"} <= set(
-        result.stdout.split()
-    )
+    assert {
+        "expense_tracker.domain.splits",
+        "expense_tracker.extensions",
+        "expense_tracker.cli",
+    } <= set(result.stdout.split())
 
 
 # -- the production entry point ------------------------------------------------------------

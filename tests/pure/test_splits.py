@@ -1,4 +1,4 @@
-"""Tests for the pure split engine (expense_tracker.splits)."""
+"""Tests for the pure split engine (expense_tracker.domain.splits)."""
 
 from __future__ import annotations
 
