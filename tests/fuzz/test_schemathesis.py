@@ -261,16 +261,18 @@ def config(server: LiveServer, data: dict[str, Any]) -> str:
             headers={"Authorization": f"Bearer {data['revocable_token']}"},
         ),
     ]
-    # Random bytes are not a CSV file: the upload's success is tried with the document's
-    # example; generated files only as what must be refused (never with a 500).
-    operations.append(
-        "[[operations]]\n"
-        'include-path = "/expenses/import"\n'
-        + "".join(
-            f'phases.{phase}.generation.mode = "negative"\n'
-            for phase in ("coverage", "fuzzing", "stateful")
+    # Random bytes are not a CSV file (nor a Splitwise export): each upload's success is
+    # tried with the document's example; generated files only as what must be refused
+    # (never with a 500).
+    for path in ("/expenses/import", "/groups/import/splitwise"):
+        operations.append(
+            "[[operations]]\n"
+            f'include-path = "{path}"\n'
+            + "".join(
+                f'phases.{phase}.generation.mode = "negative"\n'
+                for phase in ("coverage", "fuzzing", "stateful")
+            )
         )
-    )
     return f"""
 base-url = "{server.url}"
 hooks = "tests.fuzz.schemathesis_hooks"
