@@ -7,7 +7,9 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from expense_tracker.groups import balance_audit
 from tests.factories import cents
+from tests.pure.test_splitwise_file import export as splitwise_export
 
 EXAMPLE = (
     "\ufeffDate,Description,Category,Cost,Currency,Alice Martin,Bob Ferreira,Carol Nguyen\r\n"
@@ -30,7 +32,15 @@ def upload(client, account, text: str, me: str = "Alice Martin", **form: Any):
     )
 
 
-def test_the_export_becomes_a_group_with_guests_expenses_and_payments(client, user):
+def assert_no_drift(app, group_id: int) -> None:
+    """The members' kept totals and the group's expense count equal a full recomputation
+    from the rows (what `flask verify-balances` checks)."""
+    with app.app_context():
+        assert list(balance_audit.find_drift([group_id])) == []
+        assert list(balance_audit.find_count_drift([group_id])) == []
+
+
+def test_the_export_becomes_a_group_with_guests_expenses_and_payments(app, client, user):
     response = upload(client, user, EXAMPLE)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
@@ -65,6 +75,8 @@ def test_the_export_becomes_a_group_with_guests_expenses_and_payments(client, us
     assert (payment["from_user"], payment["to_user"], payment["amount"]) == (bob, user.id, "20.00")
     assert payment["note"] == "Bob Ferreira paid Alice Martin"
     assert payment["date"] == "2024-03-05"
+
+    assert_no_drift(app, group_id)
 
     activity = client.get(f"/groups/{group_id}/activity", headers=user.headers).get_json()
     kinds = [entry["kind"] for entry in activity]
@@ -161,3 +173,44 @@ def test_the_file_must_be_a_file_part_and_unknown_fields_are_refused(client, use
     extra = upload(client, user, EXAMPLE, colour="blue")
     assert extra.status_code == 422
     assert "colour" in extra.get_json()["errors"]
+
+
+def test_a_large_random_history_keeps_the_kept_totals_equal_to_a_recomputation(app, client, user):
+    """2,000 rows of random payers, shares and payments (the batches cross a thousand):
+    balances equal the file's totals, and the kept totals a full recomputation."""
+    import random
+
+    rng = random.Random(11)
+    people = 5
+    rows = []
+    for number in range(2000):
+        nets = [0] * people
+        if number % 7 == 6:
+            sender, receiver = rng.sample(range(people), 2)
+            amount = rng.randint(1, 90_000)
+            nets[sender], nets[receiver] = amount, -amount
+            rows.append(("payment", amount, nets))
+            continue
+        cost = rng.randint(1, 500_000)
+        payer = rng.randrange(people)
+        sharers = rng.sample(range(people), rng.randint(1, people))
+        base, spare = divmod(cost, len(sharers))
+        nets[payer] += cost
+        for position, person in enumerate(sharers):
+            nets[person] -= base + (1 if position < spare else 0)
+        rows.append(("expense", cost, nets))
+    data = {"file": (io.BytesIO(splitwise_export(people, rows)), "big.csv"), "me": "Person A"}
+    response = client.post(
+        "/groups/import/splitwise",
+        data=data,
+        headers=user.headers,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    names = {m["user_id"]: m["full_name"] for m in body["members"]}
+    names[user.id] = "Person A"  # the importer's column
+    balances = client.get(f"/groups/{body['id']}/balances", headers=user.headers).get_json()
+    expected = {f"Person {chr(65 + i)}": sum(nets[i] for _, _, nets in rows) for i in range(people)}
+    assert {names[b["user_id"]]: cents(b["net"]) for b in balances} == expected
+    assert_no_drift(app, body["id"])
