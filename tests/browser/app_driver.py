@@ -418,3 +418,26 @@ class ApiClient:
 
 def unique_email(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def arrange_group(
+    api: ApiClient, *names: str, currency: str = "EUR", group_name: str = "Lisbon trip"
+) -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
+    """A group of `names` (the first creates it): the group and [(email, token, user_id)]."""
+    people = []
+    for name in names:
+        email = unique_email(name.split()[0].lower())
+        token = api.sign_up(name, email, currency)
+        _, me, _ = api.call("GET", "/users/me", token=token)
+        people.append((email, token, me["id"]))
+    owner = people[0][1]
+    status, group, _ = api.call(
+        "POST", "/groups/", {"name": group_name, "currency": currency}, token=owner
+    )
+    assert status == 201, group
+    for _, token, _ in people[1:]:
+        status, body, _ = api.call(
+            "POST", "/groups/join", {"invite_code": group["invite_code"]}, token=token
+        )
+        assert status == 201, body
+    return group, people

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,7 +31,16 @@ ACCESS_TOKEN_SECONDS = 20
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> Iterator[str]:
+def served_env() -> dict[str, str]:
+    """The environment of the gunicorn that base_url serves (filled in by base_url): a
+    `flask` command run with it works on the served database."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def base_url(
+    tmp_path_factory: pytest.TempPathFactory, run_worker_id: str, served_env: dict[str, str]
+) -> Iterator[str]:
     """http://127.0.0.1:<port>: gunicorn with gunicorn.conf.py on a fresh database."""
     directory = tmp_path_factory.mktemp("browser")
     try:
@@ -43,6 +54,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory, run_worker_id: str) -> It
             # Every request logged, so that the check below sees every URL the app used.
             env["LOG_LEVEL"] = "INFO"
             run_flask(env, "db", "upgrade")
+            served_env.update(env)
             log = directory / "gunicorn.log"
             with gunicorn_serving(env, port, log):
                 yield f"http://127.0.0.1:{port}"
@@ -111,6 +123,27 @@ def open_browser(
     for app in opened:
         with contextlib.suppress(Exception):
             app.driver.quit()
+
+
+@pytest.fixture
+def flask_cli(base_url: str, served_env: dict[str, str]) -> Callable[..., str]:
+    """flask_cli("rates", "import", path): a `flask` command on the served database, its
+    output (both streams). ok=False: it may fail (run-recurring exits 1 when a series did)."""
+
+    def run(*args: str, ok: bool = True) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", *args],
+            cwd=ROOT,
+            env=served_env,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        output = done.stdout.decode() + done.stderr.decode()
+        assert done.returncode == 0 or not ok, output
+        return output
+
+    return run
 
 
 @pytest.fixture

@@ -7,89 +7,19 @@ converting at each date's rate."""
 from __future__ import annotations
 
 import datetime
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.app_driver import ApiClient, App, unique_email, xpath_text
-from tests.servers import production_env, run_flask
+from tests.browser.app_driver import ApiClient, App, arrange_group, xpath_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 # -- arranging and reading (as in test_group_expense_form.py: tests share no helpers) --
-
-
-def arrange_group(
-    api: ApiClient, *names: str, currency: str = "EUR", group_name: str = "Lisbon trip"
-) -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
-    """A group of `names` (the first creates it): the group and [(email, token, user_id)]."""
-    people = []
-    for name in names:
-        email = unique_email(name.split()[0].lower())
-        token = api.sign_up(name, email, currency)
-        _, me, _ = api.call("GET", "/users/me", token=token)
-        people.append((email, token, me["id"]))
-    owner = people[0][1]
-    status, group, _ = api.call(
-        "POST", "/groups/", {"name": group_name, "currency": currency}, token=owner
-    )
-    assert status == 201, group
-    for _, token, _ in people[1:]:
-        status, body, _ = api.call(
-            "POST", "/groups/join", {"invite_code": group["invite_code"]}, token=token
-        )
-        assert status == 201, body
-    return group, people
-
-
-def browser_database_url(base_url: str, factory: pytest.TempPathFactory, worker: str) -> str:
-    """The database the browser tests' gunicorn serves (conftest's base_url fixture)."""
-    import os
-
-    from sqlalchemy.engine import make_url
-
-    from tests.databases import normalise_database_url
-
-    configured = os.environ.get("TEST_DATABASE_URL", "")
-    if not configured or configured.startswith("sqlite"):
-        found = sorted(Path(factory.getbasetemp()).glob(f"browser*/test_{worker}_web.db"))
-        assert found, "the browser tests' SQLite database was not found"
-        return f"sqlite:///{found[-1]}"
-    admin = make_url(normalise_database_url(configured))
-    name = f"{admin.database or 'test'}_et_{worker}_web".lower()
-    return admin.set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.fixture
-def flask_cli(
-    base_url: str, tmp_path_factory: pytest.TempPathFactory, run_worker_id: str
-) -> Callable[..., str]:
-    """flask_cli("rates", "import", path): a `flask` command on the served database; its
-    output (both streams). ok=False: it may fail (run-recurring exits 1 when a series did)."""
-    url = browser_database_url(base_url, tmp_path_factory, run_worker_id)
-    env = production_env(url, urlsplit(base_url).port or 80)
-
-    def run(*args: str, ok: bool = True) -> str:
-        if ok:
-            return run_flask(env, *args)
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", *args],
-            cwd=Path(__file__).resolve().parents[2],
-            env=env,
-            capture_output=True,
-            timeout=300,
-            check=False,
-        )
-        return done.stdout.decode() + done.stderr.decode()
-
-    return run
 
 
 def owes(app: App) -> dict[str, str]:

@@ -5,17 +5,15 @@ without decimals, German number formats, at 1280 and 375 px."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 
-from tests.browser.app_driver import ApiClient, App, unique_email
-from tests.browser.test_group_expense_form import arrange_group, browser_database_url
+from tests.browser.app_driver import ApiClient, App, arrange_group, unique_email
 from tests.browser.test_ledger import first_screen, pick
-from tests.servers import production_env, run_flask
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -176,15 +174,12 @@ def stat_texts(app: App) -> list[str]:
 
 
 @pytest.fixture
-def january_rates(
-    base_url: str, tmp_path_factory: pytest.TempPathFactory, run_worker_id: str, tmp_path: Path
-) -> None:
+def january_rates(flask_cli: Callable[..., str], tmp_path: Path) -> None:
     """Rates per euro on 2025-01-05: 2 USD, 0.5 GBP (so 1 USD = 0.50 EUR, 1 GBP = 2 EUR),
     imported with `flask rates import` on the served database."""
     csv = tmp_path / "rates.csv"
     csv.write_text("Date,USD,GBP,\n2025-01-05,2.0,0.5,\n", encoding="utf-8")
-    url = browser_database_url(base_url, tmp_path_factory, run_worker_id)
-    run_flask(production_env(url, urlsplit(base_url).port or 80), "rates", "import", str(csv))
+    flask_cli("rates", "import", str(csv))
 
 
 def arrange_money_everywhere(api: ApiClient, name: str) -> tuple[str, str]:
