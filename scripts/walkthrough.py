@@ -13,7 +13,7 @@ the status line and the headers the block already shows). Blocks are left as wri
 the guide says `<!-- walkthrough: as written -->` before the `sh` block, and in the
 sections that explain signing in (their answers hold tokens).
 
-tests/app/test_walkthrough.py runs it and fails when the committed guide differs from a
+tests/ops/test_walkthrough.py runs it and fails when the committed guide differs from a
 fresh run, ids and times aside (`normalise`).
 """
 

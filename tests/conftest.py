@@ -100,6 +100,30 @@ def app_factory(app: Flask) -> Iterator[Callable[..., Flask]]:
             db.engine.dispose()
 
 
+# Every rate limit's setting, each generous enough that no test meets it by accident.
+GENEROUS_LIMITS = {
+    "RATELIMIT_DEFAULT": "1000 per minute",
+    "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
+    "RATELIMIT_SIGNUP_PER_IP": "1000 per minute",
+    "RATELIMIT_SIGNUP_PER_ACCOUNT": "1000 per minute",
+    "RATELIMIT_IMPORT": "1000 per minute",
+}
+
+
+@pytest.fixture
+def make_app(app_factory: Callable[..., Flask]) -> Callable[..., Flask]:
+    """An app on the test database with its rate limits on, as production runs it (counted
+    in memory), each generous unless the test tightens it:
+    `make_app(RATELIMIT_LOGIN_PER_IP="2 per minute")`; any other setting likewise."""
+
+    def make(**overrides: Any) -> Flask:
+        settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+        return app_factory(**{**settings, **GENEROUS_LIMITS, **overrides})
+
+    return make
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()

@@ -5,7 +5,7 @@ It asserts the status, the `application/problem+json` content type and the probl
 further checks (`detail`, `errors`...). It takes a Flask test response or a `requests` one.
 
 The kinds of problem are written out here, not taken from expense_tracker.errors: a test
-(tests/app/test_problem_types.py) checks that the two lists agree and that every kind is
+(tests/http/test_problem_types.py) checks that the two lists agree and that every kind is
 asserted somewhere in the suite.
 """
 
@@ -61,7 +61,7 @@ GENERIC_KIND: dict[int, str] = {
 
 def _parts(response: Any) -> tuple[int, str, Any]:
     """Status, content type and JSON body of a Flask test response, a `requests` response,
-    a reply with `.status` (tests/app/test_e2e_nginx.py) or a (status, headers, body) tuple
+    a reply with `.status` (tests/ops/test_e2e_nginx.py) or a (status, headers, body) tuple
     (tests/servers.py's `call`)."""
     if isinstance(response, tuple):
         status, headers, body = response

@@ -21,25 +21,8 @@ OWNER_ADDRESS = "192.0.2.10"
 STRANGER_ADDRESSES = [f"198.51.100.{n}" for n in range(1, 20)]
 
 AppFactory = Callable[..., Flask]
-
-
-@pytest.fixture
-def make_app(app_factory: AppFactory) -> AppFactory:
-    """An app with rate limits on: generous, except the failed sign-ins per account (3)."""
-
-    def make(**overrides: Any) -> Flask:
-        return app_factory(
-            **{
-                "RATELIMIT_ENABLED": True,
-                "RATELIMIT_STORAGE_URI": "memory://",
-                "RATELIMIT_DEFAULT": "1000 per minute",
-                "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
-                "RATELIMIT_LOGIN_PER_ACCOUNT": "3 per minute",
-                **overrides,
-            }
-        )
-
-    return make
+# What these tests meet: an account allows three failed password checks a minute.
+ACCOUNT_LIMIT = {"RATELIMIT_LOGIN_PER_ACCOUNT": "3 per minute"}
 
 
 def sign_in(client: FlaskClient, email: str, password: str, ip: str) -> Any:
@@ -85,7 +68,7 @@ def assert_rate_limited(response: Any) -> None:
 def test_guessing_the_current_password_is_stopped_at_the_sign_in_limit(
     make_app: AppFactory, user: Any, check: Callable[..., Any]
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     for _ in range(3):
         assert_problem(check(client, user.headers, WRONG_PASSWORD, "203.0.113.5"), 403, "forbidden")
     assert_rate_limited(check(client, user.headers, WRONG_PASSWORD, "203.0.113.5"))
@@ -96,7 +79,7 @@ def test_guessing_the_current_password_is_stopped_at_the_sign_in_limit(
 def test_current_password_failures_and_sign_in_failures_share_one_budget(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     assert_problem(
         change_password(client, user.headers, WRONG_PASSWORD, "203.0.113.5"), 403, "forbidden"
     )
@@ -110,7 +93,7 @@ def test_current_password_failures_and_sign_in_failures_share_one_budget(
 def test_current_password_checks_count_against_the_sign_in_limit_per_address(
     make_app: AppFactory, make_user: Any
 ) -> None:
-    client = make_app(RATELIMIT_LOGIN_PER_IP="2 per minute").test_client()
+    client = make_app(**ACCOUNT_LIMIT, RATELIMIT_LOGIN_PER_IP="2 per minute").test_client()
     for account in (make_user(), make_user()):
         response = change_password(client, account.headers, WRONG_PASSWORD, "203.0.113.5")
         assert_problem(response, 403, "forbidden")
@@ -122,7 +105,7 @@ def test_current_password_checks_count_against_the_sign_in_limit_per_address(
 def test_the_owner_changes_the_password_from_a_known_address_while_a_token_thief_guesses(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     owner = bearer(sign_in(client, user.email, PASSWORD, OWNER_ADDRESS))
     # Someone holding a copied token guesses from elsewhere, until the account's limit.
     for ip in STRANGER_ADDRESSES[:3]:
@@ -134,7 +117,7 @@ def test_the_owner_changes_the_password_from_a_known_address_while_a_token_thief
 def test_requests_without_a_current_password_keep_the_general_limit_only(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app(RATELIMIT_LOGIN_PER_IP="1 per minute").test_client()
+    client = make_app(**ACCOUNT_LIMIT, RATELIMIT_LOGIN_PER_IP="1 per minute").test_client()
     for number in range(4):
         response = client.patch(
             "/users/me", json={"full_name": f"Name {number}"}, headers=user.headers
@@ -149,7 +132,7 @@ def test_requests_without_a_current_password_keep_the_general_limit_only(
 def test_strangers_failures_do_not_lock_the_owner_out_of_their_own_address(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for ip in STRANGER_ADDRESSES[:3]:
         assert_problem(sign_in(client, user.email, WRONG_PASSWORD, ip), 401, "unauthorized")
@@ -173,7 +156,7 @@ def test_the_lockout_as_reported_with_the_default_limits(make_app: AppFactory, u
 def test_behind_a_trusted_proxy_the_owner_is_told_apart_by_the_forwarded_address(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app(TRUSTED_PROXY_HOPS=1).test_client()
+    client = make_app(**ACCOUNT_LIMIT, TRUSTED_PROXY_HOPS=1).test_client()
 
     def forwarded_sign_in(password: str, ip: str) -> Any:
         return client.post(
@@ -192,7 +175,7 @@ def test_behind_a_trusted_proxy_the_owner_is_told_apart_by_the_forwarded_address
 def test_a_guesser_spread_over_many_addresses_is_stopped_and_learns_nothing(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for ip in STRANGER_ADDRESSES[:3]:
         assert_problem(sign_in(client, user.email, WRONG_PASSWORD, ip), 401, "unauthorized")
@@ -206,7 +189,7 @@ def test_a_guesser_spread_over_many_addresses_is_stopped_and_learns_nothing(
 def test_a_guesser_at_the_owners_address_is_stopped_by_that_addresss_own_limit(
     make_app: AppFactory, user: Any
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     assert sign_in(client, user.email, PASSWORD, OWNER_ADDRESS).status_code == 200
     for _ in range(3):
         assert_problem(
@@ -219,7 +202,7 @@ def test_a_guesser_at_the_owners_address_is_stopped_by_that_addresss_own_limit(
 def test_an_address_is_known_only_to_the_account_that_signed_in_from_it(
     make_app: AppFactory, user: Any, other_user: Any
 ) -> None:
-    client = make_app().test_client()
+    client = make_app(**ACCOUNT_LIMIT).test_client()
     # A stranger signs in to their own account from the address they then guess from.
     assert sign_in(client, other_user.email, PASSWORD, STRANGER_ADDRESSES[0]).status_code == 200
     for ip in STRANGER_ADDRESSES[1:4]:

@@ -1,6 +1,6 @@
 """The adversary's view of every write that moves money in a group.
 
-The authorisation matrix (tests/app) shows that strangers, outsiders and former members
+The authorisation matrix (tests/http) shows that strangers, outsiders and former members
 get 404 everywhere. These tests are about the people who CAN see the group: a plain
 member trying to move money they have no right to move, an owner at the limits of an
 owner's rights, and ids or members borrowed from another group. Each test is a table of

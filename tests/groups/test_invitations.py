@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -75,30 +74,16 @@ def test_looking_up_a_code_needs_a_token(client: FlaskClient, user: Account) -> 
 # -- guessing ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def limited_app(app_factory: Callable[..., Flask]) -> Callable[..., Flask]:
-    def make(**limits: str) -> Flask:
-        generous = {
-            "RATELIMIT_DEFAULT": "1000 per minute",
-            "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
-            "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
-        }
-        settings = {**generous, **limits}
-        return app_factory(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="memory://", **settings)
-
-    return make
-
-
 def assert_rate_limited(response: Any) -> None:
     assert_problem(response, 429, "rate-limited")
     assert int(response.headers["Retry-After"]) >= 1
 
 
 def test_guessing_codes_as_one_user_is_cut_off(
-    limited_app: Callable[..., Flask], make_user: Callable[..., Account]
+    make_app: Callable[..., Flask], make_user: Callable[..., Account]
 ) -> None:
     owner, guesser = make_user(), make_user()
-    client = limited_app(RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute").test_client()
+    client = make_app(RATELIMIT_LOGIN_PER_ACCOUNT="3 per minute").test_client()
     code = new_group(client, owner)["invite_code"]
     # Right codes cost the holder nothing of this allowance; wrong ones do.
     for _ in range(5):
@@ -113,10 +98,10 @@ def test_guessing_codes_as_one_user_is_cut_off(
 
 
 def test_guessing_codes_from_one_address_with_many_accounts_is_cut_off(
-    limited_app: Callable[..., Flask], make_user: Callable[..., Account]
+    make_app: Callable[..., Flask], make_user: Callable[..., Account]
 ) -> None:
     owner = make_user()
-    client = limited_app(RATELIMIT_LOGIN_PER_IP="4 per minute").test_client()
+    client = make_app(RATELIMIT_LOGIN_PER_IP="4 per minute").test_client()
     code = new_group(client, owner)["invite_code"]
     guessers = [make_user() for _ in range(4)]
     for number, guesser in enumerate(guessers):
@@ -128,10 +113,10 @@ def test_guessing_codes_from_one_address_with_many_accounts_is_cut_off(
 
 
 def test_looking_up_codes_does_not_use_up_the_sign_in_allowance(
-    limited_app: Callable[..., Flask], make_user: Callable[..., Account]
+    make_app: Callable[..., Flask], make_user: Callable[..., Account]
 ) -> None:
     user = make_user()
-    client = limited_app(RATELIMIT_LOGIN_PER_IP="2 per minute").test_client()
+    client = make_app(RATELIMIT_LOGIN_PER_IP="2 per minute").test_client()
     for number in range(2):
         assert_not_found(look_up(client, user, f"guess-{number}"))
     assert_rate_limited(look_up(client, user, "guess-2"))

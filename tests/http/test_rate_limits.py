@@ -23,28 +23,6 @@ WRONG_PASSWORD = "not the right password"
 AppFactory = Callable[..., Flask]
 
 
-@pytest.fixture
-def make_app(app_factory: AppFactory) -> AppFactory:
-    """An app with rate limits on (generous unless a test tightens one), on the test database."""
-
-    def make(**overrides: Any) -> Flask:
-        return app_factory(
-            **{
-                "RATELIMIT_ENABLED": True,
-                "RATELIMIT_STORAGE_URI": "memory://",
-                "RATELIMIT_DEFAULT": "1000 per minute",
-                "RATELIMIT_LOGIN_PER_IP": "1000 per minute",
-                "RATELIMIT_LOGIN_PER_ACCOUNT": "1000 per minute",
-                "RATELIMIT_SIGNUP_PER_IP": "1000 per minute",
-                "RATELIMIT_SIGNUP_PER_ACCOUNT": "1000 per minute",
-                "RATELIMIT_IMPORT": "1000 per minute",
-                **overrides,
-            }
-        )
-
-    return make
-
-
 def sign_in(client: FlaskClient, email: str, password: str, ip: str = "192.0.2.1") -> Any:
     return client.post(
         "/token",

@@ -192,7 +192,7 @@ def test_every_route_has_an_entry() -> None:
     stale = [route for route in ENTRIES if route not in ROUTES]
     assert not missing, (
         "Routes with an id that the authorisation matrix does not cover. Add to ENTRIES in "
-        "tests/app/test_authorisation_matrix.py what the contract says each caller gets "
+        "tests/http/test_authorisation_matrix.py what the contract says each caller gets "
         "(404 where they may not see it, 403 where they see it but may not change it), "
         "with a valid body:\n" + "\n".join(entry_template(*route) for route in missing)
     )

@@ -19,11 +19,11 @@ AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture
-def make_app(app_factory: AppFactory) -> AppFactory:
-    """A differently configured app on the test database, logging requests as JSON."""
+def logged_app(make_app: AppFactory) -> AppFactory:
+    """An app logging requests as JSON, with a view that answers and one that fails."""
 
     def make(**overrides: Any) -> Flask:
-        new_app = app_factory(**{"LOG_LEVEL": "INFO", "LOG_FORMAT": "json", **overrides})
+        new_app = make_app(**{"LOG_LEVEL": "INFO", "LOG_FORMAT": "json", **overrides})
         new_app.add_url_rule("/probe/<int:thing_id>", "probe", lambda thing_id: {"id": thing_id})
 
         def fail() -> None:
@@ -76,16 +76,16 @@ def test_error_responses_carry_the_request_id_too(client: Any) -> None:
     assert too_big.headers["X-Request-ID"] == "req-42"
 
 
-def test_the_request_id_is_an_exposed_cors_header(make_app: AppFactory) -> None:
-    client = make_app(CORS_ORIGINS=["https://app.example.com"]).test_client()
+def test_the_request_id_is_an_exposed_cors_header(logged_app: AppFactory) -> None:
+    client = logged_app(CORS_ORIGINS=["https://app.example.com"]).test_client()
     response = client.get("/healthz", headers={"Origin": "https://app.example.com"})
     assert "X-Request-ID" in response.headers["Access-Control-Expose-Headers"]
 
 
 def test_each_request_writes_one_json_line_with_the_path_template(
-    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+    logged_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app().test_client()
+    client = logged_app().test_client()
     capsys.readouterr()
     response = client.get("/probe/98176543", headers={"X-Request-ID": "line-1"})
     assert response.status_code == 200
@@ -105,9 +105,9 @@ def test_each_request_writes_one_json_line_with_the_path_template(
 
 
 def test_the_log_line_names_the_signed_in_user(
-    make_app: AppFactory, user: Any, capsys: pytest.CaptureFixture[str]
+    logged_app: AppFactory, user: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app().test_client()
+    client = logged_app().test_client()
     capsys.readouterr()
     assert client.get("/users/me", headers=user.headers).status_code == 200
     (line,) = request_lines(capsys.readouterr().out)
@@ -116,9 +116,9 @@ def test_the_log_line_names_the_signed_in_user(
 
 
 def test_unmatched_paths_are_logged_without_the_raw_path(
-    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+    logged_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app().test_client()
+    client = logged_app().test_client()
     capsys.readouterr()
     assert_problem(client.get("/secret-token-in-path/abc"), 404, "not-found")
     (line,) = request_lines(capsys.readouterr().out)
@@ -128,9 +128,9 @@ def test_unmatched_paths_are_logged_without_the_raw_path(
 
 
 def test_an_unexpected_error_is_logged_with_its_traceback_and_hidden_from_the_client(
-    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+    logged_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app().test_client()
+    client = logged_app().test_client()
     capsys.readouterr()
     response = client.get("/boom", headers={"X-Request-ID": "boom-1"})
     assert_problem(response, 500, "internal-error")
@@ -172,8 +172,8 @@ def test_metrics_are_off_by_default(client: Any) -> None:
     assert_problem(client.get("/metrics"), 404, "not-found")
 
 
-def test_metrics_count_requests_and_latency_by_path_template(make_app: AppFactory) -> None:
-    client = make_app(METRICS_ENABLED=True).test_client()
+def test_metrics_count_requests_and_latency_by_path_template(logged_app: AppFactory) -> None:
+    client = logged_app(METRICS_ENABLED=True).test_client()
     client.get("/probe/1")
     client.get("/probe/2")
     client.get("/nothing/here")
@@ -195,17 +195,17 @@ def test_metrics_count_requests_and_latency_by_path_template(make_app: AppFactor
     )
 
 
-def test_two_apps_in_one_process_keep_separate_metrics(make_app: AppFactory) -> None:
-    first = make_app(METRICS_ENABLED=True).test_client()
-    second = make_app(METRICS_ENABLED=True).test_client()
+def test_two_apps_in_one_process_keep_separate_metrics(logged_app: AppFactory) -> None:
+    first = logged_app(METRICS_ENABLED=True).test_client()
+    second = logged_app(METRICS_ENABLED=True).test_client()
     first.get("/probe/1")
     assert 'endpoint="/probe/<int:thing_id>"' not in second.get("/metrics").get_data(as_text=True)
 
 
 def test_forwarded_for_is_ignored_when_no_proxy_is_trusted(
-    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+    logged_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app(TRUSTED_PROXY_HOPS=0).test_client()
+    client = logged_app(TRUSTED_PROXY_HOPS=0).test_client()
     capsys.readouterr()
     client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
     (line,) = request_lines(capsys.readouterr().out)
@@ -213,9 +213,9 @@ def test_forwarded_for_is_ignored_when_no_proxy_is_trusted(
 
 
 def test_one_trusted_hop_gives_the_address_that_proxy_saw(
-    make_app: AppFactory, capsys: pytest.CaptureFixture[str]
+    logged_app: AppFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    client = make_app(TRUSTED_PROXY_HOPS=1).test_client()
+    client = logged_app(TRUSTED_PROXY_HOPS=1).test_client()
     capsys.readouterr()
     # The client forged the first entry; the proxy appended the address it really saw.
     response = client.get(
