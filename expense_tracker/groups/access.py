@@ -16,7 +16,6 @@ import hmac
 from sqlalchemy import Select, SQLColumnExpression, select
 from sqlalchemy.orm import selectinload
 
-from expense_tracker.auth.authentication import REVOKED
 from expense_tracker.errors import Unauthorized
 from expense_tracker.extensions import db
 from expense_tracker.groups.errors import (
@@ -27,6 +26,7 @@ from expense_tracker.groups.errors import (
     SettlementNotFound,
     UnknownInviteCode,
 )
+from expense_tracker.http.authentication import REVOKED
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 
 

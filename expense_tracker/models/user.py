@@ -65,7 +65,7 @@ class AuthSession(Model):
     that still works; presenting an older one means it leaked, and ends the session, except
     for the one it replaced (`previous_refresh_jti`) presented within moments of the
     replacement (`refreshed_at`): that is a concurrent refresh that lost the race (see
-    expense_tracker/auth/authentication.py).
+    expense_tracker/http/authentication.py).
     """
 
     __tablename__ = "auth_sessions"
