@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from expense_tracker.auth import passwords, tokens
 from expense_tracker.auth.errors import EmailTaken, WrongCredentials, WrongCurrentPassword
+from expense_tracker.changelog import personal_log
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.domain.text import email_key
 from expense_tracker.errors import Unauthorized
@@ -20,7 +21,6 @@ from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
 from expense_tracker.http import authentication
 from expense_tracker.models import AuthSession, Expense, User
-from expense_tracker.sync import personal_log
 
 DELETED_USER_NAME = "Deleted user"
 

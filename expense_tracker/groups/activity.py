@@ -9,7 +9,7 @@ code never appears in one.
 Writing an entry is one INSERT; the notifications it derives (`notifications.recipients`)
 are one more, a single INSERT ... SELECT over the recipients' membership rows, and only
 when someone other than the actor is concerned. The entry also carries the writing
-transaction's id (`sync.window`), which is how the sync feed finds the changes
+transaction's id (`changelog.window`), which is how the sync feed finds the changes
 committed since a client's last call.
 
 Privacy: an entry never holds an email, nor a person's name. A person in a snapshot is
@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Select, String, insert, literal, select
 
+from expense_tracker.changelog.window import transaction_id
 from expense_tracker.database import UTCDateTime, utcnow
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import my_group_ids
@@ -45,7 +46,6 @@ from expense_tracker.models import (
     User,
 )
 from expense_tracker.notifications.recipients import recipients
-from expense_tracker.sync.window import transaction_id
 
 Snapshot = dict[str, Any] | None
 

@@ -4,7 +4,7 @@ The guarantee: a client that calls again with the returned cursor until `has_mor
 false holds every object it may see in its latest state; each later call returns exactly
 what changed since, including changes committed by transactions that were still running
 when the previous call answered. How "since" stays exact under out-of-order commits is
-`sync.window`'s business: each call reads up to a horizon and hands it on.
+`changelog.window`'s business: each call reads up to a horizon and hands it on.
 
 A call answers one page of a *window*: from the previous complete answer's horizon
 (`since`) to the horizon taken when the window opened (`until`, kept in the cursor while
@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
+from expense_tracker.changelog.window import Horizon, in_window
 from expense_tracker.extensions import db
 from expense_tracker.groups import access
 from expense_tracker.models import (
@@ -51,7 +52,6 @@ from expense_tracker.sync import documents
 from expense_tracker.sync.documents import Key
 from expense_tracker.sync.page import Page
 from expense_tracker.sync.whole import run_full, whole_of
-from expense_tracker.sync.window import Horizon, in_window
 
 # What an activity row's subject is as a feed object.
 

@@ -8,9 +8,9 @@ from collections.abc import Collection
 
 from sqlalchemy import insert
 
+from expense_tracker.changelog.window import transaction_id
 from expense_tracker.extensions import db
 from expense_tracker.models import ExpenseChange, ProfileChange
-from expense_tracker.sync.window import transaction_id
 
 
 def record(user_id: int, expense_ids: Collection[int]) -> None:
