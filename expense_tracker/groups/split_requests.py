@@ -10,17 +10,10 @@ from typing import Any, ParamSpec
 from expense_tracker.domain import money
 from expense_tracker.domain import splits as split_engine
 from expense_tracker.domain.money import MoneyError, format_amount
+from expense_tracker.domain.splits import SPLIT_VALUE_FIELDS
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.models import ExpenseSplit, Group
 from expense_tracker.models.group import from_hundredths, to_hundredths
-
-# The field of a split entry that carries each split type's input (`equal` has none).
-SPLIT_VALUE_FIELDS = {
-    "exact": "amount",
-    "percentage": "percentage",
-    "shares": "shares",
-    "adjustment": "adjustment",
-}
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import marshmallow as ma
 
 from expense_tracker.database import utc_today
+from expense_tracker.domain.splits import SPLIT_VALUE_FIELDS
 from expense_tracker.fields import (
     Amount,
     CalendarDate,
@@ -22,7 +23,6 @@ from expense_tracker.groups.schemas.common import (
     bounded_list,
     user_id_field,
 )
-from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.group import (
     EXPENSE_DESCRIPTION_MAX_LENGTH,
