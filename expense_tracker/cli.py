@@ -43,7 +43,8 @@ from expense_tracker.errors import Conflict, flatten_messages
 from expense_tracker.expenses import service as expense_service
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit, deletion
+from expense_tracker.groups import deletion
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.http.idempotency import purge_expired
 from expense_tracker.receipts.cli import receipts_group
 from expense_tracker.recurring.runner import run_recurring

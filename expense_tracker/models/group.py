@@ -142,7 +142,7 @@ class GroupMember(Model):
     It also keeps the member's running totals in the group, in minor units: what they
     `paid` towards expenses, what they `owed` (their splits), and what they `sent` and
     `received` (settlements and shares marked paid). Every write that moves money adds its
-    difference in the same transaction (groups/running_totals.py), so a balance is one row
+    difference in the same transaction (groups/balances/running_totals.py), so a balance is one row
     to read, whatever the size of the group's history; `flask verify-balances` checks them
     against a recomputation from the rows.
     """
@@ -196,7 +196,7 @@ class GroupMember(Model):
 
     @property
     def guest(self) -> bool:
-        """A guest member: someone without an account (groups/guests.py)."""
+        """A guest member: someone without an account (groups/guests/service.py)."""
         return self.user.is_guest
 
 

@@ -41,7 +41,7 @@ ACTIVITY_KINDS = (
     "settlement.restored",
     "comment.created",
     "comment.deleted",
-    # A guest merge asked for, and declined (groups/guest_merges.py); the subject is the
+    # A guest merge asked for, and declined (groups/guests/merges.py); the subject is the
     # guest (a member), `before` / `after` the merge request.
     "merge.requested",
     "merge.declined",

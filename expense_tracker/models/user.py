@@ -33,7 +33,7 @@ class User(Model):
     # them (expenses/service.py): the list's X-Total-Count without counting a million rows.
     expense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A group's guest member: someone without an account (no email, no password), who
-    # cannot sign in (groups/guests.py; the group is in `GroupGuest`).
+    # cannot sign in (groups/guests/service.py; the group is in `GroupGuest`).
     is_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (

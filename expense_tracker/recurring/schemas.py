@@ -9,7 +9,7 @@ import marshmallow as ma
 
 from expense_tracker.expenses.schemas import ExpenseCreateSchema, ExpenseUpdateSchema
 from expense_tracker.fields import CalendarDate, Timestamp
-from expense_tracker.groups.schemas.expenses import (
+from expense_tracker.groups.expenses.schemas import (
     GroupExpenseCreateSchema,
     GroupExpenseUpdateSchema,
 )

@@ -34,8 +34,8 @@ from expense_tracker.errors import (
 )
 from expense_tracker.expenses import service as personal_expenses
 from expense_tracker.extensions import db
-from expense_tracker.groups import shared_expenses
 from expense_tracker.groups.access import current_member_ids
+from expense_tracker.groups.expenses import service as shared_expenses
 from expense_tracker.models import Group, GroupMember, RecurringSeries, User
 from expense_tracker.recurring import templates
 from expense_tracker.recurring.schemas import MAX_SERIES_PER_GROUP, OCCURRENCES_PER_REQUEST

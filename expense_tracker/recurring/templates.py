@@ -16,8 +16,8 @@ import marshmallow as ma
 from expense_tracker.domain import money
 from expense_tracker.domain.money import MoneyError, format_amount, parse_amount
 from expense_tracker.errors import ValidationFailed, flatten_messages
-from expense_tracker.groups import foreign_currency
-from expense_tracker.groups.split_requests import (
+from expense_tracker.groups.expenses import foreign_currency
+from expense_tracker.groups.expenses.split_requests import (
     ShareInput,
     SplitRequest,
     compute_split,

@@ -22,7 +22,7 @@ from expense_tracker.database import utcnow
 from expense_tracker.expenses import service as expense_service
 from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.models import (
     Expense,
     ExpensePayer,
