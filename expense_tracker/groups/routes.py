@@ -2,10 +2,8 @@
 
 Thin views: parse, load through a scoping helper of `access` (404 for what the caller
 may not see; a write view through one that takes the group's row lock), check `If-Match`,
-call the rules (`membership`, `shared_expenses`, `expense_edits`, `settlements`,
-`deletion`, `comments`, `activity`, `balances`), dump. Importing the view modules
-registers them on `blp`, in this order (which is the order of the OpenAPI document's
-paths).
+call the resource's service, dump. Importing the view modules registers them on `blp`, in
+this order (which is the order of the OpenAPI document's paths).
 """
 
 # isort: off

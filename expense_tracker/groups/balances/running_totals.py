@@ -7,7 +7,7 @@ it touches contributes to everyone's totals before and after the change, and add
 difference in the same transaction (`record_change`). Reading a balance is then one row,
 whatever the size of the group's history.
 
-The rules are those of the recomputation in `balance_audit`, which `flask verify-balances`
+The rules are those of the recomputation in `audit`, which `flask verify-balances`
 and the tests compare against:
 
 - an expense adds each payer's amount to their `paid` and each split's amount to its

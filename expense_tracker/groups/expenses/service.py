@@ -1,6 +1,6 @@
 """Shared expenses of a group: record and filter them; mark shares paid.
 
-Changing one is `expense_edits`, deleting and restoring one `deletion`; they all keep
+Changing one is `edits`, deleting and restoring one `deletion`; they all keep
 the members' running totals and the group's expense count in the same transaction, and
 append the change to the activity log.
 """

@@ -7,7 +7,7 @@ oneself: it is deleted (`settlement.deleted`); any other settlement of the guest
 (`settlement.updated`), so that the change feed and the people concerned hear of it. Every
 net afterwards is the sum of the two before. Then the guest is gone.
 
-Who may merge, and when, is not decided here: `guest_merges` (the two yeses) calls
+Who may merge, and when, is not decided here: `merges` (the two yeses) calls
 `receiving_member` and `check_mergeable` while it weighs a request, and `merge` once both
 sides agree, under the group's lock, and hands it the answering of the requests that name
 the guest (they must be answered while the guest still exists).

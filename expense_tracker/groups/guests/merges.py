@@ -12,7 +12,7 @@ group as it is when it is accepted: the guest still a member and not merged, the
 still a member, the asker still on their side, no expense holding both.
 
 This module is the requests protocol; the merge itself, which moves the guest's rows onto
-the account in one transaction, is `guest_merge_rows`.
+the account in one transaction, is `merge_rows`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A guest is a `User` with `is_guest` (no email, no password: nothing can sign in as them)
 and a membership like anyone's, so they pay, share, settle and are removed by the same
 code as every member. `GroupGuest` says which group they belong to and who added them.
-Merging one into an account is `guest_merges`.
+Merging one into an account is `merges`.
 """
 
 from __future__ import annotations
