@@ -31,10 +31,10 @@ from expense_tracker.changelog.window import transaction_id
 from expense_tracker.database import UTCDateTime, utcnow
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import my_group_ids
-from expense_tracker.groups.balances.schemas import SettlementSchema
 from expense_tracker.groups.comments.schemas import CommentSchema
 from expense_tracker.groups.expenses.schemas import GroupExpenseSchema
 from expense_tracker.groups.schemas import GroupSchema, MemberSchema
+from expense_tracker.groups.settlements.schemas import SettlementSchema
 from expense_tracker.models import (
     Activity,
     Comment,

@@ -9,14 +9,14 @@ from flask_jwt_extended import current_user
 
 from expense_tracker.etag import check_if_match, etag_header
 from expense_tracker.groups import access, deletion
-from expense_tracker.groups.balances.schemas import (
+from expense_tracker.groups.blueprint import Headers, blp
+from expense_tracker.groups.settlements import service as settlements
+from expense_tracker.groups.settlements.schemas import (
     DeletedSettlementSchema,
     SettlementCreateSchema,
     SettlementQuerySchema,
     SettlementSchema,
 )
-from expense_tracker.groups.blueprint import Headers, blp
-from expense_tracker.groups.settlements import service as settlements
 from expense_tracker.http.api import auth_required
 from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import Settlement
