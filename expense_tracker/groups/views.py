@@ -122,7 +122,7 @@ def delete_group(group_id: int) -> None:
 @blp.errors(404)
 def restore_group(group_id: int) -> tuple[Group, Headers]:
     """Restore a deleted group (its owners, within 30 days of the deletion)"""
-    group = deletion.restore_group(group_id, current_user)
+    group = deletion.restore_group(access.restorable_group(group_id, current_user), current_user)
     return group, etag_header(group)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from expense_tracker.errors import LimitReached
 from expense_tracker.extensions import db
 from expense_tracker.groups.activity import log as activity
-from expense_tracker.groups.errors import CommentNotFound, NotAllowedToDeleteComment
+from expense_tracker.groups.errors import NotAllowedToDeleteComment
 from expense_tracker.models import Comment, Group, GroupExpense, GroupMember
 
 
@@ -49,16 +49,6 @@ def add_comment(group: Group, actor: GroupMember, expense: GroupExpense, body: s
         concerned=expense.user_ids,
     )
     db.session.commit()
-    return comment
-
-
-def expense_comment(expense: GroupExpense, comment_id: int) -> Comment:
-    """Comment `comment_id` on this expense; 404 otherwise."""
-    comment = db.session.scalar(
-        select(Comment).where(Comment.id == comment_id, Comment.expense_id == expense.id)
-    )
-    if comment is None:
-        raise CommentNotFound()
     return comment
 
 

@@ -57,7 +57,7 @@ def get_comment(group_id: int, expense_id: int, comment_id: int) -> Comment:
     """One comment"""
     group, _ = access.member_group(group_id, current_user)
     expense = access.group_expense(group, expense_id)
-    return comments.expense_comment(expense, comment_id)
+    return access.expense_comment(expense, comment_id)
 
 
 @blp.delete(f"{_PATH}/<int:comment_id>")
@@ -68,4 +68,4 @@ def delete_comment(group_id: int, expense_id: int, comment_id: int) -> None:
     """Delete a comment (its author or an owner)"""
     group, actor = access.member_group_for_update(group_id, current_user)
     expense = access.group_expense(group, expense_id)
-    comments.delete_comment(group, actor, comments.expense_comment(expense, comment_id))
+    comments.delete_comment(group, actor, access.expense_comment(expense, comment_id))

@@ -112,7 +112,7 @@ def delete_expense(group_id: int, expense_id: int) -> None:
 def restore_expense(group_id: int, expense_id: int) -> tuple[GroupExpense, Headers]:
     """Restore a deleted expense, exactly as it was (whoever may delete it)"""
     group, actor = access.member_group_for_update(group_id, current_user)
-    expense = deletion.deleted_expense(group, expense_id)
+    expense = access.group_expense(group, expense_id, deleted=True)
     expense = deletion.restore_expense(group, actor, expense)
     return expense, etag_header(expense)
 

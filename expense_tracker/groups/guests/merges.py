@@ -22,12 +22,13 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from expense_tracker.database import utcnow
-from expense_tracker.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from expense_tracker.errors import Conflict, Forbidden, ValidationFailed
 from expense_tracker.extensions import db
+from expense_tracker.groups import access
 from expense_tracker.groups.activity import log as activity
+from expense_tracker.groups.errors import GuestNotFound
 from expense_tracker.groups.guests import merge_rows as guest_merge_rows
 from expense_tracker.groups.guests.schemas import GuestMergeRequestSchema
-from expense_tracker.groups.guests.service import GuestNotFound, current_guest
 from expense_tracker.models import Group, GroupMember
 from expense_tracker.models.guest import GuestMerge
 
@@ -49,10 +50,6 @@ class NotASide(Forbidden):
     detail = "Only the receiving account or an owner may decline this request."
 
 
-class MergeRequestNotFound(NotFound):
-    detail = "No such merge request in this group."
-
-
 class MergeNoLongerApplies(Conflict):
     detail = "This merge request no longer applies."
 
@@ -70,7 +67,7 @@ def merge_or_request(
     """`POST .../guests/{guest_id}/merge`: the merged member when the caller's yes is the
     second (an owner receiving the guest, or the other side of a pending request), else
     the pending request holding the caller's yes."""
-    guest = current_guest(group, guest_id)
+    guest = access.group_guest(group, guest_id)
     receiving = actor.user_id == user_id
     if not (receiving or actor.is_owner):
         raise NotAllowedToMergeGuest()
@@ -92,14 +89,14 @@ def merge_or_request(
 
 def accept(group: Group, actor: GroupMember, merge_id: int) -> GroupMember:
     """The other side's yes: the merge, if it still applies (409 otherwise)."""
-    request = _request_in(group, merge_id)
+    request = access.guest_merge(group, merge_id)
     if not _is_other_side(request, actor):
         raise NotTheOtherSide()
     if request.status != "pending":
         raise MergeNoLongerApplies(f"This merge request is {request.status} already.")
     assert request.guest_id is not None  # pending requests name their guest (a CHECK)
     try:
-        guest = current_guest(group, request.guest_id)
+        guest = access.group_guest(group, request.guest_id)
     except GuestNotFound:
         raise MergeNoLongerApplies("The guest is no longer a member of this group.") from None
     try:
@@ -114,7 +111,7 @@ def accept(group: Group, actor: GroupMember, merge_id: int) -> GroupMember:
 
 def decline(group: Group, actor: GroupMember, merge_id: int) -> None:
     """Either side's no (the asker may withdraw their own yes)."""
-    request = _request_in(group, merge_id)
+    request = access.guest_merge(group, merge_id)
     sides = {request.user_id, request.requested_by}
     if not (actor.user_id in sides or actor.is_owner):
         raise NotASide()
@@ -165,18 +162,6 @@ def _pending() -> Select[GuestMerge]:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-
-
-def _request_in(group: Group, merge_id: int) -> GuestMerge:
-    request = db.session.scalar(
-        select(GuestMerge)
-        .where(GuestMerge.id == merge_id, GuestMerge.group_id == group.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if request is None:
-        raise MergeRequestNotFound()
-    return request
 
 
 def _asked_by_receiver(request: GuestMerge) -> bool:

@@ -13,17 +13,13 @@ from typing import Any
 
 from sqlalchemy import and_, func, select
 
-from expense_tracker.errors import LimitReached, NotFound
+from expense_tracker.errors import LimitReached
 from expense_tracker.extensions import db
 from expense_tracker.groups.activity import log as activity
 from expense_tracker.models import Group, GroupGuest, GroupMember, User
 
 # Guests are added by any member and cost rows in every list and balance of the group.
 MAX_GUESTS_PER_GROUP = 200
-
-
-class GuestNotFound(NotFound):
-    detail = "No such guest in this group."
 
 
 def add_guest(group: Group, actor: GroupMember, data: Mapping[str, Any]) -> GroupMember:
@@ -78,22 +74,3 @@ def current_guest_count(group_id: int) -> int:
         )
         or 0
     )
-
-
-def current_guest(group: Group, guest_id: int) -> GroupMember:
-    """The membership of guest `guest_id` of `group`; 404 unless they are a guest of this
-    group who is still a member (a removed or merged guest is gone)."""
-    membership = db.session.scalar(
-        select(GroupMember)
-        .join(GroupGuest, GroupGuest.user_id == GroupMember.user_id)
-        .where(
-            GroupGuest.group_id == group.id,
-            GroupMember.group_id == group.id,
-            GroupMember.user_id == guest_id,
-            GroupMember.left_at.is_(None),
-        )
-        .execution_options(populate_existing=True)
-    )
-    if membership is None:
-        raise GuestNotFound()
-    return membership

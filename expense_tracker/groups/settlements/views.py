@@ -89,6 +89,6 @@ def delete_settlement(group_id: int, settlement_id: int) -> None:
 def restore_settlement(group_id: int, settlement_id: int) -> tuple[Settlement, Headers]:
     """Restore a deleted settlement (its creator or an owner)"""
     group, actor = access.member_group_for_update(group_id, current_user)
-    settlement = deletion.deleted_settlement(group, settlement_id)
+    settlement = access.group_settlement(group, settlement_id, deleted=True)
     settlement = deletion.restore_settlement(group, actor, settlement)
     return settlement, etag_header(settlement)
