@@ -113,6 +113,17 @@ def for_new_expense(group: Group, data: Mapping[str, Any]) -> Conversion | None:
     return _conversion(group, currency, data.get("exchange_rate"), data["date"])
 
 
+def for_template(group: Group, data: Mapping[str, Any]) -> Conversion | None:
+    """The conversion a recurring template fixes: None in the group's currency, and when
+    it leaves the rate to the rate table on each occurrence's date."""
+    currency = data.get("currency", group.currency)
+    if currency == group.currency:
+        _no_rate_without_conversion(data)
+        return None
+    rate = data.get("exchange_rate")
+    return None if rate is None else given(group, currency, rate)
+
+
 def for_edit(group: Group, expense: GroupExpense, changes: Mapping[str, Any]) -> Conversion | None:
     """The conversion after an edit: the one sent, else the expense's own (same rate)."""
     currency = changes.get("currency", expense.input_currency)

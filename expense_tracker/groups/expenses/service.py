@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, exists, func, or_, select, update
 
 from expense_tracker.database import commit_keeping_loaded, utcnow
-from expense_tracker.domain import money
 from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import LimitReached, ValidationFailed
 from expense_tracker.extensions import db
@@ -26,12 +25,9 @@ from expense_tracker.groups.errors import (
     ShareNotFound,
 )
 from expense_tracker.groups.expenses import foreign_currency
+from expense_tracker.groups.expenses.plan import plan_expense
 from expense_tracker.groups.expenses.split_requests import (
     ShareInput,
-    SplitRequest,
-    compute_split,
-    parse_split_request,
-    resolve_payers,
 )
 from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense, GroupMember
 
@@ -119,23 +115,14 @@ def _add(
     `series_id` and `occurrence`."""
     members = current_member_ids(group.id)
     conversion = foreign_currency.for_new_expense(group, data)
-    currency = conversion.source if conversion else group.currency
-    total = money.parse_amount(data["amount"], currency, field="amount")
-    payers = resolve_payers(data, total, currency, members) or {actor.user_id: total}
-    split_type = data["split_type"]
-    request = parse_split_request(
-        split_type, data.get("participants"), data.get("splits"), currency
-    )
-    if request is None:
-        if split_type != "equal":
-            raise ValidationFailed.field("splits", f"Required for {split_type} splits.")
-        # Every member at this moment; later joins change nothing.
-        request = SplitRequest([ShareInput(user_id) for user_id in sorted(members)], "participants")
+    plan = plan_expense(group, data, members, conversion)
+    total, split_type = plan.total, plan.split_type
+    payers = plan.payers or {actor.user_id: total}
 
     expense = GroupExpense(
         group_id=group.id,
         description=data["description"],
-        amount=conversion.total(total) if conversion else total,
+        amount=plan.amount,
         currency=group.currency,
         date=data["date"],
         category=data["category"],
@@ -152,10 +139,8 @@ def _add(
     check_totals_have_room(group, expense.amount)
     db.session.add(expense)
     db.session.flush()
-    amounts = compute_split(
-        split_type, total, request, members=members, rotation_key=expense.id, currency=currency
-    )
-    inputs = {entry.user_id: entry for entry in request.entries}
+    amounts = plan.split(expense.id)
+    inputs = {entry.user_id: entry for entry in plan.request.entries}
     if conversion:
         sync_payers(expense, conversion.payers(payers, expense.id), payers)
         sync_splits(expense, conversion.splits(amounts, expense.id), inputs, amounts)
