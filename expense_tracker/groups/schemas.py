@@ -6,7 +6,7 @@ from typing import Any
 
 import marshmallow as ma
 
-from expense_tracker.fields import Currency, Text, Timestamp
+from expense_tracker.fields import Text, Timestamp
 from expense_tracker.groups import privacy
 from expense_tracker.models.group import (
     GROUP_DESCRIPTION_MAX_LENGTH,
@@ -15,6 +15,7 @@ from expense_tracker.models.group import (
     JOIN_POLICIES,
     ROLES,
 )
+from expense_tracker.money_fields import Currency
 from expense_tracker.schemas import (
     InputSchema,
     OutputSchema,

@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         "domain",
         "database observability docs_assets",
-        "errors fields schemas extensions",
+        "errors fields money_fields schemas extensions",
         "etag pagination openapi models",
         "changelog",
         "http",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from expense_tracker.fields import Amount
+from expense_tracker.money_fields import Amount
 from expense_tracker.schemas import OutputSchema
 
 

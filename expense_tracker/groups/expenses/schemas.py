@@ -8,15 +8,7 @@ import marshmallow as ma
 
 from expense_tracker.database import utc_today
 from expense_tracker.domain.splits import SPLIT_VALUE_FIELDS
-from expense_tracker.fields import (
-    Amount,
-    CalendarDate,
-    Currency,
-    DecimalString,
-    ExchangeRate,
-    Text,
-    Timestamp,
-)
+from expense_tracker.fields import CalendarDate, Text, Timestamp
 from expense_tracker.groups.fields import (
     MAX_PERCENTAGE,
     MAX_SHARES,
@@ -29,6 +21,7 @@ from expense_tracker.models.group import (
     EXPENSE_NOTES_MAX_LENGTH,
     SPLIT_TYPES,
 )
+from expense_tracker.money_fields import Amount, Currency, DecimalString, ExchangeRate
 from expense_tracker.schemas import (
     DatesInOrder,
     InputSchema,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from expense_tracker.database import utc_today
-from expense_tracker.fields import Amount, CalendarDate, Currency, Text, Timestamp
+from expense_tracker.fields import CalendarDate, Text, Timestamp
 from expense_tracker.groups.fields import user_id_field
 from expense_tracker.models.group import NOTE_MAX_LENGTH
+from expense_tracker.money_fields import Amount, Currency
 from expense_tracker.schemas import InputSchema, OutputSchema, PaginationQuerySchema
 
 
