@@ -30,8 +30,8 @@ from expense_tracker.extensions import db
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.expenses import service as shared_expenses
 from expense_tracker.models import Group, GroupMember, RecurringSeries, User
+from expense_tracker.models.recurring import OCCURRENCES_PER_REQUEST
 from expense_tracker.recurring import templates
-from expense_tracker.recurring.schemas import OCCURRENCES_PER_REQUEST
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from expense_tracker.errors import (
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.models import Group, GroupMember, RecurringSeries, User
+from expense_tracker.models.recurring import MAX_SERIES_PER_GROUP
 from expense_tracker.recurring import occurrences, templates
-from expense_tracker.recurring.schemas import MAX_SERIES_PER_GROUP
 
 RULE_FIELDS = ("frequency", "interval", "start_date", "end_date", "count")
 

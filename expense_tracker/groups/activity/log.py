@@ -31,57 +31,26 @@ from expense_tracker.changelog.window import transaction_id
 from expense_tracker.database import UTCDateTime, utcnow
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import my_group_ids
-from expense_tracker.groups.comments.schemas import CommentSchema
-from expense_tracker.groups.expenses.schemas import GroupExpenseSchema
-from expense_tracker.groups.schemas import GroupSchema, MemberSchema
-from expense_tracker.groups.settlements.schemas import SettlementSchema
+
+# The snapshots an entry keeps, named here as the writers have always called them.
+from expense_tracker.groups.activity.snapshots import (  # noqa: F401
+    of_comment,
+    of_expense,
+    of_group,
+    of_member,
+    of_settlement,
+)
 from expense_tracker.models import (
     Activity,
     Comment,
     Group,
-    GroupExpense,
     GroupMember,
     Notification,
-    Settlement,
     User,
 )
 from expense_tracker.notifications.recipients import recipients
 
 Snapshot = dict[str, Any] | None
-
-_expense = GroupExpenseSchema()
-_settlement = SettlementSchema()
-# People are ids in an entry: no name, no email (names are added when it is read).
-_PERSONAL = ("full_name", "email")
-_group = GroupSchema(exclude=("invite_code", *(f"members.{field}" for field in _PERSONAL)))
-_member = MemberSchema(exclude=_PERSONAL)
-_comment = CommentSchema()
-
-
-# --------------------------------------------------------------------------- snapshots
-
-
-def of_expense(expense: GroupExpense) -> dict[str, Any]:
-    return _expense.dump(expense)
-
-
-def of_settlement(settlement: Settlement) -> dict[str, Any]:
-    return _settlement.dump(settlement)
-
-
-def of_group(group: Group) -> dict[str, Any]:
-    """The group's full view, without its invite code (a secret an entry must not keep)
-    and with its members as ids (no names, no emails)."""
-    return _group.dump(group)
-
-
-def of_member(member: GroupMember) -> dict[str, Any]:
-    """The member as an id, role and dates: no name, no email."""
-    return _member.dump(member)
-
-
-def of_comment(comment: Comment) -> dict[str, Any]:
-    return _comment.dump(comment)
 
 
 def redacted(snapshot: Snapshot) -> Snapshot:

@@ -17,8 +17,6 @@ the account in one transaction, is `merge_rows`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Select, or_, select
 
 from expense_tracker.database import utcnow
@@ -26,13 +24,11 @@ from expense_tracker.errors import Conflict, Forbidden, ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups import access
 from expense_tracker.groups.activity import log as activity
+from expense_tracker.groups.activity.snapshots import of_merge_request as of_request
 from expense_tracker.groups.errors import GuestNotFound
 from expense_tracker.groups.guests import merge_rows as guest_merge_rows
-from expense_tracker.groups.guests.schemas import GuestMergeRequestSchema
 from expense_tracker.models import Group, GroupMember
 from expense_tracker.models.guest import GuestMerge
-
-_request = GuestMergeRequestSchema()
 
 
 class NotAllowedToMergeGuest(Forbidden):
@@ -52,10 +48,6 @@ class NotASide(Forbidden):
 
 class MergeNoLongerApplies(Conflict):
     detail = "This merge request no longer applies."
-
-
-def of_request(request: GuestMerge) -> dict[str, Any]:
-    return _request.dump(request)
 
 
 # --------------------------------------------------------------------------- the routes

@@ -23,6 +23,8 @@ from expense_tracker.http.idempotency import idempotent
 from expense_tracker.models import GroupMember
 from expense_tracker.models.guest import GuestMerge
 
+_merge_request = GuestMergeRequestSchema()
+
 _MERGES = "/groups/<int:group_id>/guest-merges"
 
 
@@ -58,7 +60,7 @@ def merge_guest(data: dict[str, Any], group_id: int, guest_id: int) -> GroupMemb
     group, actor = access.member_group_for_update(group_id, current_user)
     outcome = guest_merges.merge_or_request(group, actor, guest_id, data["user_id"])
     if isinstance(outcome, GuestMerge):
-        response = jsonify(guest_merges.of_request(outcome))
+        response = jsonify(_merge_request.dump(outcome))
         response.status_code = 202
         return response
     return outcome
