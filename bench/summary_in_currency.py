@@ -57,7 +57,7 @@ def run(url: str, rows: int, repeat: int) -> None:
 
     from expense_tracker import create_app
     from expense_tracker.domain.text import casefold_key
-    from expense_tracker.expenses import summaries
+    from expense_tracker.expenses import summary_audit
     from expense_tracker.extensions import db
     from expense_tracker.models import ExchangeRate, Expense
 
@@ -113,7 +113,7 @@ def run(url: str, rows: int, repeat: int) -> None:
                 rates.append({"day": day, "currency": "USD", "per_euro": Decimal("1.0921")})
                 rates.append({"day": day, "currency": "GBP", "per_euro": Decimal("0.86055")})
         db.session.execute(insert(ExchangeRate), rates)
-        summaries.rebuild([owner_id])
+        summary_audit.rebuild([owner_id])
         db.session.commit()
     seeded = time.perf_counter() - started
     # A group with 200 shared expenses, to include my shares.

@@ -41,9 +41,10 @@ from expense_tracker.currencies.rates import import_rates
 from expense_tracker.database import utc_today
 from expense_tracker.errors import Conflict, flatten_messages
 from expense_tracker.expenses import service as expense_service
-from expense_tracker.expenses import summaries
+from expense_tracker.expenses import summary_audit
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit, deletion
+from expense_tracker.groups import deletion
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.http.idempotency import purge_expired
 from expense_tracker.receipts.cli import receipts_group
 from expense_tracker.recurring.runner import run_recurring
@@ -177,7 +178,7 @@ def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
     users = [] if group_ids else expense_service.expense_count_drift()
     for user_id, kept, rows in users:
         click.echo(f"user {user_id}: expense_count {kept}, rows say {rows}")
-    summarised = [] if group_ids else summaries.drifted_users()
+    summarised = [] if group_ids else summary_audit.drifted_users()
     for user_id in summarised:
         click.echo(f"user {user_id}: expense summaries differ from the rows")
     drifted_users = sorted({user_id for user_id, _, _ in users} | set(summarised))
@@ -195,7 +196,7 @@ def verify_balances(group_ids: tuple[int, ...], repair: bool) -> None:
     fixed = balance_audit.repair(drifted)
     recounted = expense_service.recount_expenses([user_id for user_id, _, _ in users])
     if summarised:
-        summaries.rebuild(summarised)
+        summary_audit.rebuild(summarised)
     db.session.commit()
     click.echo(
         f"Repaired {fixed} member row(s) in group(s) {', '.join(map(str, drifted)) or '-'},"

@@ -17,7 +17,7 @@ from apispec import APISpec, BasePlugin
 
 from expense_tracker.domain import money
 from expense_tracker.errors import PROBLEM_TYPES, SPECIFIC_PROBLEM_TYPES
-from expense_tracker.fields import Amount, Currency, DecimalString
+from expense_tracker.money_fields import Amount, Currency, DecimalString
 from expense_tracker.schemas import InputSchema, QuerySchema
 
 # POSTs that create nothing (or whose answer must never be replayed): no Idempotency-Key.

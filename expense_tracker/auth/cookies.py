@@ -68,10 +68,11 @@ from flask import Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from flask_jwt_extended import decode_token
 
-from expense_tracker.auth import authentication, tokens
+from expense_tracker.auth import tokens
 from expense_tracker.database import utcnow
 from expense_tracker.errors import Forbidden, Unauthorized
 from expense_tracker.extensions import db
+from expense_tracker.http import authentication
 from expense_tracker.models import AuthSession
 
 HEADER = "X-Refresh-Cookie"

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_jwt_extended import current_user
 
-from expense_tracker.auth import authentication, cookies, service
+from expense_tracker.auth import cookies, service
 from expense_tracker.auth.schemas import (
     AccountDeletionSchema,
     ProfileUpdateSchema,
@@ -15,6 +15,7 @@ from expense_tracker.auth.schemas import (
     TokenRequestSchema,
     UserSchema,
 )
+from expense_tracker.http import authentication
 from expense_tracker.http.api import (
     FORM_MIMETYPE,
     JSON_MIMETYPE,

@@ -6,7 +6,8 @@ from typing import Any, ClassVar
 
 import marshmallow as ma
 
-from expense_tracker.fields import Currency, Email, Password, Text, Timestamp
+from expense_tracker.fields import Email, Password, Text, Timestamp
+from expense_tracker.money_fields import Currency
 from expense_tracker.schemas import InputSchema, OutputSchema
 
 

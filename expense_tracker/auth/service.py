@@ -9,8 +9,9 @@ from flask import current_app
 from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from expense_tracker.auth import authentication, passwords, tokens
+from expense_tracker.auth import passwords, tokens
 from expense_tracker.auth.errors import EmailTaken, WrongCredentials, WrongCurrentPassword
+from expense_tracker.changelog import personal_log
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.domain.text import email_key
 from expense_tracker.errors import Unauthorized
@@ -18,8 +19,8 @@ from expense_tracker.expenses import summaries
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import lock_account
 from expense_tracker.groups.membership import leave_all_groups
+from expense_tracker.http import authentication
 from expense_tracker.models import AuthSession, Expense, User
-from expense_tracker.sync import personal_log
 
 DELETED_USER_NAME = "Deleted user"
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 
-from expense_tracker.auth.authentication import SESSION_CLAIM
+from expense_tracker.http.authentication import SESSION_CLAIM
 
 
 def lifetime(setting: str) -> timedelta:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from expense_tracker.fields import CalendarDate, Currency
+from expense_tracker.fields import CalendarDate
+from expense_tracker.money_fields import Currency
 from expense_tracker.schemas import OutputSchema, QuerySchema
 
 

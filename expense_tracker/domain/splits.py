@@ -24,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 __all__ = [
+    "SPLIT_VALUE_FIELDS",
     "SplitError",
     "allocate_proportionally",
     "spare_unit_order",
@@ -33,6 +34,14 @@ __all__ = [
     "split_percentage",
     "split_shares",
 ]
+
+# The field of a split entry that carries each split type's input (`equal` has none).
+SPLIT_VALUE_FIELDS = {
+    "exact": "amount",
+    "percentage": "percentage",
+    "shares": "shares",
+    "adjustment": "adjustment",
+}
 
 
 class SplitError(ValueError):

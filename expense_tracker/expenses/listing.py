@@ -1,6 +1,6 @@
 """The personal expense list, read as plain rows and written straight to JSON-ready dicts.
 
-As for the group list (groups/expense_listing.py): loading ORM objects and dumping them
+As for the group list (groups/expenses/listing.py): loading ORM objects and dumping them
 with marshmallow cost more than the query. `expense_document` builds exactly what
 `ExpenseSchema` dumps (tests/expenses/test_listing.py compares them on random expenses);
 the schema stays the documented shape.

@@ -6,12 +6,13 @@ from typing import Any
 
 import marshmallow as ma
 
-from expense_tracker.fields import Amount, CalendarDate, Currency, Text, Timestamp
+from expense_tracker.fields import CalendarDate, Text, Timestamp
 from expense_tracker.models.expense import (
     CATEGORY_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
     PAYMENT_METHODS,
 )
+from expense_tracker.money_fields import Amount, Currency
 from expense_tracker.schemas import (
     DatesInOrder,
     InputSchema,

@@ -13,15 +13,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, select, update
 
+from expense_tracker.changelog import personal_log
 from expense_tracker.database import utc_today
 from expense_tracker.domain import money
 from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.expenses import csv_io, summaries
 from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
-from expense_tracker.fields import MAX_CURRENCY_PLACES
 from expense_tracker.models import Expense, UsedCategory, User
-from expense_tracker.sync import personal_log
+from expense_tracker.money_fields import MAX_CURRENCY_PLACES
 
 # Amounts are stored in each currency's minor units. Sorting and amount filters compare
 # face values (100 JPY > 5.00 USD), so both use the amount scaled to a common 4 decimals.

@@ -15,8 +15,8 @@ update, delete, import; account deletion empties them):
 
 One user's writes take turns on the user's row (the kept expense count's UPDATE locks it
 before any of this runs), so two writes never change one user's cells at once. Bulk loads
-that insert around the services call `rebuild`; `flask verify-balances` compares the kept
-rows with `expected` ones and repairs them.
+that insert around the services call `summary_audit.rebuild`; `flask verify-balances`
+compares the kept rows with the expenses (`summary_audit`) and repairs them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, bindparam, cast, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -205,7 +205,7 @@ def _add_to_categories(owner_id: int, deltas: Mapping[str, tuple[int, str]]) -> 
         db.session.execute(delete(table).where(matches, table.c.expense_count == 0), shrunk)
 
 
-def _latest_spelling(owner_id: Any, category_key: Any) -> Any:
+def latest_spelling(owner_id: Any, category_key: Any) -> Any:
     """The category as spelled on the latest expense with this key (one index probe)."""
     latest = aliased(Expense)
     return (
@@ -225,7 +225,7 @@ def _refresh_spellings(owner_id: int, category_keys: Collection[str]) -> None:
     db.session.execute(
         update(table)
         .where(table.c.owner_id == owner_id, table.c.category_key.in_(list(category_keys)))
-        .values(category=_latest_spelling(table.c.owner_id, table.c.category_key))
+        .values(category=latest_spelling(table.c.owner_id, table.c.category_key))
     )
 
 
@@ -303,85 +303,3 @@ def used_categories(owner_id: int, prefix: str | None) -> list[tuple[str, int]]:
         escaped = like_pattern(casefold_key(prefix))[1:]  # drop the leading wildcard
         statement = statement.where(UsedCategory.category_key.like(escaped, escape="\\"))
     return [(name, count) for name, count in db.session.execute(statement)]
-
-
-# --------------------------------------------------------------------------- audit
-
-
-def _month_of_date() -> Any:
-    if db.session.get_bind().dialect.name == "postgresql":
-        return cast(func.date_trunc("month", Expense.date), Date)
-    return func.date(Expense.date, "start of month")
-
-
-def _expected_cells(user_ids: Collection[int] | None) -> Any:
-    month = _month_of_date()
-    statement = select(
-        Expense.owner_id,
-        month,
-        Expense.category_key,
-        Expense.payment_method,
-        Expense.currency,
-        func.count(),
-        func.sum(Expense.amount),
-    ).group_by(
-        Expense.owner_id, month, Expense.category_key, Expense.payment_method, Expense.currency
-    )
-    return statement if user_ids is None else statement.where(Expense.owner_id.in_(user_ids))
-
-
-def _expected_categories(user_ids: Collection[int] | None) -> Any:
-    statement = select(
-        Expense.owner_id,
-        Expense.category_key,
-        _latest_spelling(Expense.owner_id, Expense.category_key).correlate(Expense),
-        func.count(),
-    ).group_by(Expense.owner_id, Expense.category_key)
-    return statement if user_ids is None else statement.where(Expense.owner_id.in_(user_ids))
-
-
-def _kept(model: type[Any], columns: Iterable[str], user_ids: Collection[int] | None) -> Any:
-    statement = select(*(getattr(model, name) for name in columns))
-    return statement if user_ids is None else statement.where(model.owner_id.in_(user_ids))
-
-
-def drifted_users(user_ids: Collection[int] | None = None) -> list[int]:
-    """The users (of `user_ids`, or all) whose kept summaries differ from their expenses."""
-    cell_columns = (*CELL_COLUMNS, "expense_count", "total")
-    category_columns = ("owner_id", "category_key", "category", "expense_count")
-    drifted: set[int] = set()
-    for expected, kept in (
-        (_expected_cells(user_ids), _kept(ExpenseSummaryCell, cell_columns, user_ids)),
-        (_expected_categories(user_ids), _kept(UsedCategory, category_columns, user_ids)),
-    ):
-        want = {_comparable(row) for row in db.session.execute(expected)}
-        have = {_comparable(row) for row in db.session.execute(kept)}
-        drifted.update(row[0] for row in want ^ have)
-    return sorted(drifted)
-
-
-def _comparable(row: Any) -> tuple[Any, ...]:
-    # SQLite's date() answers text; the kept cells hold dates.
-    return tuple(value.isoformat() if isinstance(value, date) else value for value in row)
-
-
-def rebuild(user_ids: Collection[int] | None = None) -> None:
-    """Set the users' summaries (or everyone's) from their expenses. The caller commits."""
-    for model in (ExpenseSummaryCell, UsedCategory):
-        statement = delete(model)
-        if user_ids is not None:
-            statement = statement.where(model.owner_id.in_(user_ids))
-        db.session.execute(statement)
-    cells = ExpenseSummaryCell.__table__
-    categories = UsedCategory.__table__
-    db.session.execute(
-        cells.insert().from_select(
-            [*CELL_COLUMNS, "expense_count", "total"], _expected_cells(user_ids)
-        )
-    )
-    db.session.execute(
-        categories.insert().from_select(
-            ["owner_id", "category_key", "category", "expense_count"],
-            _expected_categories(user_ids),
-        )
-    )

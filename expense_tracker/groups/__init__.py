@@ -8,15 +8,17 @@ construction, not by a flag: a write view loads its group through a locking help
 `access` (`member_group_for_update`, `managed_group`, `joinable_group`, `invited_group`),
 a read view through `member_group` or `visible_group`.
 
-Reading order for a newcomer: `routes/` (the views, one module per resource) call
-`access` (every load is scoped there), then the rules: `membership` (groups and their
-members), `shared_expenses` and `expense_edits` (recording, changing, deleting expenses,
-paid shares), `settlements`, and `balances` (what the balance views show). Money moves
-through `running_totals` (members' kept totals) and is checked by `balance_audit`;
-`split_requests` turns a body's splits into input for the pure `expense_tracker.domain.splits`;
-`foreign_currency` converts an expense in another currency than the group's; `guests` adds
-members without an account, and `guest_merges` merges one into an account once both the
-account and an owner agree (`guest_merge_rows` moves the rows);
-`expense_listing` is the fast read of the expense list; `schemas/` and `errors` are the
-request, response and problem shapes.
+Reading order for a newcomer: one sub-package per resource, each pairing its `views`
+(thin: parse, load, call, dump), `schemas` and `service` (the rules):
+`expenses/` (`service` records one, `edits` changes one, `split_requests` reads a body's
+splits for the pure `expense_tracker.domain.splits`, `foreign_currency` converts one in
+another currency, `listing` is the fast read of the list), `settlements/`, `balances/`
+(`service` the reads; `running_totals` the members' kept totals, `audit` their
+recomputation), `comments/`, `guests/` (members without an account; `merges` the two
+yeses, `merge_rows` the merge), `invites/`, `imports/` (a Splitwise export:
+`splitwise_file` reads it, pure, `splitwise_import` writes it), `activity/` (`log` the
+change log every write appends to). The group itself is at the top: `views`,
+`member_views`, `schemas`, `membership` (groups and their members), `deletion` (soft
+deletion and restore of groups, expenses and settlements). Every load goes through
+`access`; `errors` are the problems; `blueprint` and `routes` register the views.
 """

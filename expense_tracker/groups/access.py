@@ -1,7 +1,8 @@
 """Scoping helpers: every load keyed by a client-supplied id goes through here.
 
 Each helper (`member_group`, `visible_group`, `managed_group`, `group_expense`,
-`group_settlement`, ...) answers 404 for anything the caller may not see, so another
+`group_settlement`, `expense_comment`, `group_guest`, ...; deleted expenses and
+settlements with `deleted=True`) answers 404 for anything the caller may not see, so another
 person's ids cannot leak through a forgotten check. The helpers for writes
 (`member_group_for_update`, `managed_group`, `joinable_group`, `invited_group`) take the
 group's row lock (PostgreSQL), so that concurrent writes to one group take turns; read
@@ -16,18 +17,32 @@ import hmac
 from sqlalchemy import Select, SQLColumnExpression, select
 from sqlalchemy.orm import selectinload
 
-from expense_tracker.auth.authentication import REVOKED
+from expense_tracker.database import utcnow
 from expense_tracker.errors import Unauthorized
 from expense_tracker.extensions import db
 from expense_tracker.groups.errors import (
+    CommentNotFound,
     GroupExpenseNotFound,
     GroupNotFound,
+    GuestNotFound,
     MemberNotFound,
+    MergeRequestNotFound,
     NotOwner,
     SettlementNotFound,
     UnknownInviteCode,
 )
-from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
+from expense_tracker.http.authentication import REVOKED
+from expense_tracker.models import (
+    Comment,
+    Group,
+    GroupExpense,
+    GroupGuest,
+    GroupMember,
+    Settlement,
+    User,
+)
+from expense_tracker.models.group import RESTORE_WINDOW
+from expense_tracker.models.guest import GuestMerge
 
 
 def lock_account(user: User) -> None:
@@ -52,7 +67,7 @@ def lock_account(user: User) -> None:
 
 
 def _load_group(group_id: int, *, lock: bool) -> Group | None:
-    # A deleted group is hidden from everyone (only `deletion.restore_group` finds it).
+    # A deleted group is hidden from everyone (only `restorable_group` finds it).
     statement = select(Group).where(Group.id == group_id, Group.deleted_at.is_(None))
     if lock:
         statement = statement.with_for_update()
@@ -156,35 +171,101 @@ def invited_group(invite_code: str) -> Group:
     return group
 
 
-def group_expense(group: Group, expense_id: int) -> GroupExpense:
-    """Expense `expense_id` of `group`, with payers and splits; 404 if it is not this group's
-    or is deleted."""
+def group_expense(group: Group, expense_id: int, *, deleted: bool = False) -> GroupExpense:
+    """Expense `expense_id` of `group`, with payers and splits; 404 if it is not this group's.
+    A deleted expense is found only with `deleted` (to restore it), and then only it."""
     expense = db.session.scalar(
         select(GroupExpense)
         .where(
             GroupExpense.id == expense_id,
             GroupExpense.group_id == group.id,
-            GroupExpense.deleted_at.is_(None),
+            GroupExpense.deleted_at.is_not(None) if deleted else GroupExpense.deleted_at.is_(None),
         )
         .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
     )
     if expense is None:
-        raise GroupExpenseNotFound()
+        raise GroupExpenseNotFound("No such deleted expense in this group." if deleted else None)
     return expense
 
 
-def group_settlement(group: Group, settlement_id: int) -> Settlement:
-    """Settlement `settlement_id` of `group`; 404 if it is not this group's or is deleted."""
+def group_settlement(group: Group, settlement_id: int, *, deleted: bool = False) -> Settlement:
+    """Settlement `settlement_id` of `group`; 404 if it is not this group's. A deleted
+    settlement is found only with `deleted` (to restore it), and then only it."""
     settlement = db.session.scalar(
         select(Settlement).where(
             Settlement.id == settlement_id,
             Settlement.group_id == group.id,
-            Settlement.deleted_at.is_(None),
+            Settlement.deleted_at.is_not(None) if deleted else Settlement.deleted_at.is_(None),
         )
     )
     if settlement is None:
-        raise SettlementNotFound()
+        raise SettlementNotFound("No such deleted settlement in this group." if deleted else None)
     return settlement
+
+
+def expense_comment(expense: GroupExpense, comment_id: int) -> Comment:
+    """Comment `comment_id` on this expense; 404 otherwise."""
+    comment = db.session.scalar(
+        select(Comment).where(Comment.id == comment_id, Comment.expense_id == expense.id)
+    )
+    if comment is None:
+        raise CommentNotFound()
+    return comment
+
+
+def group_guest(group: Group, guest_id: int) -> GroupMember:
+    """The membership of guest `guest_id` of `group`; 404 unless they are a guest of this
+    group who is still a member (a removed or merged guest is gone)."""
+    membership = db.session.scalar(
+        select(GroupMember)
+        .join(GroupGuest, GroupGuest.user_id == GroupMember.user_id)
+        .where(
+            GroupGuest.group_id == group.id,
+            GroupMember.group_id == group.id,
+            GroupMember.user_id == guest_id,
+            GroupMember.left_at.is_(None),
+        )
+        .execution_options(populate_existing=True)
+    )
+    if membership is None:
+        raise GuestNotFound()
+    return membership
+
+
+def guest_merge(group: Group, merge_id: int) -> GuestMerge:
+    """Merge request `merge_id` of `group`, locked (it is about to be answered); 404 otherwise."""
+    request = db.session.scalar(
+        select(GuestMerge)
+        .where(GuestMerge.id == merge_id, GuestMerge.group_id == group.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if request is None:
+        raise MergeRequestNotFound()
+    return request
+
+
+def restorable_groups(user: User) -> Select[Group]:
+    """The deleted groups `user` owns, still within the restore window."""
+    owned = select(GroupMember.group_id).where(
+        GroupMember.user_id == user.id,
+        GroupMember.left_at.is_(None),
+        GroupMember.role == "owner",
+    )
+    return select(Group).where(
+        Group.id.in_(owned),
+        Group.deleted_at.is_not(None),
+        Group.deleted_at > utcnow() - RESTORE_WINDOW,
+    )
+
+
+def restorable_group(group_id: int, user: User) -> Group:
+    """Deleted group `group_id`, locked, if `user` owns it and may still restore it; 404
+    otherwise (a deleted group is found nowhere else)."""
+    group = db.session.scalar(restorable_groups(user).where(Group.id == group_id).with_for_update())
+    if group is None:
+        raise GroupNotFound("No deleted group of yours with this id can be restored.")
+    return group
 
 
 def group_member(group: Group, user_id: int) -> GroupMember:

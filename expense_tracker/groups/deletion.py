@@ -14,24 +14,23 @@ updated_at`): it is not an edit, and a restored resource reads exactly as before
 
 from __future__ import annotations
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.extensions import db
-from expense_tracker.groups import activity, running_totals
+from expense_tracker.groups import access
 from expense_tracker.groups.access import current_member_ids, name_order
-from expense_tracker.groups.balances import group_nets
+from expense_tracker.groups.activity import log as activity
+from expense_tracker.groups.balances import running_totals
+from expense_tracker.groups.balances.service import group_nets
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
-    GroupExpenseNotFound,
-    GroupNotFound,
     NotAllowedToDeleteExpense,
     NotAllowedToDeleteSettlement,
-    SettlementNotFound,
     UnsettledBalance,
 )
-from expense_tracker.groups.shared_expenses import add_to_expense_count, may_change_expense
+from expense_tracker.groups.expenses.service import add_to_expense_count, may_change_expense
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 from expense_tracker.models.group import RESTORE_WINDOW
 
@@ -57,22 +56,6 @@ def delete_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> N
     expense.updated_at = GroupExpense.updated_at
     activity.record(group.id, actor.user_id, "expense.deleted", ("expense", expense.id), before)
     db.session.commit()
-
-
-def deleted_expense(group: Group, expense_id: int) -> GroupExpense:
-    """Deleted expense `expense_id` of `group`, with its rows; 404 unless deleted."""
-    expense = db.session.scalar(
-        select(GroupExpense)
-        .where(
-            GroupExpense.id == expense_id,
-            GroupExpense.group_id == group.id,
-            GroupExpense.deleted_at.is_not(None),
-        )
-        .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
-    )
-    if expense is None:
-        raise GroupExpenseNotFound("No such deleted expense in this group.")
-    return expense
 
 
 def restore_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> GroupExpense:
@@ -123,19 +106,6 @@ def delete_settlement(group: Group, actor: GroupMember, settlement: Settlement) 
     db.session.commit()
 
 
-def deleted_settlement(group: Group, settlement_id: int) -> Settlement:
-    settlement = db.session.scalar(
-        select(Settlement).where(
-            Settlement.id == settlement_id,
-            Settlement.group_id == group.id,
-            Settlement.deleted_at.is_not(None),
-        )
-    )
-    if settlement is None:
-        raise SettlementNotFound("No such deleted settlement in this group.")
-    return settlement
-
-
 def restore_settlement(group: Group, actor: GroupMember, settlement: Settlement) -> Settlement:
     """Put a deleted settlement back (its creator or an owner); 409 for a former member."""
     _may_delete_settlement(actor, settlement)
@@ -165,34 +135,17 @@ def delete_group(group: Group, actor: GroupMember) -> None:
     db.session.commit()
 
 
-def _restorable(user: User) -> Select[Group]:
-    """The deleted groups `user` owns, still within the restore window."""
-    owned = select(GroupMember.group_id).where(
-        GroupMember.user_id == user.id,
-        GroupMember.left_at.is_(None),
-        GroupMember.role == "owner",
-    )
-    return select(Group).where(
-        Group.id.in_(owned),
-        Group.deleted_at.is_not(None),
-        Group.deleted_at > utcnow() - RESTORE_WINDOW,
-    )
-
-
 def deleted_groups(user: User) -> Select[Group]:
     """The deleted groups I own that I can still restore, by name then id (as mine are)."""
     return (
-        _restorable(user)
+        access.restorable_groups(user)
         .order_by(name_order(), Group.id)
         .options(selectinload(Group.current_members))
     )
 
 
-def restore_group(group_id: int, user: User) -> Group:
-    """Restore a deleted group (a current owner, within the window); 404 otherwise."""
-    group = db.session.scalar(_restorable(user).where(Group.id == group_id).with_for_update())
-    if group is None:
-        raise GroupNotFound("No deleted group of yours with this id can be restored.")
+def restore_group(group: Group, user: User) -> Group:
+    """Restore a deleted group, loaded by `access.restorable_group` (which takes its lock)."""
     group.deleted_at = group.deleted_by = None
     group.updated_at = Group.updated_at
     db.session.flush()

@@ -35,6 +35,14 @@ class CommentNotFound(NotFound):
     detail = "No such comment on this expense."
 
 
+class GuestNotFound(NotFound):
+    detail = "No such guest in this group."
+
+
+class MergeRequestNotFound(NotFound):
+    detail = "No such merge request in this group."
+
+
 # --------------------------------------------------------------------------- 403
 
 

@@ -16,8 +16,10 @@ from expense_tracker.database import utcnow
 from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import access, activity, balances
-from expense_tracker.groups.activity import of_member
+from expense_tracker.groups import access
+from expense_tracker.groups.activity import log as activity
+from expense_tracker.groups.activity.log import of_member
+from expense_tracker.groups.balances import service as balances
 from expense_tracker.groups.errors import (
     AlreadyMember,
     CannotDemoteOwner,

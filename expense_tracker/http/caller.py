@@ -34,7 +34,7 @@ from flask_jwt_extended.exceptions import (
 from flask_jwt_extended.view_decorators import _decode_jwt_from_headers
 from jwt import ExpiredSignatureError
 
-from expense_tracker.auth import authentication
+from expense_tracker.http import authentication
 
 _CALLER = "caller"
 

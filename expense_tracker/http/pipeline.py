@@ -34,8 +34,7 @@ from typing import Any
 
 from flask import Flask
 
-from expense_tracker.auth import authentication
-from expense_tracker.http import body, caller, headers, idempotency, limiter
+from expense_tracker.http import authentication, body, caller, headers, idempotency, limiter
 
 View = Callable[..., Any]
 

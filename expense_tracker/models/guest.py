@@ -1,5 +1,5 @@
 """Guest members: which group a guest (a `User` with `is_guest`) belongs to, who added
-them, and the requests to merge one into an account (groups/guest_merges.py)."""
+them, and the requests to merge one into an account (groups/guests/merges.py)."""
 
 from __future__ import annotations
 

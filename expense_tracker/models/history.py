@@ -4,7 +4,7 @@ notifications, and the change logs of personal expenses and of names (for the sy
 Activity entries and notifications are append-only: nothing updates an entry, so an old
 entry keeps the old values (`before` / `after` are the subject's representation then).
 `txid` (PostgreSQL only) is the id of the transaction that wrote the row: the sync feed
-(sync/window.py) decides with it which rows committed between two of its answers.
+(changelog/window.py) decides with it which rows committed between two of its answers.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ ACTIVITY_KINDS = (
     "settlement.restored",
     "comment.created",
     "comment.deleted",
-    # A guest merge asked for, and declined (groups/guest_merges.py); the subject is the
+    # A guest merge asked for, and declined (groups/guests/merges.py); the subject is the
     # guest (a member), `before` / `after` the merge request.
     "merge.requested",
     "merge.declined",

@@ -19,6 +19,11 @@ FREQUENCIES = ("daily", "weekly", "monthly", "yearly")
 STATUSES = ("active", "paused", "ended")
 PAUSED_REASONS = ("member_left", "failed")
 MAX_INTERVAL = 366
+# A series whose start lies far back would write years of expenses in one request: a
+# request creates at most this many, the rest is `flask run-recurring`'s (recurring/occurrences.py).
+OCCURRENCES_PER_REQUEST = 12
+# Series of one group that are active or paused: the runner's work stays bounded.
+MAX_SERIES_PER_GROUP = 100
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:

@@ -33,7 +33,7 @@ class User(Model):
     # them (expenses/service.py): the list's X-Total-Count without counting a million rows.
     expense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # A group's guest member: someone without an account (no email, no password), who
-    # cannot sign in (groups/guests.py; the group is in `GroupGuest`).
+    # cannot sign in (groups/guests/service.py; the group is in `GroupGuest`).
     is_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
@@ -65,7 +65,7 @@ class AuthSession(Model):
     that still works; presenting an older one means it leaked, and ends the session, except
     for the one it replaced (`previous_refresh_jti`) presented within moments of the
     replacement (`refreshed_at`): that is a concurrent refresh that lost the race (see
-    expense_tracker/auth/authentication.py).
+    expense_tracker/http/authentication.py).
     """
 
     __tablename__ = "auth_sessions"

@@ -19,7 +19,7 @@ from werkzeug.datastructures import FileStorage
 from expense_tracker.errors import Forbidden
 from expense_tracker.expenses.service import get_owned_expense
 from expense_tracker.groups import access
-from expense_tracker.groups.shared_expenses import may_change_expense
+from expense_tracker.groups.expenses.service import may_change_expense
 from expense_tracker.http.api import (
     MULTIPART_MIMETYPE,
     Blueprint,

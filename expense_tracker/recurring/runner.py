@@ -1,6 +1,6 @@
 """`flask run-recurring`: create every occurrence due up to a day, each exactly once.
 
-One transaction per occurrence (`service.add_next_occurrence`): the group's row lock (as
+One transaction per occurrence (`occurrences.add_next_occurrence`): the group's row lock (as
 every write in a group takes it first), then the series' own row lock, re-reading the
 series; only then is the occurrence decided and written, and the series moved on. A second
 process running at the same time waits for those locks and finds the occurrence done; on
@@ -30,7 +30,7 @@ from expense_tracker.currencies.rates import RateUnavailable
 from expense_tracker.errors import ApiError
 from expense_tracker.extensions import db
 from expense_tracker.models import Group, RecurringSeries
-from expense_tracker.recurring import service
+from expense_tracker.recurring import occurrences
 
 log = logging.getLogger(__name__)
 # Conflicts with a concurrent run on one series before giving up on it for this run. On
@@ -77,7 +77,7 @@ def _run_series(series_id: int, today: date, report: RunReport) -> None:
     conflicts = 0
     while True:
         try:
-            outcome = service.add_next_occurrence(series_id, today)
+            outcome = occurrences.add_next_occurrence(series_id, today)
         except RateUnavailable:
             db.session.rollback()
             log.warning("recurring series %s: no exchange rate yet; retried next run", series_id)
@@ -127,9 +127,9 @@ def _fail(series_id: int, why: str, report: RunReport) -> None:
     report.failed += 1
     log.error("recurring series %s: paused as failed: %s", series_id, why)
     try:
-        series = service.lock_series(series_id)
+        series = occurrences.lock_series(series_id)
         if series is not None and series.status == "active":
-            series.status, series.paused_reason = "paused", service.FAILED
+            series.status, series.paused_reason = "paused", occurrences.FAILED
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -9,20 +9,21 @@ import marshmallow as ma
 
 from expense_tracker.expenses.schemas import ExpenseCreateSchema, ExpenseUpdateSchema
 from expense_tracker.fields import CalendarDate, Timestamp
-from expense_tracker.groups.schemas.expenses import (
+from expense_tracker.groups.expenses.schemas import (
     GroupExpenseCreateSchema,
     GroupExpenseUpdateSchema,
 )
-from expense_tracker.models.recurring import FREQUENCIES, MAX_INTERVAL, PAUSED_REASONS, STATUSES
+from expense_tracker.models.recurring import (
+    FREQUENCIES,
+    MAX_INTERVAL,
+    OCCURRENCES_PER_REQUEST,
+    PAUSED_REASONS,
+    STATUSES,
+)
 from expense_tracker.schemas import InputSchema, OutputSchema
 
 # More occurrences than this in one rule would be a mistake, not a bill.
 MAX_COUNT = 10_000
-# A series whose start lies far back would write years of expenses in one request: a
-# request creates at most this many, the rest is `flask run-recurring`'s (service.py).
-OCCURRENCES_PER_REQUEST = 12
-# Series of one group that are active or paused: the runner's work stays bounded.
-MAX_SERIES_PER_GROUP = 100
 
 _START_DOC = (
     "From 1900-01-01 to 366 days after today (UTC). The request creates the occurrences "

@@ -16,14 +16,8 @@ import marshmallow as ma
 from expense_tracker.domain import money
 from expense_tracker.domain.money import MoneyError, format_amount, parse_amount
 from expense_tracker.errors import ValidationFailed, flatten_messages
-from expense_tracker.groups import foreign_currency
-from expense_tracker.groups.split_requests import (
-    ShareInput,
-    SplitRequest,
-    compute_split,
-    parse_split_request,
-    resolve_payers,
-)
+from expense_tracker.groups.expenses import foreign_currency
+from expense_tracker.groups.expenses.plan import plan_expense
 from expense_tracker.models import Group, RecurringSeries
 from expense_tracker.recurring.schemas import GROUP_TEMPLATE, PERSONAL_TEMPLATE
 
@@ -127,25 +121,9 @@ def check_group_template(
 
 
 def _check(group: Group, template: Mapping[str, Any], members: Collection[int]) -> None:
-    currency = template.get("currency", group.currency)
-    if currency == group.currency and "exchange_rate" in template:
-        raise ValidationFailed.field(
-            "exchange_rate", "Only for an expense in another currency than the group's."
-        )
-    total = money.parse_amount(template["amount"], currency, field="template.amount")
-    if currency != group.currency and template.get("exchange_rate") is not None:
-        # The converted total bounds every converted share and payer (they are its parts).
-        foreign_currency.given(group, currency, template["exchange_rate"]).total(total)
-    resolve_payers(template, total, currency, members)
-    split_type = template["split_type"]
-    request = parse_split_request(
-        split_type, template.get("participants"), template.get("splits"), currency
-    )
-    if request is None:
-        if split_type != "equal":
-            raise ValidationFailed.field("splits", f"Required for {split_type} splits.")
-        request = SplitRequest([ShareInput(user_id) for user_id in sorted(members)], "participants")
-    compute_split(split_type, total, request, members=members, rotation_key=0, currency=currency)
+    conversion = foreign_currency.for_template(group, template)
+    plan = plan_expense(group, template, members, conversion, amount_field="template.amount")
+    plan.split(rotation_key=0)
 
 
 def check_personal_template(template: Mapping[str, Any], default_currency: str) -> None:

@@ -20,9 +20,9 @@ from flask import current_app
 from expense_tracker.auth.passwords import hash_password
 from expense_tracker.database import utcnow
 from expense_tracker.expenses import service as expense_service
-from expense_tracker.expenses import summaries
+from expense_tracker.expenses import summary_audit
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.models import (
     Expense,
     ExpensePayer,
@@ -102,7 +102,7 @@ def load_bench_data(
     filled = time.perf_counter()
     balance_audit.repair(list(data.group_members))
     expense_service.recount_expenses(user_ids)
-    summaries.rebuild(user_ids)
+    summary_audit.rebuild(user_ids)
     db.session.commit()
     progress(f"  running totals of {all_groups:,} groups in {time.perf_counter() - filled:.1f} s")
     loader.analyse()

@@ -17,7 +17,7 @@ import click
 from flask import Flask
 
 from expense_tracker.database import utc_today
-from expense_tracker.groups.split_requests import SPLIT_VALUE_FIELDS
+from expense_tracker.domain.splits import SPLIT_VALUE_FIELDS
 from expense_tracker.http.limits import INTERNAL_REQUEST_FLAG
 from expense_tracker.seeding.demo_features import add_feature_demos
 

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
+from expense_tracker.changelog.window import Horizon, is_postgresql
 from expense_tracker.errors import ValidationFailed
-from expense_tracker.sync.window import Horizon, is_postgresql
 
 # The cipher's version: a later format can tell its own cursors from these.
 VERSION = b"\x01"

@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 
 from expense_tracker.expenses.schemas import ExpenseSchema
 from expense_tracker.extensions import db
-from expense_tracker.groups.expense_listing import documents_by_id
-from expense_tracker.groups.schemas.balances import SettlementSchema
-from expense_tracker.groups.schemas.comments import CommentSchema
-from expense_tracker.groups.schemas.groups import GroupSchema, MemberSchema
+from expense_tracker.groups.comments.schemas import CommentSchema
+from expense_tracker.groups.expenses.listing import documents_by_id
+from expense_tracker.groups.schemas import GroupSchema, MemberSchema
+from expense_tracker.groups.settlements.schemas import SettlementSchema
 from expense_tracker.models import (
     Comment,
     Expense,

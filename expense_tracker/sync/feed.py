@@ -4,7 +4,7 @@ The guarantee: a client that calls again with the returned cursor until `has_mor
 false holds every object it may see in its latest state; each later call returns exactly
 what changed since, including changes committed by transactions that were still running
 when the previous call answered. How "since" stays exact under out-of-order commits is
-`sync.window`'s business: each call reads up to a horizon and hands it on.
+`changelog.window`'s business: each call reads up to a horizon and hands it on.
 
 A call answers one page of a *window*: from the previous complete answer's horizon
 (`since`) to the horizon taken when the window opened (`until`, kept in the cursor while
@@ -37,8 +37,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
+from expense_tracker.changelog.window import Horizon, in_window
 from expense_tracker.extensions import db
 from expense_tracker.groups import access
+from expense_tracker.groups.access import current_member_ids
 from expense_tracker.models import (
     Activity,
     ExpenseChange,
@@ -51,7 +53,6 @@ from expense_tracker.sync import documents
 from expense_tracker.sync.documents import Key
 from expense_tracker.sync.page import Page
 from expense_tracker.sync.whole import run_full, whole_of
-from expense_tracker.sync.window import Horizon, in_window
 
 # What an activity row's subject is as a feed object.
 
@@ -62,12 +63,6 @@ _FEED_TYPES = {
     "settlement": "settlement",
     "comment": "comment",
 }
-
-
-def accessible_groups(user: User) -> set[int]:
-    """The groups whose contents the caller may see: current member, group not deleted
-    (access.my_group_ids, the one definition of it)."""
-    return set(db.session.scalars(access.my_group_ids(user)))
 
 
 # --------------------------------------------------------------------------- stages 2 to 4
@@ -82,12 +77,7 @@ def _policy_flipped() -> ColumnElement[Any]:
 
 def _members(group_id: int) -> list[Key]:
     """The group's current members, as feed objects, in a stable order."""
-    user_ids = db.session.scalars(
-        select(GroupMember.user_id)
-        .where(GroupMember.group_id == group_id, GroupMember.left_at.is_(None))
-        .order_by(GroupMember.user_id)
-    )
-    return [Key("member", user_id, group_id) for user_id in user_ids]
+    return [Key("member", user_id, group_id) for user_id in sorted(current_member_ids(group_id))]
 
 
 def _log_keys(row: Any, accessible: set[int]) -> list[Key]:
@@ -197,7 +187,7 @@ def changes(user: User, cursor_text: str | None, limit: int) -> dict[str, Any]:
     cursor = cursors.decode(cursor_text, user.id) if cursor_text else cursors.Cursor(user.id)
     if cursor.stage == "done" or cursor.until is None:
         cursor = cursors.Cursor(user.id, cursor.since, Horizon.now(), "full", [])
-    accessible = accessible_groups(user)
+    accessible = set(db.session.scalars(access.my_group_ids(user)))
     page = Page(limit)
     whole = whole_of(user, cursor, accessible)
     finished = False

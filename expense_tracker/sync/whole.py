@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_
 
+from expense_tracker.changelog.window import in_window
 from expense_tracker.extensions import db
 from expense_tracker.models import (
     Activity,
@@ -29,7 +30,6 @@ from expense_tracker.models import (
 from expense_tracker.sync import cursor as cursors
 from expense_tracker.sync.documents import Key
 from expense_tracker.sync.page import Page
-from expense_tracker.sync.window import in_window
 
 _GROUP_STREAMS = ("group", "member", "group_expense", "settlement", "comment")
 

@@ -5,7 +5,7 @@ Revises: 4f5d4e8b9e68
 Create Date: 2026-12-01 03:20:00.000000
 
 The upgrade fills the totals from the existing rows, by the rules of
-expense_tracker/groups/running_totals.py: sums of payer rows, split rows and settlements
+expense_tracker/groups/balances/running_totals.py: sums of payer rows, split rows and settlements
 in SQL, and the transfers of splits marked paid (divided among several payers in
 proportion to what each paid) in Python, with the project's exact allocation function.
 """

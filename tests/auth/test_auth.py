@@ -201,7 +201,7 @@ def test_refresh_token_is_refused_where_access_is_expected_and_vice_versa(client
 
 def make_refreshes_old(app):
     """Move every session's last refresh back beyond the race window, as time would."""
-    from expense_tracker.auth.authentication import REFRESH_RACE_WINDOW
+    from expense_tracker.http.authentication import REFRESH_RACE_WINDOW
 
     with app.app_context():
         db.session.execute(
@@ -459,8 +459,9 @@ def test_a_refresh_that_loses_the_rotation_to_a_concurrent_one_leaves_the_sessio
 ):
     from flask_jwt_extended import verify_jwt_in_request
 
-    from expense_tracker.auth import authentication, service
+    from expense_tracker.auth import service
     from expense_tracker.errors import Unauthorized
+    from expense_tracker.http import authentication
 
     other_tab = app_factory()
     with other_tab.test_request_context(

@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from expense_tracker.auth import cookies
-from expense_tracker.auth.authentication import LOST_REFRESH_RACE, REFRESH_RACE_WINDOW
 from expense_tracker.database import utcnow
 from expense_tracker.extensions import db
+from expense_tracker.http.authentication import LOST_REFRESH_RACE, REFRESH_RACE_WINDOW
 from expense_tracker.models import AuthSession
 from tests.factories import PASSWORD, bearer
 

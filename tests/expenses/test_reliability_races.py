@@ -32,7 +32,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.models import Expense, GroupMember, User
 from tests.factories import Account, create_account
 

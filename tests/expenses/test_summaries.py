@@ -24,7 +24,7 @@ from sqlalchemy import update
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from expense_tracker.expenses import summaries
+from expense_tracker.expenses import summary_audit
 from expense_tracker.extensions import db
 from expense_tracker.models import ExpenseSummaryCell
 from tests.factories import Account, run_at_once
@@ -115,7 +115,7 @@ class LedgerDriver:
 
 def assert_summaries_match_the_rows(app: Flask, client: FlaskClient, account: Account) -> None:
     with app.app_context():
-        assert summaries.drifted_users([account.id]) == []
+        assert summary_audit.drifted_users([account.id]) == []
     for filters in CELL_FILTERS:
         for group_by in GROUPINGS:
             query = {"group_by": group_by, **filters}

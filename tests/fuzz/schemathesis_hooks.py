@@ -25,7 +25,7 @@ from typing import Any
 import requests
 import schemathesis
 
-from expense_tracker.recurring.schemas import MAX_SERIES_PER_GROUP
+from expense_tracker.models.recurring import MAX_SERIES_PER_GROUP
 
 CONTEXT: dict[str, str] = json.loads(Path("fuzz-context.json").read_text())
 

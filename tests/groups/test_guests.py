@@ -4,7 +4,7 @@ into an account (the two yeses themselves: test_guest_merges.py)."""
 from __future__ import annotations
 
 from expense_tracker.extensions import db
-from expense_tracker.groups.guests import MAX_GUESTS_PER_GROUP
+from expense_tracker.groups.guests.service import MAX_GUESTS_PER_GROUP
 from expense_tracker.models import Notification
 from tests.factories import add_expense, cents, nets, run_at_once
 from tests.groups.guest_helpers import add_guest, answer, ask, merge

@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from expense_tracker.database import utcnow
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.models import Group
 from tests.factories import Account, add_expense, group_with, usd
 from tests.problems import assert_problem

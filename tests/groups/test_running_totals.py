@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from expense_tracker.extensions import db
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups.balances import audit as balance_audit
 from expense_tracker.models import Group, GroupMember
 from tests.factories import Account, cents, run_at_once
 from tests.groups.random_writes import GroupDriver

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from expense_tracker.groups import balance_audit
+from expense_tracker.groups.balances import audit as balance_audit
 from tests.factories import cents
 from tests.pure.test_splitwise_file import export as splitwise_export
 

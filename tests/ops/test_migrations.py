@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from expense_tracker import create_app
-from expense_tracker.expenses import summaries
+from expense_tracker.expenses import summaries, summary_audit
 from expense_tracker.extensions import db
 from expense_tracker.models import ExpenseSummaryCell
 from tests.databases import DatabaseUnavailable, provision_database, service_unavailable
@@ -66,7 +66,7 @@ def test_the_summaries_migration_fills_them_from_existing_expenses(
                             text(INSERT_EXPENSE), {"d": day, "c": category, "a": amount}
                         )
                 upgrade()
-                assert summaries.drifted_users() == []
+                assert summary_audit.drifted_users() == []
                 assert summaries.used_categories(1, None) == [("FOOD", 3)]
                 assert len(db.session.scalars(select(ExpenseSummaryCell)).all()) == 2
                 db.session.remove()

@@ -23,11 +23,10 @@ from expense_tracker.fields import (
     DOCUMENTED_DATES,
     LATEST_DATE_AHEAD,
     NON_BLANK_TEXT,
-    Amount,
     CalendarDate,
-    DecimalString,
     Text,
 )
+from expense_tracker.money_fields import Amount, DecimalString
 
 FIELDS = [
     Amount(),

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from expense_tracker.groups.splitwise_file import (
+from expense_tracker.groups.imports.splitwise_file import (
     SplitwiseFileError,
     payers_and_shares,
     planned_balances,

@@ -1,0 +1,41 @@
+"""Balances: each member's in a group, the settle-up plan, and mine across groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_jwt_extended import current_user
+
+from expense_tracker.groups import access
+from expense_tracker.groups.balances import service as balances
+from expense_tracker.groups.balances.schemas import BalanceSchema, MyBalancesSchema, TransferSchema
+from expense_tracker.groups.blueprint import blp
+from expense_tracker.http.api import auth_required
+
+
+@blp.get("/groups/<int:group_id>/balances")
+@auth_required()
+@blp.response(200, BalanceSchema(many=True))
+@blp.errors(404)
+def list_balances(group_id: int) -> list[Any]:
+    """Each current member's paid, owed, sent, received and net, by user_id"""
+    group, _ = access.member_group(group_id, current_user)
+    return balances.member_balances(group)
+
+
+@blp.get("/groups/<int:group_id>/settle-up")
+@auth_required()
+@blp.response(200, TransferSchema(many=True))
+@blp.errors(404)
+def settle_up(group_id: int) -> list[dict[str, Any]]:
+    """The fewest transfers that settle every balance"""
+    group, _ = access.member_group(group_id, current_user)
+    return balances.settle_up(group)
+
+
+@blp.get("/users/me/balances")
+@auth_required()
+@blp.response(200, MyBalancesSchema)
+def my_balances() -> dict[str, Any]:
+    """My net in every group I belong to, and totals per currency"""
+    return balances.my_balances(current_user)

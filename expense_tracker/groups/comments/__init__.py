@@ -1,0 +1,1 @@
+"""Comments on a group's expenses: views, schemas, service."""

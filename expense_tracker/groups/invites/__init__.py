@@ -1,0 +1,1 @@
+"""Invitations by code: views, schemas, service."""

@@ -1,1 +1,0 @@
-"""The groups blueprint's marshmallow schemas, one module per resource."""

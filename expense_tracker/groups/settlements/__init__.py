@@ -1,0 +1,1 @@
+"""Settlements: payments between two members outside any expense (views, schemas, service)."""
