@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import { h, mount, loading } from "./dom.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import { registerShell } from "./shell.js";
 import { failure } from "./ui.js";
 import { onUnread, refreshUnread, unreadCount } from "./unread.js";
 
@@ -203,3 +204,4 @@ async function start() {
 }
 
 start();
+registerShell();
