@@ -63,3 +63,39 @@ def test_the_browser_reads_the_manifest_and_can_install_the_app(
     verdict = app.driver.execute_cdp_cmd("Page.getInstallabilityErrors", {})
     assert verdict["installabilityErrors"] == []
     assert app.console_errors() == []
+
+
+CACHED_URLS = (
+    "const done = arguments[0];"
+    "(async () => { const urls = [];"
+    "  for (const name of await caches.keys()) {"
+    "    const cache = await caches.open(name);"
+    "    for (const request of await cache.keys()) urls.push(new URL(request.url).pathname);"
+    "  } return urls; })().then(done, (e) => done(String(e)));"
+)
+
+
+def test_after_one_visit_the_app_opens_without_a_network(
+    open_browser: Callable[..., App],
+) -> None:
+    app = open_browser()
+    app.open("/app/")
+    app.heading("Sign in")
+    wait_for_shell(app)
+    network(app, online=False)
+    app.driver.refresh()
+    # The app itself, from the service worker's cache, not chromium's "No internet" page.
+    app.heading("Sign in")
+    assert app.driver.execute_script("return document.title").endswith("Expense tracker")
+    app.click_link("Create an account")
+    app.heading("Create your account")  # a lazily loaded view module, also from the cache
+    # The caches hold the app's own files only: no API answer, nothing of a person.
+    urls = app.driver.execute_async_script(CACHED_URLS)
+    assert "/app/js/main.js" in urls
+    assert all(url.startswith("/app/") for url in urls), urls
+    # And the network really is gone: the API cannot be reached.
+    reached = app.driver.execute_async_script(
+        "const done = arguments[0]; fetch('/healthz').then(() => done(true), () => done(false));"
+    )
+    assert reached is False
+    app.screenshot("offline-shell")
