@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from tests.browser.app_driver import ApiClient, App, unique_email
+from selenium.webdriver.common.by import By
+
+from tests.browser.app_driver import ApiClient, App, arrange_group, unique_email
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -99,3 +101,143 @@ def test_after_one_visit_the_app_opens_without_a_network(
     )
     assert reached is False
     app.screenshot("offline-shell")
+
+
+REPLICA_META = (
+    "const [key, done] = [arguments[0], arguments[1]];"
+    "const open = indexedDB.open('expense_tracker');"
+    "open.onerror = () => done(null);"
+    "open.onsuccess = () => { const db = open.result;"
+    "  if (!db.objectStoreNames.contains('meta')) { db.close(); return done(null); }"
+    "  const get = db.transaction('meta').objectStore('meta').get(key);"
+    "  get.onsuccess = () => { db.close(); done(get.result ?? null); };"
+    "  get.onerror = () => { db.close(); done(null); }; };"
+)
+
+
+def replica_meta(app: App, key: str) -> Any:
+    return app.driver.execute_async_script(REPLICA_META, key)
+
+
+def wait_for_sync(app: App, after: str | None = None) -> str:
+    """Until the replica has synced (after the time `after`, when given); its time."""
+    return str(
+        app.wait(
+            lambda: (at := replica_meta(app, "synced_at")) and (after is None or at > after) and at,
+            "the replica's sync",
+            timeout=30,
+        )
+    )
+
+
+def rows(app: App, within: str) -> list[str]:
+    scope = app.scope(within)
+    return [e.text for e in scope.find_elements(By.CSS_SELECTOR, "li.list-item") if e.text]
+
+
+def spend(api: ApiClient, token: str, description: str, amount: str, day: str) -> None:
+    body = {
+        "description": description,
+        "amount": amount,
+        "currency": "EUR",
+        "date": day,
+        "category": "Food",
+        "payment_method": "cash",
+    }
+    status, answer, _ = api.call("POST", "/expenses/", body, token=token)
+    assert status == 201, answer
+
+
+def arrange_trip(api: ApiClient) -> tuple[dict[str, Any], list[tuple[str, str, int]]]:
+    """Alice, Bob and Carol: a dinner Alice paid (equal), groceries Bob paid (exact), Bob's
+    share of the dinner marked paid, and a payment from Carol to Alice."""
+    group, people = arrange_group(api, "Alice Martin", "Bob Chen", "Carol Diaz")
+    (_, alice_token, alice), (_, bob_token, bob), (_, carol_token, carol) = people
+    gid = group["id"]
+    status, dinner, _ = api.call(
+        "POST",
+        f"/groups/{gid}/expenses",
+        {
+            "description": "Dinner at Ramiro",
+            "amount": "100",
+            "split_type": "equal",
+            "participants": [alice, bob, carol],
+        },
+        token=alice_token,
+    )
+    assert status == 201, dinner
+    status, groceries, _ = api.call(
+        "POST",
+        f"/groups/{gid}/expenses",
+        {
+            "description": "Groceries",
+            "amount": "60",
+            "split_type": "exact",
+            "splits": [
+                {"user_id": alice, "amount": "10"},
+                {"user_id": bob, "amount": "20"},
+                {"user_id": carol, "amount": "30"},
+            ],
+        },
+        token=bob_token,
+    )
+    assert status == 201, groceries
+    status, body, _ = api.call(
+        "PATCH",
+        f"/groups/{gid}/expenses/{dinner['id']}/splits/{bob}",
+        {"is_paid": True},
+        token=bob_token,
+    )
+    assert status == 200, body
+    status, body, _ = api.call(
+        "POST",
+        f"/groups/{gid}/settlements",
+        {"to_user": alice, "amount": "10.00"},
+        token=carol_token,
+    )
+    assert status == 201, body
+    return group, people
+
+
+def test_offline_the_ledger_and_a_group_with_its_balances_show_from_the_replica(
+    open_browser: Callable[..., App], api: ApiClient
+) -> None:
+    group, people = arrange_trip(api)
+    email, token, _ = people[0]
+    spend(api, token, "Market, and flowers", "13.20", "2026-11-28")
+    spend(api, token, "Ferry tickets", "42.90", "2026-11-20")
+    app = open_browser()
+    app.sign_in(email)
+    app.see("Ferry tickets")
+    wait_for_shell(app)
+    wait_for_sync(app)
+    # What the server says, online, to compare with.
+    app.go(f"/groups/{group['id']}/balances")
+    app.see("Who pays whom")
+    online_balances = rows(app, "Balances")
+    online_plan = rows(app, "Who pays whom")
+    assert len(online_balances) == 3
+    app.go("/groups")
+    app.see("Lisbon trip")
+    online_groups = rows(app, "Your groups")
+
+    network(app, online=False)
+    app.open("/app/")
+    app.heading("Your expenses")
+    app.see("Ferry tickets")
+    app.see("Market, and flowers")
+    app.see("Offline — showing your data as of")
+    app.screenshot("offline-ledger")
+    app.nav("Groups")
+    app.see("Lisbon trip")
+    assert rows(app, "Your groups") == online_groups
+    app.go(f"/groups/{group['id']}/balances")
+    app.see("Who pays whom")
+    # The same nets and the same plan as the server's, computed on the device.
+    assert rows(app, "Balances") == online_balances
+    assert rows(app, "Who pays whom") == online_plan
+    app.see("Offline — showing your data as of")
+    app.go(f"/groups/{group['id']}")
+    app.see("Dinner at Ramiro")
+    app.see("Groceries")
+    app.screenshot("offline-group")

@@ -37,7 +37,7 @@ function withQuery(path, query) {
  * -> {data, etag, total, next, response}; throws ApiError.
  */
 export async function request(method, path, options = {}) {
-  const { json, form, query, etag, idempotent = false, accept = "application/json" } = options;
+  const { json, form, query, etag, idempotent = false, accept = "application/json", replica = true } = options;
   const url = withQuery(path, query);
   const headers = { Accept: accept };
   let body;
@@ -58,11 +58,35 @@ export async function request(method, path, options = {}) {
     try {
       response = await fetch(url, { method, headers, body, credentials: "omit", cache: "no-store" });
     } catch {
+      // No network: a read the device's replica can answer is answered from it.
+      const copy = method === "GET" && replica ? await fromReplica(path, query) : null;
+      if (copy) return copy;
       throw offline();
     }
     if (response.status !== 401 || attempt > 0 || !(await session.refresh())) break;
   }
   return answer(response);
+}
+
+const replicaListeners = new Set();
+
+/** listener() whenever an answer came from the replica instead of the network. */
+export function onReplicaAnswer(listener) {
+  replicaListeners.add(listener);
+}
+
+async function fromReplica(path, query) {
+  try {
+    // Loaded on first use: the replica imports this module for its own requests.
+    const replica = await import("./replica.js");
+    const copy = await replica.answer(path, query);
+    if (!copy) return null;
+    for (const listener of replicaListeners) listener();
+    return { data: copy.data, response: null, etag: null, total: copy.total ?? NaN, next: copy.next ?? null, fromReplica: true };
+  } catch (error) {
+    console.warn("The offline copy could not answer:", error);
+    return null;
+  }
 }
 
 async function answer(response) {

@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import { h, mount, loading } from "./dom.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import * as offline from "./offline.js";
 import { registerShell } from "./shell.js";
 import { failure } from "./ui.js";
 import { onUnread, refreshUnread, unreadCount } from "./unread.js";
@@ -203,5 +204,6 @@ async function start() {
   await render();
 }
 
+offline.start({ render: () => render() });
 start();
 registerShell();

@@ -1,0 +1,98 @@
+// The app without a network, as the person sees it: the replica kept in sync while signed in
+// (on start, when the network returns, and every minute), the offline bar ("as of" the last
+// sync, and how many changes wait to be sent), and every personal store wiped at sign-out.
+
+import * as api from "./api.js";
+import { h, mount } from "./dom.js";
+import { formatTimestamp } from "./dates.js";
+import * as outbox from "./outbox.js";
+import * as replica from "./replica.js";
+import * as session from "./session.js";
+
+const SYNC_EVERY_MS = 60_000;
+let bar = null;
+let timer = null;
+let fromReplica = false;
+let rerender = () => {};
+
+function ensureBar() {
+  if (!bar) {
+    bar = h("div", { class: "offline-bar", role: "status", "aria-live": "polite", hidden: true });
+    document.querySelector(".topbar").after(bar);
+  }
+  return bar;
+}
+
+/** Redraw the bar: offline and as of when, and the writes waiting for the network. */
+export async function drawBar() {
+  const node = ensureBar();
+  if (!session.signedIn()) {
+    node.hidden = true;
+    return;
+  }
+  const [waiting, at] = await Promise.all([outbox.count().catch(() => 0), replica.syncedAt()]);
+  const away = !navigator.onLine || session.isOffline() || fromReplica;
+  const parts = [];
+  if (away) parts.push(at ? `Offline — showing your data as of ${formatTimestamp(at)}.` : "Offline.");
+  if (waiting) parts.push(waiting === 1 ? "1 change waiting to be sent." : `${waiting} changes waiting to be sent.`);
+  node.hidden = !parts.length;
+  mount(node, parts.map((text) => h("span", {}, text)));
+}
+
+async function syncNow() {
+  if (!session.signedIn() || session.isOffline()) return;
+  try {
+    await outbox.flush();
+    await replica.sync();
+    fromReplica = false;
+  } catch (error) {
+    if (error.status !== 0) console.warn("Sync failed:", error);
+  }
+  await drawBar();
+}
+
+/** The network is back: resume the session, send what waits, catch up, redraw the screen. */
+async function backOnline() {
+  if (!session.signedIn()) return;
+  const wasAway = session.isOffline() || fromReplica;
+  if (session.isOffline() && !(await session.reconnect())) return drawBar();
+  await syncNow();
+  if (wasAway) rerender();
+}
+
+/** After sign-in (or an online start): this person's replica, then keep it current. */
+async function follow(user) {
+  await replica.adopt(user);
+  clearInterval(timer);
+  timer = setInterval(syncNow, SYNC_EVERY_MS);
+  await syncNow();
+}
+
+let followed = null;
+
+export function start({ render }) {
+  rerender = render;
+  api.onReplicaAnswer(() => {
+    fromReplica = true;
+    drawBar();
+  });
+  outbox.onChange(() => drawBar());
+  window.addEventListener("online", backOnline);
+  window.addEventListener("offline", () => drawBar());
+  session.onChange(() => {
+    const user = session.user();
+    if (!session.signedIn()) {
+      // Signed out: nothing of this person stays on the device.
+      followed = null;
+      clearInterval(timer);
+      fromReplica = false;
+      replica.wipe().catch((error) => console.warn("Could not wipe the offline copy:", error));
+      drawBar();
+    } else if (user && !session.isOffline() && followed !== user.id) {
+      followed = user.id;
+      follow(user).catch((error) => console.warn("Offline copy:", error));
+    } else {
+      drawBar();
+    }
+  });
+}
