@@ -4,15 +4,13 @@ replica of the person's data in IndexedDB, writes queued offline, and sign-out w
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from selenium.webdriver.common.by import By
 
-from tests.browser.app_driver import ApiClient, App, arrange_group, unique_email
+from tests.browser.app_driver import ApiClient, App, arrange_group
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
