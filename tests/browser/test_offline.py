@@ -239,3 +239,80 @@ def test_offline_the_ledger_and_a_group_with_its_balances_show_from_the_replica(
     app.see("Dinner at Ramiro")
     app.see("Groceries")
     app.screenshot("offline-group")
+
+
+def listed(api: ApiClient, email: str, path: str) -> list[dict[str, Any]]:
+    status, body, _ = api.call("GET", path, token=api.token(email))
+    assert status == 200, body
+    return list(body)
+
+
+def add_personal_expense(app: App, amount: str, description: str) -> None:
+    app.click("Add expense")
+    app.dialog("Add an expense")
+    app.fill("Amount", amount, within="Add an expense")
+    app.fill("Category", "Travel", within="Add an expense")
+    app.fill("Description", description, within="Add an expense")
+    app.click("Save expense", within="Add an expense")
+    app.no_dialog()
+
+
+def test_offline_writes_reach_the_server_once_each_and_other_members_see_them(
+    open_browser: Callable[..., App], api: ApiClient
+) -> None:
+    group, people = arrange_trip(api)
+    (alice_email, _, alice), (bob_email, _, bob), _ = people
+    gid = group["id"]
+    alice_app = open_browser()
+    alice_app.sign_in(alice_email)
+    wait_for_shell(alice_app)
+    wait_for_sync(alice_app)
+    bob_app = open_browser()
+    bob_app.sign_in(bob_email)
+    synced = wait_for_sync(bob_app)
+
+    network(alice_app, online=False)
+    alice_app.open("/app/")
+    alice_app.heading("Your expenses")
+    add_personal_expense(alice_app, "18.40", "Ferry to Cacilhas")
+    alice_app.see("Ferry to Cacilhas")
+    alice_app.see("1 change waiting to be sent.")
+    alice_app.go(f"/groups/{gid}/expenses/new")
+    alice_app.heading("Add an expense")
+    alice_app.fill("Description", "Hut dinner")
+    alice_app.fill("Amount", "45")
+    alice_app.click("Save expense")
+    alice_app.see("Added “Hut dinner”.")
+    alice_app.see("2 changes waiting to be sent.")
+    alice_app.go(f"/groups/{gid}/balances")
+    alice_app.click("Record a payment")
+    alice_app.dialog("Record a payment")
+    alice_app.choose("From", "You", within="Record a payment")
+    alice_app.choose("To", "Bob Chen", within="Record a payment")
+    alice_app.fill("Amount (EUR)", "7.50", within="Record a payment")
+    alice_app.click("Record payment", within="Record a payment")
+    alice_app.see("3 changes waiting to be sent.")
+    alice_app.screenshot("offline-waiting")
+    # Nothing reached the server yet.
+    assert not [
+        e for e in listed(api, alice_email, "/expenses/") if e["description"] == "Ferry to Cacilhas"
+    ]
+
+    network(alice_app, online=True)
+    alice_app.wait(lambda: "waiting to be sent" not in alice_app.text(), "the outbox sent", 30)
+    mine = [
+        e for e in listed(api, alice_email, "/expenses/") if e["description"] == "Ferry to Cacilhas"
+    ]
+    assert [(e["amount"], e["category"]) for e in mine] == [("18.40", "Travel")]
+    shared = listed(api, alice_email, f"/groups/{gid}/expenses/")
+    assert [e["amount"] for e in shared if e["description"] == "Hut dinner"] == ["45.00"]
+    payments = listed(api, alice_email, f"/groups/{gid}/settlements")
+    assert [
+        (p["from_user"], p["to_user"], p["amount"]) for p in payments if p["from_user"] == alice
+    ] == [(alice, bob, "7.50")]
+    # Bob's browser shows them after its next sync (the app syncs when it regains focus too).
+    bob_app.driver.execute_script("window.dispatchEvent(new Event('focus'))")
+    wait_for_sync(bob_app, after=synced)
+    network(bob_app, online=False)
+    bob_app.go(f"/groups/{gid}")
+    bob_app.see("Hut dinner")

@@ -3,6 +3,7 @@
 // sync, and how many changes wait to be sent), and every personal store wiped at sign-out.
 
 import * as api from "./api.js";
+import { review } from "./conflicts.js";
 import { h, mount } from "./dom.js";
 import { formatTimestamp } from "./dates.js";
 import * as outbox from "./outbox.js";
@@ -30,13 +31,21 @@ export async function drawBar() {
     node.hidden = true;
     return;
   }
-  const [waiting, at] = await Promise.all([outbox.count().catch(() => 0), replica.syncedAt()]);
+  const [pending, at] = await Promise.all([outbox.entries().catch(() => []), replica.syncedAt()]);
+  const refused = pending.filter((entry) => entry.failed).length;
+  const waiting = pending.length - refused;
   const away = !navigator.onLine || session.isOffline() || fromReplica;
   const parts = [];
-  if (away) parts.push(at ? `Offline — showing your data as of ${formatTimestamp(at)}.` : "Offline.");
-  if (waiting) parts.push(waiting === 1 ? "1 change waiting to be sent." : `${waiting} changes waiting to be sent.`);
+  if (away) parts.push(h("span", {}, at ? `Offline — showing your data as of ${formatTimestamp(at)}.` : "Offline."));
+  if (waiting) parts.push(h("span", {}, waiting === 1 ? "1 change waiting to be sent." : `${waiting} changes waiting to be sent.`));
+  if (refused) {
+    parts.push(
+      h("span", {}, refused === 1 ? "1 change the server refused." : `${refused} changes the server refused.`),
+      h("button", { type: "button", class: "link", onclick: () => review() }, "Review"),
+    );
+  }
   node.hidden = !parts.length;
-  mount(node, parts.map((text) => h("span", {}, text)));
+  mount(node, parts);
 }
 
 async function syncNow() {
@@ -77,6 +86,8 @@ export function start({ render }) {
     drawBar();
   });
   outbox.onChange(() => drawBar());
+  // A page opened online over changes that were waiting: send them now.
+  window.addEventListener("focus", () => navigator.onLine && syncNow());
   window.addEventListener("online", backOnline);
   window.addEventListener("offline", () => drawBar());
   session.onChange(() => {

@@ -92,7 +92,7 @@ export function queries(data) {
   return [
     [/^\/users\/me\/?$/, async () => ({ data: await me() })],
     [/^\/expenses\/?$/, async (p) => page("/expenses/", p, sorted(personal(await idb.read("expenses"), p), p.sort))],
-    [/^\/expenses\/(\d+)$/, async (p, id) => {
+    [/^\/expenses\/(-?\d+)$/, async (p, id) => {
       const found = (await idb.read("expenses")).find((e) => e.id === id);
       return found ? { data: found } : null;
     }],
@@ -134,7 +134,7 @@ export function queries(data) {
       const { expenses } = await data.groupData(id);
       return page(`/groups/${id}/expenses/`, p, sorted(groupFilter(expenses, p), "-date"));
     }],
-    [/^\/groups\/(\d+)\/expenses\/(\d+)$/, async (p, id, eid) => {
+    [/^\/groups\/(\d+)\/expenses\/(-?\d+)$/, async (p, id, eid) => {
       const { expenses } = await data.groupData(id);
       const found = expenses.find((e) => e.id === eid);
       return found ? { data: found } : null;
