@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.browser.app_driver import ApiClient, App, arrange_group
+from tests.browser.app_driver import ApiClient, App, arrange_group, unique_email
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -316,3 +316,159 @@ def test_offline_writes_reach_the_server_once_each_and_other_members_see_them(
     network(bob_app, online=False)
     bob_app.go(f"/groups/{gid}")
     bob_app.see("Hut dinner")
+
+
+# The connection dies after the server answered the second write and before the page read
+# it: the write landed, its answer was lost, and everything after fails until restored.
+CUT_AFTER_SECOND_WRITE = """
+const real = window.fetch;
+let writes = 0;
+window.__cut = false;
+window.__restore = () => { window.fetch = real; window.__cut = false; };
+window.fetch = async (input, init = {}) => {
+  if (window.__cut) throw new TypeError("Failed to fetch");
+  const response = await real(input, init);
+  if ((init.method || "GET") !== "GET" && String(input).match(/expenses|settlements/)) {
+    writes += 1;
+    if (writes === 2) { window.__cut = true; throw new TypeError("Failed to fetch"); }
+  }
+  return response;
+};
+"""
+
+
+def test_a_connection_lost_while_sending_the_queue_doubles_and_loses_nothing(
+    open_browser: Callable[..., App], api: ApiClient
+) -> None:
+    email = unique_email("cut")
+    api.sign_up("Cora Cut", email)
+    app = open_browser()
+    app.sign_in(email)
+    wait_for_shell(app)
+    wait_for_sync(app)
+    network(app, online=False)
+    app.open("/app/")
+    app.heading("Your expenses")
+    for number in (1, 2, 3):
+        add_personal_expense(app, f"1{number}.00", f"Hut night {number}")
+    app.see("3 changes waiting to be sent.")
+    app.driver.execute_script(CUT_AFTER_SECOND_WRITE)
+    network(app, online=True)
+    # The first went, the second landed but its answer was lost: two wait (it and the third).
+    app.see("2 changes waiting to be sent.", timeout=30)
+    app.driver.execute_script("window.__restore(); window.dispatchEvent(new Event('online'));")
+    app.wait(lambda: "waiting to be sent" not in app.text(), "the outbox sent", 30)
+    sent = sorted(
+        (e["description"], e["amount"])
+        for e in listed(api, email, "/expenses/")
+        if e["description"].startswith("Hut night")
+    )
+    assert sent == [("Hut night 1", "11.00"), ("Hut night 2", "12.00"), ("Hut night 3", "13.00")]
+    app.go("/expenses")
+    app.wait(lambda: app.text().count("Hut night 2") == 1, "one Hut night 2 in the ledger")
+
+
+def test_an_offline_edit_of_an_expense_changed_online_meanwhile_asks_whose_version_wins(
+    open_browser: Callable[..., App], api: ApiClient
+) -> None:
+    group, people = arrange_trip(api)
+    (alice_email, _, _), (bob_email, _, _), _ = people
+    gid = group["id"]
+    [groceries] = [
+        e
+        for e in listed(api, bob_email, f"/groups/{gid}/expenses/")
+        if e["description"] == "Groceries"
+    ]
+    app = open_browser()
+    app.sign_in(bob_email)
+    wait_for_shell(app)
+    wait_for_sync(app)
+    network(app, online=False)
+    app.open("/app/")
+    app.heading("Your expenses")
+    app.go(f"/groups/{gid}/expenses/{groceries['id']}/edit")
+    app.heading("Edit expense")
+    app.fill("Description", "Groceries at Pingo Doce")
+    app.click("Save changes")
+    app.see("1 change waiting to be sent.")
+    # Meanwhile Alice, online, renames it too.
+    status, body, headers = api.call(
+        "GET", f"/groups/{gid}/expenses/{groceries['id']}", token=api.token(alice_email)
+    )
+    status, body, _ = api.call(
+        "PATCH",
+        f"/groups/{gid}/expenses/{groceries['id']}",
+        {"description": "Groceries and wine"},
+        token=api.token(alice_email),
+        headers={"If-Match": headers["ETag"]},
+    )
+    assert status == 200, body
+    network(app, online=True)
+    app.see("1 change the server refused.", timeout=30)
+    # Nothing was overwritten behind anyone's back.
+    [now] = [
+        e for e in listed(api, bob_email, f"/groups/{gid}/expenses/") if e["id"] == groceries["id"]
+    ]
+    assert now["description"] == "Groceries and wine"
+    app.click("Review")
+    dialog = app.dialog("Changes the server refused")
+    assert "Groceries at Pingo Doce" in dialog.text
+    assert "Groceries and wine" in dialog.text
+    app.screenshot("offline-conflict")
+    app.click("Keep mine")
+    app.wait(lambda: "refused" not in app.text(), "the conflict settled", 30)
+    [now] = [
+        e for e in listed(api, bob_email, f"/groups/{gid}/expenses/") if e["id"] == groceries["id"]
+    ]
+    assert now["description"] == "Groceries at Pingo Doce"
+    assert now["amount"] == "60.00"
+
+
+STORED_ANYWHERE = (
+    "const [needle, done] = arguments;"
+    "const open = indexedDB.open('expense_tracker');"
+    "open.onsuccess = async () => { const db = open.result; const found = [];"
+    "  for (const name of db.objectStoreNames) {"
+    "    const all = await new Promise((ok) => { const r = db.transaction(name).objectStore(name).getAll();"
+    "      r.onsuccess = () => ok(r.result); r.onerror = () => ok([]); });"
+    "    if (JSON.stringify(all).includes(needle)) found.push(name);"
+    "  } db.close(); done(found); };"
+    "open.onerror = () => done(['could not open']);"
+)
+
+
+def test_signing_out_offline_wipes_the_device_and_the_next_person_sees_nothing_of_the_first(
+    open_browser: Callable[..., App], api: ApiClient
+) -> None:
+    group, people = arrange_trip(api)
+    email, token, _ = people[0]
+    spend(api, token, "Ferry tickets", "42.90", "2026-11-20")
+    other = unique_email("next")
+    api.sign_up("Nina Next", other)
+    app = open_browser()
+    app.sign_in(email)
+    wait_for_shell(app)
+    wait_for_sync(app)
+    network(app, online=False)
+    app.open("/app/")
+    app.see("Ferry tickets")
+    add_personal_expense(app, "9.99", "Unsent postcard")
+    app.see("1 change waiting to be sent.")
+    app.click("Sign out")
+    app.heading("Sign in")
+    for needle in ("Ferry tickets", "Lisbon trip", "Unsent postcard", email):
+        assert app.driver.execute_async_script(STORED_ANYWHERE, needle) == [], needle
+    network(app, online=True)
+    app.sign_in(other)
+    app.see("No expenses yet")
+    app.not_see("Ferry tickets")
+    app.nav("Groups")
+    app.see("You are in no group yet")
+    app.not_see("Lisbon trip")
+    wait_for_sync(app)
+    for needle in ("Ferry tickets", "Lisbon trip", "Unsent postcard"):
+        assert app.driver.execute_async_script(STORED_ANYWHERE, needle) == [], needle
+    # And the unsent write of the first person never reached the server as anyone.
+    assert not [
+        e for e in listed(api, email, "/expenses/") if e["description"] == "Unsent postcard"
+    ]
