@@ -54,11 +54,15 @@ export async function request(method, path, options = {}) {
   const key = options.key || (idempotent || keeps ? crypto.randomUUID() : null);
   if (key) headers["Idempotency-Key"] = key;
 
+  // Signed in offline (no token until the network returns, session.js): the request would
+  // only come back 401 and sign the person out, so it goes to the replica or the outbox.
+  const unsigned = session.isOffline();
   let response;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const token = await session.bearer();
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
+      if (unsigned) throw new TypeError("signed in offline");
       response = await fetch(url, { method, headers, body, credentials: "omit", cache: "no-store" });
     } catch {
       // No network: a read the device's replica can answer is answered from it.

@@ -72,9 +72,18 @@ async function backOnline() {
 /** After sign-in (or an online start): this person's replica, then keep it current. */
 async function follow(user) {
   await replica.adopt(user);
-  clearInterval(timer);
-  timer = setInterval(syncNow, SYNC_EVERY_MS);
   await syncNow();
+}
+
+/** Changes kept on this device that the server has not taken yet (sent or refused). */
+export function waitingCount() {
+  return outbox.count().catch(() => 0);
+}
+
+/** The person the replica belongs to, when it has been synced at least once. */
+export async function replicaUser() {
+  if (!(await replica.syncedAt())) return null;
+  return replica.storedUser();
 }
 
 let followed = null;
@@ -89,13 +98,14 @@ export function start({ render }) {
   // A page opened online over changes that were waiting: send them now.
   window.addEventListener("focus", () => navigator.onLine && syncNow());
   window.addEventListener("online", backOnline);
+  // Every minute: catch up, or, signed in offline, try the network again.
+  timer = setInterval(() => (session.isOffline() ? backOnline() : syncNow()), SYNC_EVERY_MS);
   window.addEventListener("offline", () => drawBar());
   session.onChange(() => {
     const user = session.user();
     if (!session.signedIn()) {
       // Signed out: nothing of this person stays on the device.
       followed = null;
-      clearInterval(timer);
       fromReplica = false;
       replica.wipe().catch((error) => console.warn("Could not wipe the offline copy:", error));
       drawBar();

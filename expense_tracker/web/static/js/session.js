@@ -57,6 +57,13 @@ export function isOffline() {
   return offline;
 }
 
+/** A slow network on a repeat visit: show the replica's person while resume() goes on. */
+export function startOffline(person) {
+  offline = true;
+  currentUser = person;
+  notify();
+}
+
 /** Back online: turn an offline session into a real one (true), or end it (false). */
 export async function reconnect() {
   if (!offline) return signedIn();
