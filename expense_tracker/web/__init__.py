@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, redirect, send_from_directory
+from flask import Blueprint, Response, redirect, request, send_from_directory
 from werkzeug.wrappers import Response as BaseResponse
+
+from expense_tracker.web.offline import (
+    MANIFEST_SUFFIX,
+    MANIFEST_TYPE,
+    SERVICE_WORKER_PATH,
+    service_worker_script,
+)
 
 STATIC_FOLDER = Path(__file__).parent / "static"
 APP_PATH = "/app/"
@@ -40,6 +47,16 @@ def index() -> Response:
     return _send("index.html")
 
 
+@blp.get(f"/app/{SERVICE_WORKER_PATH}")
+def service_worker() -> Response:
+    """The offline shell's worker, built from the files it caches (offline.py). no-cache: the
+    browser asks again on every visit, which is how a new version is found."""
+    response = Response(service_worker_script(STATIC_FOLDER), mimetype="text/javascript")
+    response.headers["Cache-Control"] = APP_CACHE_CONTROL
+    response.add_etag()
+    return response.make_conditional(request)
+
+
 @blp.get("/app/<path:filename>")
 def asset(filename: str) -> Response:
     """A file of the app; send_from_directory refuses paths that leave the folder (404)."""
@@ -47,6 +64,9 @@ def asset(filename: str) -> Response:
 
 
 def _send(filename: str) -> Response:
-    response = send_from_directory(STATIC_FOLDER, filename, max_age=None, conditional=True)
+    mimetype = MANIFEST_TYPE if filename.endswith(MANIFEST_SUFFIX) else None
+    response = send_from_directory(
+        STATIC_FOLDER, filename, max_age=None, conditional=True, mimetype=mimetype
+    )
     response.headers["Cache-Control"] = APP_CACHE_CONTROL
     return response

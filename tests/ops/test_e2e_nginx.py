@@ -390,3 +390,22 @@ def test_nginx_serves_the_web_app_itself_with_its_headers(stack: Stack) -> None:
     bare = stack.request("GET", "/app")
     assert bare.status == 301
     assert bare.headers["Location"].endswith("/app/")
+
+
+def test_nginx_serves_the_manifest_and_the_service_worker_of_the_installable_app(
+    stack: Stack,
+) -> None:
+    manifest = stack.request("GET", "/app/manifest.webmanifest")
+    assert manifest.status == 200
+    assert manifest.headers["Content-Type"].startswith("application/manifest+json")
+    assert json.loads(manifest.body)["start_url"] == "/app/"
+    icon = stack.request("GET", "/app/icons/icon-512.png")
+    assert icon.headers["Content-Type"] == "image/png"
+    # The worker comes from the app (it carries the files' hash) and is revalidated each visit.
+    worker = stack.request("GET", "/app/sw.js")
+    assert worker.status == 200
+    assert worker.headers["Content-Type"].startswith("text/javascript")
+    assert worker.headers["Cache-Control"] == "no-cache"
+    assert worker.headers["Content-Security-Policy"] == APP_CONTENT_SECURITY_POLICY
+    assert b"const VERSION = " in worker.body
+    assert b"__VERSION__" not in worker.body

@@ -37,7 +37,7 @@ function withQuery(path, query) {
  * -> {data, etag, total, next, response}; throws ApiError.
  */
 export async function request(method, path, options = {}) {
-  const { json, form, query, etag, idempotent = false, accept = "application/json" } = options;
+  const { json, form, query, etag, idempotent = false, accept = "application/json", replica = true, queue = true } = options;
   const url = withQuery(path, query);
   const headers = { Accept: accept };
   let body;
@@ -48,21 +48,66 @@ export async function request(method, path, options = {}) {
     body = form; // FormData: the browser writes the multipart Content-Type
   }
   if (etag) headers["If-Match"] = etag;
-  // One key per user action: a retry after a refresh replays instead of creating twice.
-  if (idempotent) headers["Idempotency-Key"] = crypto.randomUUID();
+  // One key per user action: a retry after a refresh replays instead of creating twice. A
+  // write the outbox may keep (outbox.js) has one too, and keeps it for every later try.
+  const keeps = method !== "GET" && json !== undefined && queue && (await outboxRoute(method, path));
+  const key = options.key || (idempotent || keeps ? crypto.randomUUID() : null);
+  if (key) headers["Idempotency-Key"] = key;
 
+  // Signed in offline (no token until the network returns, session.js): the request would
+  // only come back 401 and sign the person out, so it goes to the replica or the outbox.
+  const unsigned = session.isOffline();
   let response;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const token = await session.bearer();
     if (token) headers.Authorization = `Bearer ${token}`;
     try {
+      if (unsigned) throw new TypeError("signed in offline");
       response = await fetch(url, { method, headers, body, credentials: "omit", cache: "no-store" });
     } catch {
+      // No network: a read the device's replica can answer is answered from it.
+      const copy = method === "GET" && replica ? await fromReplica(path, query) : null;
+      if (copy) return copy;
+      // A write the outbox keeps waits for the network; the view carries on as if it landed.
+      if (keeps || (method === "DELETE" && queue && (await outboxRoute(method, path)))) {
+        const outbox = await import("./outbox.js");
+        return outbox.enqueue({ method, path, json, etag, key: key || crypto.randomUUID(), label: options.label });
+      }
       throw offline();
     }
     if (response.status !== 401 || attempt > 0 || !(await session.refresh())) break;
   }
   return answer(response);
+}
+
+/** Whether outbox.js keeps this write when offline (loaded on first use, like the replica). */
+async function outboxRoute(method, path) {
+  try {
+    return (await import("./outbox.js")).route(method, path) !== null;
+  } catch {
+    return false;
+  }
+}
+
+const replicaListeners = new Set();
+
+/** listener() whenever an answer came from the replica instead of the network. */
+export function onReplicaAnswer(listener) {
+  replicaListeners.add(listener);
+}
+
+async function fromReplica(path, query) {
+  try {
+    // Loaded on first use: the replica imports this module for its own requests.
+    const replica = await import("./replica.js");
+    const copy = await replica.answer(path, query);
+    if (!copy) return null;
+    for (const listener of replicaListeners) listener();
+    return { data: copy.data, response: null, etag: null, total: copy.total ?? NaN, next: copy.next ?? null, fromReplica: true };
+  } catch (error) {
+    console.warn("The offline copy could not answer:", error);
+    return null;
+  }
 }
 
 async function answer(response) {

@@ -6,7 +6,9 @@ import * as api from "./api.js";
 import { h, mount, loading } from "./dom.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
-import { failure } from "./ui.js";
+import * as offline from "./offline.js";
+import { registerShell } from "./shell.js";
+import { confirmDialog, failure } from "./ui.js";
 import { onUnread, refreshUnread, unreadCount } from "./unread.js";
 
 const main = document.getElementById("main");
@@ -120,6 +122,18 @@ function bell() {
 onUnread(() => drawTopLinks());
 
 async function signOut() {
+  // Sign-out wipes this device's copy, and with it any change not sent yet: ask first.
+  const waiting = await offline.waitingCount();
+  if (
+    waiting &&
+    !(await confirmDialog({
+      title: "Sign out and lose unsent changes?",
+      message: `${waiting === 1 ? "1 change has" : `${waiting} changes have`} not reached the server yet. Signing out deletes ${waiting === 1 ? "it" : "them"} from this device.`,
+      confirmLabel: "Sign out",
+      danger: true,
+    }))
+  )
+    return;
   await session.signOut();
   router.go("/signin");
 }
@@ -191,8 +205,35 @@ window.addEventListener("hashchange", async () => {
 
 document.getElementById("skip-link").addEventListener("click", () => main.focus());
 
+// A repeat visit on a slow network: past this, the ledger shows from the replica while the
+// session resumes, then again from the network once it has.
+const EARLY_MS = 800;
+
 async function start() {
-  if (await session.resume()) {
+  const resuming = session.resume();
+  const early = await Promise.race([resuming, new Promise((done) => setTimeout(() => done("slow"), EARLY_MS))]);
+  if (early === "slow") {
+    const person = await offline.replicaUser();
+    if (person) {
+      session.startOffline(person);
+      await render();
+      const resumed = await resuming;
+      if (session.isOffline()) return; // no network after all: stay on the replica
+      if (!resumed) {
+        await session.signOut();
+        return;
+      }
+      try {
+        session.setUser((await api.get("/users/me")).data);
+      } catch {
+        await session.signOut();
+        return;
+      }
+      await render();
+      return;
+    }
+  }
+  if (await resuming) {
     try {
       session.setUser((await api.get("/users/me")).data);
     } catch {
@@ -202,4 +243,6 @@ async function start() {
   await render();
 }
 
+offline.start({ render: () => render() });
 start();
+registerShell();

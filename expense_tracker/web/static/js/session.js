@@ -34,6 +34,10 @@ let currentUser = null;
 // Whose tokens this tab holds (the access token's `sub`): the cookie is the browser's, and
 // after a sign-out and a sign-in elsewhere it may be someone else's.
 let subject = null;
+// Signed in on this device while the network is away: the app shows the person's replica
+// (replica.js) until a refresh succeeds (reconnect) or fails for good (signed out).
+let offline = false;
+let unreachable = false;
 
 export function user() {
   return currentUser;
@@ -45,7 +49,33 @@ export function setUser(value) {
 }
 
 export function signedIn() {
-  return accessToken !== null;
+  return accessToken !== null || offline;
+}
+
+/** Signed in without a network: no token yet, the data is the device's replica. */
+export function isOffline() {
+  return offline;
+}
+
+/** A slow network on a repeat visit: show the replica's person while resume() goes on. */
+export function startOffline(person) {
+  offline = true;
+  currentUser = person;
+  notify();
+}
+
+/** Back online: turn an offline session into a real one (true), or end it (false). */
+export async function reconnect() {
+  if (!offline) return signedIn();
+  const ok = await refresh();
+  if (ok) {
+    offline = false;
+    notify();
+  } else if (!unreachable) {
+    forget();
+    notify();
+  }
+  return ok;
 }
 
 /** Called with no argument whenever someone signs in or out. */
@@ -80,6 +110,7 @@ function subjectOf(token) {
 
 function store(pair) {
   accessToken = pair.access_token;
+  offline = false;
   subject = subjectOf(pair.access_token);
   // Refresh a little before expiry: a quarter of the lifetime, at most 30 s early.
   const margin = Math.min(30, pair.expires_in / 4);
@@ -95,6 +126,7 @@ function dropAccess() {
 }
 
 function forget() {
+  offline = false;
   dropAccess();
   currentUser = null;
 }
@@ -146,9 +178,11 @@ export function refresh() {
 
 async function doRefresh({ bearer, retried = false } = {}) {
   let result;
+  unreachable = false;
   try {
     result = await tokenRequest("/token/refresh", { bearer });
   } catch {
+    unreachable = true;
     return accessToken !== null; // offline: keep what we have, try again later
   }
   const { response, data } = result;
@@ -195,13 +229,16 @@ export async function resume() {
   // A tab signed in before the cookie: its token is exchanged for the cookie, once.
   if (legacy && (await exclusively(() => doRefresh({ bearer: legacy })))) return true;
   if (!hinted) return false;
-  return refresh();
+  if (await refresh()) return true;
+  // No network: this browser's session may well be alive; the app opens on the replica.
+  if (unreachable) offline = true;
+  return offline;
 }
 
 /** Sign out: the API revokes the whole session and clears the cookie; we forget the rest. */
 export async function signOut() {
   const token = accessToken;
-  const hadSession = token !== null || hint();
+  const hadSession = token !== null || offline || hint();
   forget();
   notify();
   if (!hadSession) return;
