@@ -216,6 +216,29 @@ def test_split_types_their_errors_said_once_and_several_payers_on_a_phone(
     assert bob.console_errors() == []
 
 
+def test_back_to_one_payer_after_payments_that_did_not_add_up_the_expense_saves(
+    open_browser, api: ApiClient
+):
+    group, people = arrange_group(api, "Alice Martin", "Bob Chen")
+    alice_email, _, alice_id = people[0]
+    app = open_browser(width=1280)
+    app.sign_in(alice_email)
+    open_new_expense(app, group["id"])
+    app.fill("Description", "Groceries")
+    app.fill("Amount", "30")
+    choose_segment(app, "Several people", within="Who paid")
+    app.fill("Alice Martin (you)", "10", within="Who paid")
+    app.wait(lambda: status(app, "Who paid") == "€20.00 still to assign.", "the payers' gap")
+    # She paid it all after all: the several payers' gap no longer stands in the way.
+    choose_segment(app, "One person", within="Who paid")
+    app.click("Save expense")
+    app.see("Added “Groceries”.")
+    [saved] = expenses(api, alice_email, group["id"])
+    assert saved["paid_by"] == alice_id
+    assert [p["amount"] for p in saved["payers"]] == ["30.00"]
+    assert app.console_errors() == []
+
+
 def test_guests_are_payers_and_participants_marked_guest(open_browser, api: ApiClient):
     group, people = arrange_group(api, "Alice Martin")
     (alice_email, alice_token, _) = people[0]

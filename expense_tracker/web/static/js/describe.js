@@ -56,7 +56,7 @@ export function expenseAmount(expense) {
   return converted;
 }
 
-function expenseTitle(expense) {
+function titleOf(expense) {
   return expense?.description ? expense.description : "an expense";
 }
 
@@ -130,13 +130,15 @@ function expenseHref(groupId, expenseId) {
 }
 
 /**
- * describeEntry(entry, nameOf, { groupName }) -> { text, href }: one activity entry as a
- * sentence ("Bob added Dinner (€60.00) in Lisbon trip" when groupName is given) and the
+ * describeEntry(entry, nameOf, { groupName, itself }) -> { text, href }: one activity entry
+ * as a sentence ("Bob added Dinner (€60.00) in Lisbon trip" when groupName is given) and the
  * page it is about (the expense, the group's balances or members, or the trash for what is
- * deleted).
+ * deleted). itself: the sentence is read on the expense's own page (its history), where the
+ * expense is "it": "Bob added it (€60.00)", "You marked your share paid".
  */
-export function describeEntry(entry, nameOf, { groupName } = {}) {
+export function describeEntry(entry, nameOf, { groupName, itself = false } = {}) {
   const { before, after, kind, group_id: groupId } = entry;
+  const expenseTitle = (expense) => (itself ? "it" : titleOf(expense));
   const actor = subject(nameOf, entry.actor_id);
   const current = after || before;
   const group = `#/groups/${groupId}`;
@@ -221,7 +223,7 @@ export function describeEntry(entry, nameOf, { groupName } = {}) {
     case "split.unpaid": {
       const whose = possessive(nameOf, turnedShare(before, after), entry.actor_id);
       const state = kind === "split.paid" ? "paid" : "not paid";
-      text = `${actor} marked ${whose} share of ${expenseTitle(after)} ${state}`;
+      text = itself ? `${actor} marked ${whose} share ${state}` : `${actor} marked ${whose} share of ${expenseTitle(after)} ${state}`;
       href = expenseHref(groupId, entry.subject_id);
       break;
     }

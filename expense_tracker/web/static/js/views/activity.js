@@ -63,6 +63,31 @@ export function when(timestamp) {
   return h("time", { datetime: timestamp, title: formatTimestamp(timestamp) }, relative(timestamp));
 }
 
+/**
+ * "Show older …": loads the page at `next` and hands it to show(answer); when that fails,
+ * the button works again and failed(error, button) says what went wrong.
+ */
+export function olderButton(label, next, show, failed) {
+  return h(
+    "button",
+    {
+      type: "button",
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
+        try {
+          await show(await api.get(next));
+        } catch (error) {
+          if (!(error instanceof api.ApiError)) throw error;
+          button.disabled = false;
+          failed(error, button);
+        }
+      },
+    },
+    label,
+  );
+}
+
 /** One entry as a list row. */
 function entryItem(entry, nameOf, groupName) {
   const { text, href } = describeEntry(entry, nameOf, { groupName });
@@ -83,29 +108,8 @@ function pagedList({ first, render, empty, label }) {
     const rows = await render(answer.data);
     count += rows.length;
     items.append(...rows);
-    mount(
-      more,
-      answer.next
-        ? h(
-            "button",
-            {
-              type: "button",
-              onclick: async (event) => {
-                const button = event.currentTarget;
-                button.disabled = true;
-                try {
-                  await show(await api.get(answer.next));
-                } catch (error) {
-                  if (!(error instanceof api.ApiError)) throw error;
-                  button.disabled = false;
-                  mount(more, h("div", { class: "stack" }, failure(error), button));
-                }
-              },
-            },
-            label,
-          )
-        : null,
-    );
+    const failed = (error, button) => mount(more, h("div", { class: "stack" }, failure(error), button));
+    mount(more, answer.next ? olderButton(label, answer.next, show, failed) : null);
   }
 
   return {

@@ -37,7 +37,9 @@ export function payersEditor({ people, me, state, money, onChange }) {
     oneBox.hidden = several();
     severalBox.hidden = !several();
     if (!several()) {
+      // One payer pays it all: a gap left by the several payers' amounts no longer counts.
       status.textContent = "";
+      status.classList.remove("problem");
       return;
     }
     const currency = state.currency;

@@ -7,7 +7,7 @@ import { describeNotification } from "../describe.js";
 import { h, mount, toast } from "../dom.js";
 import { refreshUnread } from "../unread.js";
 import { badge, emptyState, failure, list, listItem, pageHeader } from "../ui.js";
-import { myGroups, peopleBook, when } from "./activity.js";
+import { myGroups, olderButton, peopleBook, when } from "./activity.js";
 
 const PAGE = 20;
 // How far back to look for the entries of one page of notifications (200 entries a page).
@@ -83,29 +83,7 @@ export async function notificationsView(node) {
     const found = await entriesFor(answer.data);
     await people.load(answer.data.map((notification) => notification.group_id));
     items.append(...answer.data.map((notification) => row(notification, found.get(notification.activity_id))));
-    mount(
-      more,
-      answer.next
-        ? h(
-            "button",
-            {
-              type: "button",
-              onclick: async (event) => {
-                const button = event.currentTarget;
-                button.disabled = true;
-                try {
-                  await show(await api.get(answer.next));
-                } catch (error) {
-                  if (!(error instanceof api.ApiError)) throw error;
-                  button.disabled = false;
-                  fail(error);
-                }
-              },
-            },
-            "Show older notifications",
-          )
-        : null,
-    );
+    mount(more, answer.next ? olderButton("Show older notifications", answer.next, show, fail) : null);
   }
 
   const newest = first.data[0]?.id;
