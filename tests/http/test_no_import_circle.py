@@ -1,7 +1,8 @@
 """The package imports one way only: no circle among its modules, none among its
 first-level parts (expense_tracker.X -> expense_tracker.Y), and every such edge points down
 the layers below. Imports inside functions count: they are circles all the same, only
-hidden until the function runs."""
+hidden until the function runs. And services hand back data: the request and response
+schemas are read by the views and by the few modules SCHEMA_READERS names, no other."""
 
 from __future__ import annotations
 
@@ -134,6 +135,30 @@ def test_every_part_imports_only_its_own_layer_and_those_below() -> None:
         if layer_of(target) > layer_of(part)
     )
     assert upward == []
+
+
+# The modules besides views, schemas and the blueprints that may read a feature's request
+# and response schemas, and why.
+SCHEMA_READERS = {
+    "expense_tracker.cli": "create-user checks its arguments as sign-up does",
+    "expense_tracker.expenses.csv_io": "a CSV row is refused for exactly what a POST is",
+    "expense_tracker.recurring.templates": "a stored template is a POSTed expense, kept",
+    "expense_tracker.groups.activity.snapshots": "an entry keeps what GET answered then",
+    "expense_tracker.sync.documents": "the feed sends what GET answers now",
+}
+VIEW_MODULES = ("views", "member_views", "routes", "blueprint", "schemas")
+
+
+def test_services_return_data_and_only_views_dump_schemas() -> None:
+    readers = sorted(
+        name
+        for name, targets in import_graph().items()
+        if name.rsplit(".", 1)[-1] not in VIEW_MODULES
+        and any(
+            t.rsplit(".", 1)[-1] == "schemas" and t != "expense_tracker.schemas" for t in targets
+        )
+    )
+    assert readers == sorted(SCHEMA_READERS)
 
 
 def test_a_circle_is_found_between_parts_and_within_them() -> None:
