@@ -291,7 +291,7 @@ def _split_rows(
 def apportion(total: int, weights: dict[int, int], rotation_key: int) -> dict[int, int]:
     """`splits.split_percentage` / `split_shares` for whole-number weights, in integers.
 
-    The same largest-remainder rule, ties in the same rotating order (tests/app/test_cli.py
+    The same largest-remainder rule, ties in the same rotating order (tests/ops/test_cli.py
     checks that every seeded split agrees with the `splits` functions), without their
     exact fractions, which made them most of the time of drawing a million splits.
     """
