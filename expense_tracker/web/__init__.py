@@ -54,7 +54,8 @@ def service_worker() -> Response:
     response = Response(service_worker_script(STATIC_FOLDER), mimetype="text/javascript")
     response.headers["Cache-Control"] = APP_CACHE_CONTROL
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 @blp.get("/app/<path:filename>")

@@ -53,6 +53,7 @@ export function open() {
 export async function transaction(names, mode, work) {
   const db = await open();
   const tx = db.transaction(names, mode);
+  if (mode === "readwrite") writes += 1;
   const done = new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
     tx.onerror = () => reject(tx.error);
@@ -68,8 +69,14 @@ export async function transaction(names, mode, work) {
     throw error;
   }
   await done;
+  if (mode === "readwrite") writes += 1;
   return result;
 }
+
+// What read() returned, until the next write: a screen asks for the same store several
+// times (the ledger, its month tiles, its categories), and 10,000 expenses take a while.
+let writes = 0;
+const cached = new Map();
 
 export const get = (store, key) => promised(store.get(key));
 export const getAll = (store, query) => promised(store.getAll(query));
@@ -78,10 +85,16 @@ export const del = (store, key) => promised(store.delete(key));
 export const count = (store) => promised(store.count());
 
 /** Everything of one store, or of one group through the store's group_id index. */
-export async function read(name, groupId) {
-  return transaction([name], "readonly", (s) =>
+export function read(name, groupId) {
+  const key = `${name}:${groupId ?? ""}`;
+  const hit = cached.get(key);
+  if (hit && hit.writes === writes) return hit.rows.then((rows) => [...rows]);
+  const rows = transaction([name], "readonly", (s) =>
     groupId === undefined ? getAll(s[name]) : getAll(s[name].index("group_id"), Number(groupId)),
   );
+  cached.set(key, { writes, rows });
+  rows.catch(() => cached.delete(key));
+  return rows.then((list) => [...list]);
 }
 
 export async function meta(key) {

@@ -95,8 +95,6 @@ export function start({ render }) {
     drawBar();
   });
   outbox.onChange(() => drawBar());
-  // A page opened online over changes that were waiting: send them now.
-  window.addEventListener("focus", () => navigator.onLine && syncNow());
   window.addEventListener("online", backOnline);
   // Every minute: catch up, or, signed in offline, try the network again.
   timer = setInterval(() => (session.isOffline() ? backOnline() : syncNow()), SYNC_EVERY_MS);

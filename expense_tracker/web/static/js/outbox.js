@@ -123,6 +123,9 @@ export function flush() {
 }
 
 async function sendAll() {
+  // Only the outbox's own person sends it (another tab may be someone else's, see replica.js).
+  const owner = await idb.meta("user");
+  if (!owner || owner.id !== session.user()?.id) return;
   for (const entry of await entries()) {
     if (entry.failed) continue;
     let outcome;
@@ -164,6 +167,8 @@ async function send(entry) {
     if (error.status === 0 || error.status === 401) throw error;
     let server = null;
     if (entry.method !== "POST") server = (await api.get(entry.path, { replica: false }).catch(() => null))?.data ?? null;
+    // A 412 for an edit that did land on an earlier try (its answer lost): nothing to ask.
+    if (error.status === 412 && entry.method === "PATCH" && server && sameAs(server, entry.json)) return { done: true };
     return { failed: { status: error.status, problem: error.problem }, server };
   }
 }

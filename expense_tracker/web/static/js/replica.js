@@ -6,6 +6,7 @@
 
 import * as api from "./api.js";
 import * as idb from "./idb.js";
+import * as session from "./session.js";
 import { groupBalances, settlePlan } from "./balances.js";
 import { queries } from "./replica-queries.js";
 
@@ -55,7 +56,9 @@ export function sync() {
 async function pull() {
   const mine = generation;
   const owner = await idb.meta("user");
-  if (!owner) return 0;
+  // The replica is the browser's, shared by its tabs: a tab left open by someone who signed
+  // out elsewhere must not pour their data into the next person's.
+  if (!owner || owner.id !== session.user()?.id) return 0;
   let cursor = await idb.meta("cursor");
   let changed = 0;
   for (;;) {
