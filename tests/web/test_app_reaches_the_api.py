@@ -22,7 +22,6 @@ OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 NOT_FOR_PEOPLE = {
     ("GET", "/healthz"): "the load balancer's liveness probe",
     ("GET", "/readyz"): "the load balancer's readiness probe",
-    ("GET", "/users/me/changes"): "the change feed for clients that keep a copy of the data",
     # A list of the resource that holds each item whole serves the screens instead.
     ("GET", "/groups/{}/expenses/{}/comments/{}"): "the expense's comments list",
     ("GET", "/groups/{}/members/{}"): "the group's members list",
