@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.extensions import db
-from expense_tracker.groups import activity, running_totals
+from expense_tracker.groups import activity, expense_documents, running_totals
 from expense_tracker.groups.access import current_member_ids, name_order
 from expense_tracker.groups.balances import group_nets
 from expense_tracker.groups.errors import (
@@ -96,6 +96,7 @@ def restore_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> 
     activity.record(
         group.id, actor.user_id, "expense.restored", ("expense", expense.id), None, after
     )
+    expense_documents.keep(expense, after)
     # The answer is these rows as restored: no need to read them again.
     commit_keeping_loaded(db.session())
     return expense

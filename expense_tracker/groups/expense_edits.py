@@ -16,7 +16,7 @@ from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.domain import money
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import activity, foreign_currency, running_totals
+from expense_tracker.groups import activity, expense_documents, foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -77,7 +77,8 @@ def update_expense(
     _apply_conversion(expense, conversion, total, originals)
     # Payer and split rows are the expense too: its version (the ETag) moves with them, and
     # only then, so that an edit that changes nothing does not outdate others' ETags.
-    if _changed(expense):
+    changed = _changed(expense)
+    if changed:
         expense.updated_at = utcnow()
         running_totals.record_change(group.id, before, running_totals.of_expense(expense))
         after = activity.of_expense(expense)
@@ -88,6 +89,9 @@ def update_expense(
     # the answer is written (a read-back then failed with 500, or showed no splits).
     expense.payers.sort(key=lambda payer: payer.user_id)
     expense.splits.sort(key=lambda split: split.user_id)
+    if changed:
+        # Its new version's document, in the same transaction (expense_documents).
+        expense_documents.keep(expense)
     commit_keeping_loaded(db.session())
     return expense
 

@@ -17,7 +17,7 @@ from expense_tracker.domain import money
 from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import LimitReached, ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import activity, foreign_currency, running_totals
+from expense_tracker.groups import activity, expense_documents, foreign_currency, running_totals
 from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.errors import (
     FormerMemberInvolved,
@@ -171,6 +171,7 @@ def _add(
     activity.record(
         group.id, actor.user_id, "expense.created", ("expense", expense.id), None, after
     )
+    expense_documents.keep(expense, after, new=True)
     return Recorded(expense, after)
 
 
@@ -284,6 +285,7 @@ def set_split_paid(
         activity.record(
             group.id, actor.user_id, kind, subject, snapshot, activity.of_expense(expense)
         )
+        expense_documents.keep(expense)
     # Answer from the rows held: a DELETE waiting for the group's lock runs the moment this
     # commits, and reading the expense back afterwards could find it gone (see update).
     commit_keeping_loaded(db.session())

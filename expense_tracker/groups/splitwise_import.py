@@ -24,7 +24,14 @@ from expense_tracker.database import utc_today, utcnow
 from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
-from expense_tracker.groups import activity, balances, guests, membership, running_totals
+from expense_tracker.groups import (
+    activity,
+    balances,
+    expense_documents,
+    guests,
+    membership,
+    running_totals,
+)
 from expense_tracker.groups.shared_expenses import add_to_expense_count
 from expense_tracker.groups.splitwise_file import (
     ImportPlan,
@@ -144,7 +151,9 @@ def _write_expenses(group: Group, user: User, plan: ImportPlan, people: dict[int
             .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
             .order_by(GroupExpense.id)
         ).all()
-        created.extend(("expense", row.id, activity.of_expense(row)) for row in written)
+        documents = [(row.id, row.version, activity.of_expense(row)) for row in written]
+        created.extend(("expense", expense_id, document) for expense_id, _, document in documents)
+        expense_documents.keep_new(documents)
         _forget(written)
     running_totals.record_change(group.id, running_totals.NOTHING, totals)
     add_to_expense_count(group, len(plan.expenses))

@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the application see every table."""
 
 from expense_tracker.models.expense import Expense, ExpenseSummaryCell, UsedCategory
+from expense_tracker.models.expense_document import GroupExpenseDocument
 from expense_tracker.models.group import (
     ExpensePayer,
     ExpenseSplit,
@@ -35,6 +36,7 @@ __all__ = [
     "ExpenseSummaryCell",
     "Group",
     "GroupExpense",
+    "GroupExpenseDocument",
     "GroupGuest",
     "GroupMember",
     "IdempotencyRecord",

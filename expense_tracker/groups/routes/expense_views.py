@@ -61,9 +61,9 @@ def list_expenses(query: dict[str, Any], group_id: int) -> Response:
     """The group's expenses with their payers and splits, newest first (or the deleted ones)"""
     group, _ = access.member_group(group_id, current_user)
     skip, limit = query["skip"], query["limit"]
-    # Built as GroupExpenseSchema documents by expense_listing, which is faster at this.
-    documents, total, last = expense_listing.expense_page(group, query, skip, limit)
-    response = jsonify(documents)
+    # GroupExpenseSchema documents, as JSON kept per version (expense_listing).
+    body, total, last = expense_listing.expense_page(group, query, skip, limit)
+    response = Response(body, mimetype="application/json")
     response.headers.update(pagination_headers(total, skip, limit, next_after=last))
     return response
 
