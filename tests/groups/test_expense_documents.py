@@ -250,3 +250,30 @@ def test_the_migration_keeps_the_document_of_every_existing_expense(
                 db.engine.dispose()
     except DatabaseUnavailable as exc:
         service_unavailable(f"SKIPPED POSTGRESQL: {exc}")
+
+
+def test_the_command_keeps_missing_documents_and_finds_a_kept_one_that_differs(
+    app: Flask, client: FlaskClient, make_user: Any, runner: Any
+) -> None:
+    owner, member = make_user(), make_user()
+    group_id = group_with(client, owner, member)
+    first = add_expense(client, group_id, owner, amount="12.50")
+    add_expense(client, group_id, member, amount="7.00")
+    assert runner.invoke(args=["keep-expense-documents", "--verify"]).exit_code == 0
+    with app.app_context():
+        kept = db.session.get(GroupExpenseDocument, first["id"])
+        assert kept is not None
+        kept.body = kept.body.replace('"12.50"', '"12.51"')
+        db.session.commit()
+        db.session.remove()
+    verified = runner.invoke(args=["keep-expense-documents", "--verify"])
+    assert verified.exit_code == 1
+    assert f"1 kept document(s) differ from the expenses: {first['id']}" in verified.output
+    with app.app_context():
+        db.session.execute(delete(GroupExpenseDocument))
+        db.session.commit()
+        db.session.remove()
+    kept_again = runner.invoke(args=["keep-expense-documents"])
+    assert kept_again.exit_code == 0
+    assert "Kept the documents of 2 group expense(s)." in kept_again.output
+    assert assert_kept_documents_are_current(app, client, group_id, owner) == 2
