@@ -65,6 +65,21 @@ def _membership(group_id: int, user_id: int) -> GroupMember | None:
 
 
 def _member_group(group_id: int, user: User, *, lock: bool) -> tuple[Group, GroupMember]:
+    if not lock:
+        # A read: the group and the membership in one statement (every read in a group).
+        row = db.session.execute(
+            select(Group, GroupMember)
+            .join(
+                GroupMember,
+                (GroupMember.group_id == Group.id)
+                & (GroupMember.user_id == user.id)
+                & GroupMember.left_at.is_(None),
+            )
+            .where(Group.id == group_id, Group.deleted_at.is_(None))
+        ).first()
+        if row is None:
+            raise GroupNotFound()
+        return row[0], row[1]
     group = _load_group(group_id, lock=lock)
     membership = _membership(group_id, user.id) if group is not None else None
     if group is None or membership is None:
