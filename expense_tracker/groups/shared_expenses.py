@@ -142,6 +142,9 @@ def _add(
         created_by=actor.user_id,
         series_id=series_id,
         occurrence=occurrence,
+        # Empty collections, known to be: filling them reads no rows back.
+        payers=[],
+        splits=[],
     )
     if conversion:
         expense.original_amount = total
