@@ -42,7 +42,8 @@ ExpenseWithHeaders = tuple[Expense, dict[str, str]]
 
 @blp.get("/")
 @auth_required()
-@blp.arguments(ExpenseListQuerySchema, location="query")
+# An instance: webargs would make one per request of a class (a deep copy of its fields).
+@blp.arguments(ExpenseListQuerySchema(), location="query")
 @blp.response(200, ExpenseSchema(many=True))
 @blp.errors(422)
 def list_expenses(args: dict[str, Any]) -> Response:

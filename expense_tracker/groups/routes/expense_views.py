@@ -50,7 +50,8 @@ def create_expense(data: dict[str, Any], group_id: int) -> Response:
 
 @blp.get("/groups/<int:group_id>/expenses/")
 @auth_required()
-@blp.arguments(GroupExpenseQuerySchema, location="query")
+# An instance: webargs would make one per request of a class (a deep copy of its fields).
+@blp.arguments(GroupExpenseQuerySchema(), location="query")
 @blp.response(
     200,
     {"type": "array", "items": {"anyOf": [GroupExpenseSchema, DeletedGroupExpenseSchema]}},
