@@ -11,10 +11,12 @@ from expense_tracker.groups import access, balances
 from expense_tracker.groups.routes.blueprint import blp
 from expense_tracker.groups.schemas.balances import BalanceSchema, MyBalancesSchema, TransferSchema
 from expense_tracker.http.api import auth_required
+from expense_tracker.http.reads import lone_statements
 
 
 @blp.get("/groups/<int:group_id>/balances")
 @auth_required()
+@lone_statements
 @blp.response(200, BalanceSchema(many=True))
 @blp.errors(404)
 def list_balances(group_id: int) -> Response:
@@ -26,6 +28,7 @@ def list_balances(group_id: int) -> Response:
 
 @blp.get("/groups/<int:group_id>/settle-up")
 @auth_required()
+@lone_statements
 @blp.response(200, TransferSchema(many=True))
 @blp.errors(404)
 def settle_up(group_id: int) -> Response:
@@ -37,6 +40,7 @@ def settle_up(group_id: int) -> Response:
 
 @blp.get("/users/me/balances")
 @auth_required()
+@lone_statements
 @blp.response(200, MyBalancesSchema)
 def my_balances() -> dict[str, Any]:
     """My net in every group I belong to, and totals per currency"""

@@ -26,6 +26,7 @@ from expense_tracker.groups.schemas.expenses import (
 )
 from expense_tracker.http.api import auth_required
 from expense_tracker.http.idempotency import idempotent
+from expense_tracker.http.reads import lone_statements
 from expense_tracker.models import GroupExpense
 from expense_tracker.pagination import pagination_headers
 
@@ -50,6 +51,7 @@ def create_expense(data: dict[str, Any], group_id: int) -> Response:
 
 @blp.get("/groups/<int:group_id>/expenses/")
 @auth_required()
+@lone_statements
 # An instance: webargs would make one per request of a class (a deep copy of its fields).
 @blp.arguments(GroupExpenseQuerySchema(), location="query")
 @blp.response(
