@@ -258,7 +258,12 @@ def _bodies(rows: Sequence[Any]) -> list[str]:
             expense_id: encode(document)
             for expense_id, document in documents_of(missing, live_only=False).items()
         }
-    return [body if body is not None else built[expense_id] for expense_id, _, body in rows]
+    # An expense gone meanwhile (its group purged between the two reads) is left out.
+    return [
+        body if body is not None else built[expense_id]
+        for expense_id, _, body in rows
+        if body is not None or expense_id in built
+    ]
 
 
 def _add_deletion(documents: list[dict[str, Any]]) -> None:
