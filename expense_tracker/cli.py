@@ -9,6 +9,10 @@
   totals, the kept expense counts and the users' expense summaries with a recomputation
   from the rows; exit status 1 names the groups and users that drifted, `--repair` sets
   them to the recomputation.
+- `flask keep-expense-documents [--verify]`: keep the document of every group expense that
+  has none for its current version (after a change of their shape, expense_listing.SHAPE);
+  `--verify` compares every kept document with a fresh build, exit status 1 naming those
+  that differ.
 - `flask purge-idempotency-keys`: delete remembered Idempotency-Key answers older than
   24 h (run it daily, from cron or a systemd timer).
 - `flask purge-sessions [--days N]`: delete sign-in sessions that expired or were ended
@@ -45,6 +49,7 @@ from expense_tracker.expenses import summary_audit
 from expense_tracker.extensions import db
 from expense_tracker.groups import deletion
 from expense_tracker.groups.balances import audit as balance_audit
+from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.http.idempotency import purge_expired
 from expense_tracker.receipts.cli import receipts_group
 from expense_tracker.recurring.runner import run_recurring
@@ -60,6 +65,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(purge_sessions)
     app.cli.add_command(purge_deleted_groups)
     app.cli.add_command(verify_balances)
+    app.cli.add_command(keep_expense_documents)
     app.cli.add_command(run_recurring_command)
     app.cli.add_command(rates_group)
     app.cli.add_command(backup_command)
@@ -147,6 +153,25 @@ def purge_deleted_groups() -> None:
     their expenses, settlements, activity and notifications go too.
     """
     click.echo(f"Deleted {deletion.purge_expired_groups()} groups past their restore window.")
+
+
+@click.command("keep-expense-documents")
+@click.option("--verify", is_flag=True, help="Compare kept documents with a fresh build.")
+@with_appcontext
+def keep_expense_documents(verify: bool) -> None:
+    """Keep each group expense's document of its current version (groups/expense_documents)."""
+    if verify:
+        wrong = expense_documents.differing()
+        if wrong:
+            raise click.ClickException(
+                f"{len(wrong)} kept document(s) differ from the expenses: "
+                + ", ".join(map(str, wrong[:50]))
+            )
+        click.echo("Every kept expense document matches its expense.")
+        return
+    kept = expense_documents.rebuild(expense_documents.stale_ids(db.session))
+    db.session.commit()
+    click.echo(f"Kept the documents of {kept} group expense(s).")
 
 
 @click.command("verify-balances")

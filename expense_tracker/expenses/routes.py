@@ -32,6 +32,7 @@ from expense_tracker.http.api import (
 )
 from expense_tracker.http.idempotency import idempotent
 from expense_tracker.http.limits import import_limits
+from expense_tracker.http.reads import lone_statements
 from expense_tracker.models import Expense
 from expense_tracker.pagination import pagination_headers
 
@@ -42,7 +43,9 @@ ExpenseWithHeaders = tuple[Expense, dict[str, str]]
 
 @blp.get("/")
 @auth_required()
-@blp.arguments(ExpenseListQuerySchema, location="query")
+@lone_statements
+# An instance: webargs would make one per request of a class (a deep copy of its fields).
+@blp.arguments(ExpenseListQuerySchema(), location="query")
 @blp.response(200, ExpenseSchema(many=True))
 @blp.errors(422)
 def list_expenses(args: dict[str, Any]) -> Response:
@@ -103,6 +106,7 @@ def delete_expense(expense_id: int) -> None:
 
 @blp.get("/summary")
 @auth_required()
+@lone_statements
 @blp.arguments(SummaryQuerySchema, location="query")
 @blp.response(200, SummaryRowSchema(many=True))
 @blp.errors(422)
@@ -113,6 +117,7 @@ def summary(args: dict[str, Any]) -> list[dict[str, Any]]:
 
 @blp.get("/categories")
 @auth_required()
+@lone_statements
 @blp.arguments(CategoryQuerySchema, location="query")
 @blp.response(200, CategoryCountSchema(many=True))
 def categories(args: dict[str, Any]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, extract, func, insert, or_, select, update
 
 from expense_tracker.changelog import personal_log
-from expense_tracker.database import utc_today
+from expense_tracker.database import commit_keeping_loaded, utc_today
 from expense_tracker.domain import money
 from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.expenses import csv_io, summaries
@@ -121,7 +121,8 @@ def _fields_in_currency(data: Mapping[str, Any], currency: str) -> dict[str, Any
 def create_expense(user: User, data: Mapping[str, Any]) -> Expense:
     """Record an expense (`add_expense`) and commit."""
     expense = add_expense(user, data)
-    db.session.commit()
+    # The answer shows the row as written (every value known here): not read back.
+    commit_keeping_loaded(db.session())
     return expense
 
 

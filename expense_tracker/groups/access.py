@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hmac
 
-from sqlalchemy import Select, SQLColumnExpression, select
+from sqlalchemy import Select, SQLColumnExpression, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
@@ -79,7 +79,29 @@ def _membership(group_id: int, user_id: int) -> GroupMember | None:
     return membership if membership is not None and membership.is_current else None
 
 
+# A read inside a group: the group and the caller's current membership, in one statement
+# (built once: every read in a group runs it).
+_GROUP_AND_MEMBERSHIP = (
+    select(Group, GroupMember)
+    .join(
+        GroupMember,
+        (GroupMember.group_id == Group.id)
+        & (GroupMember.user_id == bindparam("user_id"))
+        & GroupMember.left_at.is_(None),
+    )
+    .where(Group.id == bindparam("group_id"), Group.deleted_at.is_(None))
+)
+
+
 def _member_group(group_id: int, user: User, *, lock: bool) -> tuple[Group, GroupMember]:
+    if not lock:
+        # A read: the group and the membership in one statement (every read in a group).
+        row = db.session.execute(
+            _GROUP_AND_MEMBERSHIP, {"group_id": group_id, "user_id": user.id}
+        ).first()
+        if row is None:
+            raise GroupNotFound()
+        return row[0], row[1]
     group = _load_group(group_id, lock=lock)
     membership = _membership(group_id, user.id) if group is not None else None
     if group is None or membership is None:

@@ -30,6 +30,7 @@ from expense_tracker.groups.errors import (
     NotAllowedToDeleteSettlement,
     UnsettledBalance,
 )
+from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.groups.expenses.service import add_to_expense_count, may_change_expense
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 from expense_tracker.models.group import RESTORE_WINDOW
@@ -79,6 +80,7 @@ def restore_expense(group: Group, actor: GroupMember, expense: GroupExpense) -> 
     activity.record(
         group.id, actor.user_id, "expense.restored", ("expense", expense.id), None, after
     )
+    expense_documents.keep(expense, after)
     # The answer is these rows as restored: no need to read them again.
     commit_keeping_loaded(db.session())
     return expense

@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import Flask, Response, g
 from flask_jwt_extended import get_jwt
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from expense_tracker.database import utcnow
 from expense_tracker.errors import problem_response
@@ -53,6 +53,13 @@ LOST_REFRESH_RACE = (
 )
 
 _DECIDED = "authentication"
+
+# Every request's one query (by the session's primary key, joined to its user), built once.
+_SESSION_AND_USER = (
+    select(AuthSession, User)
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("session_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -98,11 +105,7 @@ def _decide(claims: Mapping[str, Any]) -> Authenticated | Refused:
     session_id = claims.get(SESSION_CLAIM)
     if not isinstance(session_id, int):
         return Refused(token_id, REVOKED)
-    row = db.session.execute(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.id == session_id)
-    ).first()
+    row = db.session.execute(_SESSION_AND_USER, {"session_id": session_id}).first()
     if row is None:
         return Refused(token_id, REVOKED)
     session, user = row

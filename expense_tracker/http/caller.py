@@ -34,7 +34,7 @@ from flask_jwt_extended.exceptions import (
 from flask_jwt_extended.view_decorators import _decode_jwt_from_headers
 from jwt import ExpiredSignatureError
 
-from expense_tracker.http import authentication
+from expense_tracker.http import authentication, reads
 
 _CALLER = "caller"
 
@@ -109,6 +109,7 @@ def require(refresh: bool = False, verify_type: bool = True) -> authentication.A
         if refresh and claims["type"] != "refresh":
             raise WrongTokenError("Only refresh tokens are allowed")
     if caller.verdict is None:
+        reads.begin()  # the request's first statement is the session check, next
         caller.verdict = authentication.authenticate(claims)
     verdict = caller.verdict
     if not isinstance(verdict, authentication.Authenticated):

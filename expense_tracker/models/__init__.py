@@ -1,6 +1,7 @@
 """All models, imported here so that Alembic and the application see every table."""
 
 from expense_tracker.models.expense import Expense, ExpenseSummaryCell, UsedCategory
+from expense_tracker.models.expense_document import GroupExpenseDocument
 from expense_tracker.models.group import Group, GroupMember
 from expense_tracker.models.group_expense import ExpensePayer, ExpenseSplit, GroupExpense
 from expense_tracker.models.guest import GroupGuest
@@ -30,6 +31,7 @@ __all__ = [
     "ExpenseSummaryCell",
     "Group",
     "GroupExpense",
+    "GroupExpenseDocument",
     "GroupGuest",
     "GroupMember",
     "IdempotencyRecord",

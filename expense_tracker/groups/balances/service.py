@@ -14,8 +14,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from expense_tracker.domain.money import format_amount
 from expense_tracker.domain.settle import settle_up_plan
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import name_order
@@ -39,12 +40,26 @@ class Balance:
         return self.paid - self.owed + self.sent - self.received
 
 
+# The statements of the group's balances and settle-up, built once (hot reads).
+_NETS = select(GroupMember.user_id, GroupMember.net).where(
+    GroupMember.group_id == bindparam("group_id")
+)
+_CURRENT_TOTALS = (
+    select(
+        GroupMember.user_id,
+        GroupMember.paid,
+        GroupMember.owed,
+        GroupMember.sent,
+        GroupMember.received,
+    )
+    .where(GroupMember.group_id == bindparam("group_id"), GroupMember.left_at.is_(None))
+    .order_by(GroupMember.user_id)
+)
+
+
 def group_nets(group: Group) -> dict[int, int]:
     """The net of everyone who ever took part in the group (former members included)."""
-    rows = db.session.execute(
-        select(GroupMember.user_id, GroupMember.net).where(GroupMember.group_id == group.id)
-    )
-    return dict(rows.all())
+    return dict(db.session.execute(_NETS, {"group_id": group.id}).all())
 
 
 def user_nets(user_id: int, groups: Collection[Group]) -> dict[int, int]:
@@ -61,28 +76,38 @@ def user_nets(user_id: int, groups: Collection[Group]) -> dict[int, int]:
 
 def member_balances(group: Group) -> list[Balance]:
     """One balance per current member of the group (zeros included), by user_id."""
-    rows = db.session.execute(
-        select(
-            GroupMember.user_id,
-            GroupMember.paid,
-            GroupMember.owed,
-            GroupMember.sent,
-            GroupMember.received,
-        )
-        .where(GroupMember.group_id == group.id, GroupMember.left_at.is_(None))
-        .order_by(GroupMember.user_id)
-    )
+    rows = db.session.execute(_CURRENT_TOTALS, {"group_id": group.id})
     return [Balance(user_id, group.currency, *totals) for user_id, *totals in rows]
 
 
+def balance_documents(group: Group) -> list[dict[str, Any]]:
+    """`member_balances` as `BalanceSchema(many=True)` dumps them (the hot read builds its
+    answer directly; tests/groups/test_balance_documents.py compares the two)."""
+    currency = group.currency
+    return [
+        {
+            "user_id": balance.user_id,
+            "currency": currency,
+            "paid": format_amount(balance.paid, currency),
+            "owed": format_amount(balance.owed, currency),
+            "sent": format_amount(balance.sent, currency),
+            "received": format_amount(balance.received, currency),
+            "net": format_amount(balance.net, currency),
+        }
+        for balance in member_balances(group)
+    ]
+
+
 def settle_up(group: Group) -> list[dict[str, Any]]:
-    """The fewest transfers that bring every net of the group to zero."""
+    """The fewest transfers that bring every net of the group to zero, as
+    `TransferSchema(many=True)` dumps them (tests/groups/test_balance_documents.py)."""
+    currency = group.currency
     return [
         {
             "from_user": transfer.from_user,
             "to_user": transfer.to_user,
-            "amount": transfer.amount,
-            "currency": group.currency,
+            "amount": format_amount(transfer.amount, currency),
+            "currency": currency,
         }
         for transfer in settle_up_plan(group_nets(group))
     ]

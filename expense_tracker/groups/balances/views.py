@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response, jsonify
 from flask_jwt_extended import current_user
 
 from expense_tracker.groups import access
@@ -11,30 +12,36 @@ from expense_tracker.groups.balances import service as balances
 from expense_tracker.groups.balances.schemas import BalanceSchema, MyBalancesSchema, TransferSchema
 from expense_tracker.groups.blueprint import blp
 from expense_tracker.http.api import auth_required
+from expense_tracker.http.reads import lone_statements
 
 
 @blp.get("/groups/<int:group_id>/balances")
 @auth_required()
+@lone_statements
 @blp.response(200, BalanceSchema(many=True))
 @blp.errors(404)
-def list_balances(group_id: int) -> list[Any]:
+def list_balances(group_id: int) -> Response:
     """Each current member's paid, owed, sent, received and net, by user_id"""
     group, _ = access.member_group(group_id, current_user)
-    return balances.member_balances(group)
+    # BalanceSchema documents, built directly (balances.balance_documents).
+    return jsonify(balances.balance_documents(group))
 
 
 @blp.get("/groups/<int:group_id>/settle-up")
 @auth_required()
+@lone_statements
 @blp.response(200, TransferSchema(many=True))
 @blp.errors(404)
-def settle_up(group_id: int) -> list[dict[str, Any]]:
+def settle_up(group_id: int) -> Response:
     """The fewest transfers that settle every balance"""
     group, _ = access.member_group(group_id, current_user)
-    return balances.settle_up(group)
+    # TransferSchema documents, built directly (balances.settle_up).
+    return jsonify(balances.settle_up(group))
 
 
 @blp.get("/users/me/balances")
 @auth_required()
+@lone_statements
 @blp.response(200, MyBalancesSchema)
 def my_balances() -> dict[str, Any]:
     """My net in every group I belong to, and totals per currency"""

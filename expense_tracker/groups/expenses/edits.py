@@ -24,6 +24,7 @@ from expense_tracker.groups.errors import (
     NotAllowedToChangeExpense,
     PaidShareInvolved,
 )
+from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.groups.expenses import foreign_currency
 from expense_tracker.groups.expenses.service import may_change_expense, sync_payers, sync_splits
 from expense_tracker.groups.expenses.split_requests import (
@@ -79,7 +80,8 @@ def update_expense(
     _apply_conversion(expense, conversion, total, originals)
     # Payer and split rows are the expense too: its version (the ETag) moves with them, and
     # only then, so that an edit that changes nothing does not outdate others' ETags.
-    if _changed(expense):
+    changed = _changed(expense)
+    if changed:
         expense.updated_at = utcnow()
         running_totals.record_change(group.id, before, running_totals.of_expense(expense))
         after = activity.of_expense(expense)
@@ -90,6 +92,9 @@ def update_expense(
     # the answer is written (a read-back then failed with 500, or showed no splits).
     expense.payers.sort(key=lambda payer: payer.user_id)
     expense.splits.sort(key=lambda split: split.user_id)
+    if changed:
+        # Its new version's document, in the same transaction (expense_documents).
+        expense_documents.keep(expense)
     commit_keeping_loaded(db.session())
     return expense
 

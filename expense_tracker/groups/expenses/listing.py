@@ -1,12 +1,16 @@
-"""The group expense list, read as plain rows and written straight to JSON-ready dicts.
+"""The group expense list, read as plain rows and written straight to JSON.
 
 This is the hottest read of the API (50 expenses of 8 splits each is 500 nested objects
 per page). Built the general way (ORM objects for every payer and split row, then
 marshmallow's `GroupExpenseSchema(many=True)`), two thirds of a request went to creating
-and serialising those objects. Here three statements read the page, its payers and its
-splits as tuples, and `expense_document` builds exactly what `GroupExpenseSchema` would
-dump (tests/groups/test_expense_listing.py proves it on random expenses). The schema stays the
-documented shape in the OpenAPI document; it is just not what produces these bytes.
+and serialising those objects. Here `expense_document` builds exactly what
+`GroupExpenseSchema` would dump from plain rows (tests/groups/test_expense_listing.py
+proves it on random expenses), and each expense's document is kept as JSON per version
+when it is written (groups/expense_documents.py): a page is one statement reading fifty
+kept documents, joined as they are. An expense without a kept document of its current
+version is built here from its rows (three statements for all such rows of a page). The
+schema stays the documented shape in the OpenAPI document; it is just not what produces
+these bytes.
 """
 
 from __future__ import annotations
@@ -16,17 +20,24 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from expense_tracker.domain.money import format_amount, format_decimal
+from expense_tracker.domain.text import casefold_key
 from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
-from expense_tracker.groups.expenses.service import expense_filters
-from expense_tracker.models import ExpensePayer, ExpenseSplit, Group, GroupExpense
+from expense_tracker.models import (
+    ExpensePayer,
+    ExpenseSplit,
+    Group,
+    GroupExpense,
+    GroupExpenseDocument,
+)
 from expense_tracker.models.group import from_hundredths
 from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
 
-_EXPENSE_COLUMNS = (
+EXPENSE_COLUMNS = (
     GroupExpense.id,
     GroupExpense.group_id,
     GroupExpense.description,
@@ -46,6 +57,28 @@ _EXPENSE_COLUMNS = (
     GroupExpense.occurrence,
 )
 _NEWEST_FIRST = (GroupExpense.date.desc(), GroupExpense.id.desc())
+
+# The shape of the documents `expense_document` builds. Change it whenever they show
+# something else (a field added, a format changed): every document kept before then
+# counts no more, and the list builds them afresh until they are kept again
+# (`flask keep-expense-documents`).
+SHAPE = 1
+
+
+def encode(document: dict[str, Any]) -> str:
+    """The document as the API sends it: orjson, compact, keys in the order built (as the
+    JSON provider, http/json.py, encodes it)."""
+    return orjson.dumps(document).decode()
+
+
+def current(expense_id: Any, version: Any) -> Any:
+    """The condition on a kept document: this expense's, of its current version and of the
+    shape this code builds."""
+    return and_(
+        GroupExpenseDocument.expense_id == expense_id,
+        GroupExpenseDocument.version == version,
+        GroupExpenseDocument.shape == SHAPE,
+    )
 
 
 def _split_document(row: Any, currency: str, input_currency: str) -> dict[str, Any]:
@@ -122,13 +155,15 @@ def _payer_document(row: Any, currency: str, input_currency: str) -> dict[str, A
     return document
 
 
-def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
-    """These expenses as the API shows them: two more statements, for payers and splits."""
+def expense_documents(expense_rows: Sequence[Any], bind: Any = None) -> list[dict[str, Any]]:
+    """These expenses (rows of EXPENSE_COLUMNS) as the API shows them: two more
+    statements, for payers and splits."""
+    target = db.session if bind is None else bind
     ids = [row[0] for row in expense_rows]
     payers: dict[int, list[Any]] = defaultdict(list)
     splits: dict[int, list[Any]] = defaultdict(list)
     if ids:
-        for row in db.session.execute(
+        for row in target.execute(
             select(
                 ExpensePayer.expense_id,
                 ExpensePayer.user_id,
@@ -139,7 +174,7 @@ def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
             .order_by(ExpensePayer.expense_id, ExpensePayer.user_id)
         ):
             payers[row[0]].append(row)
-        for split in db.session.execute(
+        for split in target.execute(
             select(
                 ExpenseSplit.expense_id,
                 ExpenseSplit.user_id,
@@ -160,9 +195,10 @@ def expense_documents(expense_rows: Sequence[Any]) -> list[dict[str, Any]]:
 
 def expense_page(
     group: Group, filters: Mapping[str, Any], skip: int, limit: int
-) -> tuple[list[dict[str, Any]], int, str | None]:
-    """One page of the group's expenses matching `filters`, newest first; their total; and
-    the position of its last row, for the next page's `after` (None on a short page).
+) -> tuple[bytes, int, str | None]:
+    """One page of the group's expenses matching `filters`, newest first, as the JSON the
+    response sends; their total; and the position of its last row, for the next page's
+    `after` (None on a short page).
 
     The page's ids come from an inner query which, without filters, reads only the
     (group_id, date, id) index; from an `after` position it starts at that row.
@@ -170,7 +206,11 @@ def expense_page(
     deleted = filters.get("deleted") == "only"
     # Deleted rows are apart: each kind has its partial index, (group_id, date, id).
     live = GroupExpense.deleted_at.is_not(None) if deleted else GroupExpense.deleted_at.is_(None)
-    conditions = [GroupExpense.group_id == group.id, live, *expense_filters(filters)]
+    conditions = [
+        GroupExpense.group_id == group.id,
+        live,
+        *expense_filters(filters),
+    ]
     # Without filters the total is kept on the group: no count over the whole history.
     if len(conditions) == 2 and not deleted:
         total = group.expense_count
@@ -184,16 +224,43 @@ def expense_page(
         )
     else:
         page_ids = page_ids.offset(skip)
-    rows = db.session.execute(
-        select(*_EXPENSE_COLUMNS)
-        .where(GroupExpense.id.in_(page_ids.scalar_subquery()))
-        .order_by(*_NEWEST_FIRST)
-    ).all()
-    last = position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
-    documents = expense_documents(rows)
+    in_page = GroupExpense.id.in_(page_ids.scalar_subquery())
+    rows: Sequence[Any]
     if deleted:
+        rows = db.session.execute(
+            select(*EXPENSE_COLUMNS).where(in_page).order_by(*_NEWEST_FIRST)
+        ).all()
+        documents = expense_documents(rows)
         _add_deletion(documents)
-    return documents, total, last
+        body = orjson.dumps(documents)
+    else:
+        # The kept document of each expense's current version, where there is one.
+        rows = db.session.execute(
+            select(GroupExpense.id, GroupExpense.date, GroupExpenseDocument.body)
+            .outerjoin(GroupExpenseDocument, current(GroupExpense.id, GroupExpense.version))
+            .where(in_page)
+            .order_by(*_NEWEST_FIRST)
+        ).all()
+        body = ("[" + ",".join(_bodies(rows)) + "]").encode()
+    last = position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
+    return body + b"\n", total, last
+
+
+def _bodies(rows: Sequence[Any]) -> list[str]:
+    """The JSON of each (id, date, kept body) row, built afresh where none is kept."""
+    missing = [expense_id for expense_id, _, body in rows if body is None]
+    built = {}
+    if missing:
+        built = {
+            expense_id: encode(document)
+            for expense_id, document in documents_of(missing, live_only=False).items()
+        }
+    # An expense gone meanwhile (its group purged between the two reads) is left out.
+    return [
+        body if body is not None else built[expense_id]
+        for expense_id, _, body in rows
+        if body is not None or expense_id in built
+    ]
 
 
 def _add_deletion(documents: list[dict[str, Any]]) -> None:
@@ -212,9 +279,47 @@ def _add_deletion(documents: list[dict[str, Any]]) -> None:
         document["deleted_by"] = deleted_by
 
 
+def documents_of(ids: Sequence[int], live_only: bool = True) -> dict[int, dict[str, Any]]:
+    """The expenses among `ids` (the live ones only, unless `live_only` is false), as the
+    API shows them, by id."""
+    statement = select(*EXPENSE_COLUMNS).where(GroupExpense.id.in_(ids))
+    if live_only:
+        statement = statement.where(GroupExpense.deleted_at.is_(None))
+    rows = db.session.execute(statement).all()
+    return {document["id"]: document for document in expense_documents(rows)}
+
+
 def documents_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The live (not deleted) expenses among `ids`, as the API shows them, by id."""
-    rows = db.session.execute(
-        select(*_EXPENSE_COLUMNS).where(GroupExpense.id.in_(ids), GroupExpense.deleted_at.is_(None))
-    ).all()
-    return {document["id"]: document for document in expense_documents(rows)}
+    return documents_of(ids)
+
+
+def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The conditions on GroupExpense that the list's query filters ask for."""
+    conditions: list[ColumnElement[bool]] = []
+    if "date_from" in filters:
+        conditions.append(GroupExpense.date >= filters["date_from"])
+    if "date_to" in filters:
+        conditions.append(GroupExpense.date <= filters["date_to"])
+    if "category" in filters:
+        conditions.append(GroupExpense.category_key == casefold_key(filters["category"]))
+    if "paid_by" in filters:
+        conditions.append(
+            exists().where(
+                ExpensePayer.expense_id == GroupExpense.id,
+                ExpensePayer.user_id == filters["paid_by"],
+            )
+        )
+    if "involving" in filters:
+        user_id = filters["involving"]
+        conditions.append(
+            or_(
+                exists().where(
+                    ExpensePayer.expense_id == GroupExpense.id, ExpensePayer.user_id == user_id
+                ),
+                exists().where(
+                    ExpenseSplit.expense_id == GroupExpense.id, ExpenseSplit.user_id == user_id
+                ),
+            )
+        )
+    return conditions

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from expense_tracker.database import commit_keeping_loaded, utcnow
-from expense_tracker.domain.text import casefold_key
 from expense_tracker.errors import LimitReached, ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import current_member_ids
@@ -24,6 +23,7 @@ from expense_tracker.groups.errors import (
     NotAllowedToMarkShare,
     ShareNotFound,
 )
+from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.groups.expenses import foreign_currency
 from expense_tracker.groups.expenses.plan import plan_expense
 from expense_tracker.groups.expenses.split_requests import (
@@ -131,6 +131,9 @@ def _add(
         created_by=actor.user_id,
         series_id=series_id,
         occurrence=occurrence,
+        # Empty collections, known to be: filling them reads no rows back.
+        payers=[],
+        splits=[],
     )
     if conversion:
         expense.original_amount = total
@@ -158,6 +161,7 @@ def _add(
     activity.record(
         group.id, actor.user_id, "expense.created", ("expense", expense.id), None, after
     )
+    expense_documents.keep(expense, after, new=True)
     return Recorded(expense, after)
 
 
@@ -195,37 +199,6 @@ def add_to_expense_count(group: Group, change: int) -> None:
         .where(groups.c.id == group.id)
         .values(expense_count=groups.c.expense_count + change)
     )
-
-
-def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """The conditions on GroupExpense that the list's query filters ask for."""
-    conditions: list[ColumnElement[bool]] = []
-    if "date_from" in filters:
-        conditions.append(GroupExpense.date >= filters["date_from"])
-    if "date_to" in filters:
-        conditions.append(GroupExpense.date <= filters["date_to"])
-    if "category" in filters:
-        conditions.append(GroupExpense.category_key == casefold_key(filters["category"]))
-    if "paid_by" in filters:
-        conditions.append(
-            exists().where(
-                ExpensePayer.expense_id == GroupExpense.id,
-                ExpensePayer.user_id == filters["paid_by"],
-            )
-        )
-    if "involving" in filters:
-        user_id = filters["involving"]
-        conditions.append(
-            or_(
-                exists().where(
-                    ExpensePayer.expense_id == GroupExpense.id, ExpensePayer.user_id == user_id
-                ),
-                exists().where(
-                    ExpenseSplit.expense_id == GroupExpense.id, ExpenseSplit.user_id == user_id
-                ),
-            )
-        )
-    return conditions
 
 
 def may_change_expense(actor: GroupMember, expense: GroupExpense) -> bool:
@@ -271,6 +244,7 @@ def set_split_paid(
         activity.record(
             group.id, actor.user_id, kind, subject, snapshot, activity.of_expense(expense)
         )
+        expense_documents.keep(expense)
     # Answer from the rows held: a DELETE waiting for the group's lock runs the moment this
     # commits, and reading the expense back afterwards could find it gone (see update).
     commit_keeping_loaded(db.session())

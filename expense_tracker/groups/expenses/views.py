@@ -23,6 +23,7 @@ from expense_tracker.groups.expenses.schemas import (
 )
 from expense_tracker.http.api import auth_required
 from expense_tracker.http.idempotency import idempotent
+from expense_tracker.http.reads import lone_statements
 from expense_tracker.models import GroupExpense
 from expense_tracker.pagination import pagination_headers
 
@@ -47,7 +48,9 @@ def create_expense(data: dict[str, Any], group_id: int) -> Response:
 
 @blp.get("/groups/<int:group_id>/expenses/")
 @auth_required()
-@blp.arguments(GroupExpenseQuerySchema, location="query")
+@lone_statements
+# An instance: webargs would make one per request of a class (a deep copy of its fields).
+@blp.arguments(GroupExpenseQuerySchema(), location="query")
 @blp.response(
     200,
     {"type": "array", "items": {"anyOf": [GroupExpenseSchema, DeletedGroupExpenseSchema]}},
@@ -58,9 +61,9 @@ def list_expenses(query: dict[str, Any], group_id: int) -> Response:
     """The group's expenses with their payers and splits, newest first (or the deleted ones)"""
     group, _ = access.member_group(group_id, current_user)
     skip, limit = query["skip"], query["limit"]
-    # Built as GroupExpenseSchema documents by expense_listing, which is faster at this.
-    documents, total, last = expense_listing.expense_page(group, query, skip, limit)
-    response = jsonify(documents)
+    # GroupExpenseSchema documents, as JSON kept per version (expense_listing).
+    body, total, last = expense_listing.expense_page(group, query, skip, limit)
+    response = Response(body, mimetype="application/json")
     response.headers.update(pagination_headers(total, skip, limit, next_after=last))
     return response
 

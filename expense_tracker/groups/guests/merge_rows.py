@@ -26,6 +26,7 @@ from expense_tracker.errors import Conflict, ValidationFailed
 from expense_tracker.extensions import db
 from expense_tracker.groups.activity import log as activity
 from expense_tracker.groups.balances import running_totals
+from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.models import (
     Activity,
     Comment,
@@ -237,6 +238,7 @@ def _move_rows(group: Group, guest_id: int, user_id: int) -> None:
         ExpensePayer.__table__,
         ExpenseSplit.__table__,
     )
+    moved = db.session.scalars(_expenses_of(guest_id)).all()
     db.session.execute(
         update(expenses)
         .where(expenses.c.id.in_(_expenses_of(guest_id).scalar_subquery()))
@@ -244,6 +246,8 @@ def _move_rows(group: Group, guest_id: int, user_id: int) -> None:
     )
     for table in (payers, splits):
         db.session.execute(update(table).where(table.c.user_id == guest_id).values(user_id=user_id))
+    # Their new versions' documents, in the same transaction.
+    expense_documents.rebuild(moved)
     # Activity attribution (a guest cannot sign in, but history may name them as actor).
     for model, column in ((Activity, "actor_id"), (Comment, "author_id")):
         table = model.__table__

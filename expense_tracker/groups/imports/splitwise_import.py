@@ -28,6 +28,7 @@ from expense_tracker.groups import membership
 from expense_tracker.groups.activity import log as activity
 from expense_tracker.groups.balances import running_totals
 from expense_tracker.groups.balances import service as balances
+from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.groups.expenses.service import add_to_expense_count
 from expense_tracker.groups.guests import service as guests
 from expense_tracker.groups.imports.splitwise_file import (
@@ -148,7 +149,9 @@ def _write_expenses(group: Group, user: User, plan: ImportPlan, people: dict[int
             .options(selectinload(GroupExpense.payers), selectinload(GroupExpense.splits))
             .order_by(GroupExpense.id)
         ).all()
-        created.extend(("expense", row.id, activity.of_expense(row)) for row in written)
+        documents = [(row.id, row.version, activity.of_expense(row)) for row in written]
+        created.extend(("expense", expense_id, document) for expense_id, _, document in documents)
+        expense_documents.keep_new(documents)
         _forget(written)
     running_totals.record_change(group.id, running_totals.NOTHING, totals)
     add_to_expense_count(group, len(plan.expenses))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from expense_tracker.database import commit_keeping_loaded
 from expense_tracker.domain import money
 from expense_tracker.errors import ValidationFailed
 from expense_tracker.extensions import db
@@ -56,7 +57,8 @@ def create_settlement(group: Group, actor: GroupMember, data: Mapping[str, Any])
     after = activity.of_settlement(settlement)
     subject = ("settlement", settlement.id)
     activity.record(group.id, actor.user_id, "settlement.created", subject, None, after)
-    db.session.commit()
+    # The answer shows the row as written (every value known here): not read back.
+    commit_keeping_loaded(db.session())
     return settlement
 
 
