@@ -7,7 +7,7 @@
 import * as api from "../api.js";
 import { currencySelect } from "../currencies.js";
 import { formatDate, today } from "../dates.js";
-import { h, field, mount, options, toast, uid } from "../dom.js";
+import { h, field, mount, options, toast, toastWrite, uid } from "../dom.js";
 import { clearErrors, clearFieldError, onSubmit, showErrors } from "../forms.js";
 import { amountInput, decimalSeparator, exampleAmount, formatMoney, formatPlain, fromMinor, minorUnits, parseAmount, toMinor } from "../money.js";
 import { go } from "../router.js";
@@ -609,7 +609,7 @@ export async function groupExpenseView(node, { id, eid }) {
       return;
     }
     const request = editor.body();
-    let saved;
+    let answer;
     try {
       if (expense) {
         const changes = changedFields(before, request);
@@ -618,9 +618,9 @@ export async function groupExpenseView(node, { id, eid }) {
           go(back.href.slice(1));
           return;
         }
-        saved = (await api.patch(`/groups/${id}/expenses/${eid}`, changes, { etag })).data;
+        answer = await api.patch(`/groups/${id}/expenses/${eid}`, changes, { etag });
       } else {
-        saved = (await api.create(`/groups/${id}/expenses`, request)).data;
+        answer = await api.create(`/groups/${id}/expenses`, request);
       }
     } catch (error) {
       if (!("status" in error)) throw error;
@@ -632,7 +632,8 @@ export async function groupExpenseView(node, { id, eid }) {
       else showErrors(form, { ...placed, message: failed.message }, failed.extra);
       return;
     }
-    toast(expense ? `Saved changes to “${saved.description}”.` : `Added “${saved.description}”.`, "ok");
+    const name = `“${answer.data.description}”`;
+    toastWrite(answer, expense ? `Saved changes to ${name}.` : `Added ${name}.`, expense ? `your changes to ${name}` : name);
     go(expense ? `/groups/${id}/expenses/${eid}` : `/groups/${id}`);
   });
 
