@@ -4,6 +4,7 @@ replica of the person's data in IndexedDB, writes queued offline, and sign-out w
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -277,13 +278,17 @@ def test_offline_writes_reach_the_server_once_each_and_other_members_see_them(
     alice_app.heading("Your expenses")
     add_personal_expense(alice_app, "18.40", "Ferry to Cacilhas")
     alice_app.see("Ferry to Cacilhas")
+    # Each toast says the change waits on the device, not that it was added.
+    alice_app.see("Kept on this device: the new expense will be sent when the connection returns.")
+    alice_app.not_see("Expense added.")
     alice_app.see("1 change waiting to be sent.")
     alice_app.go(f"/groups/{gid}/expenses/new")
     alice_app.heading("Add an expense")
     alice_app.fill("Description", "Hut dinner")
     alice_app.fill("Amount", "45")
     alice_app.click("Save expense")
-    alice_app.see("Added “Hut dinner”.")
+    alice_app.see("Kept on this device: “Hut dinner” will be sent when the connection returns.")
+    alice_app.not_see("Added “Hut dinner”.")
     alice_app.see("2 changes waiting to be sent.")
     alice_app.go(f"/groups/{gid}/balances")
     alice_app.click("Record a payment")
@@ -293,6 +298,8 @@ def test_offline_writes_reach_the_server_once_each_and_other_members_see_them(
     alice_app.fill("Amount (EUR)", "7.50", within="Record a payment")
     alice_app.click("Record payment", within="Record a payment")
     alice_app.see("3 changes waiting to be sent.")
+    alice_app.see("Kept on this device: the payment (")
+    alice_app.not_see("Payment recorded")
     alice_app.screenshot("offline-waiting")
     # Nothing reached the server yet.
     assert not [
@@ -317,6 +324,112 @@ def test_offline_writes_reach_the_server_once_each_and_other_members_see_them(
     network(bob_app, online=False)
     bob_app.go(f"/groups/{gid}")
     bob_app.see("Hut dinner")
+
+
+def cents(text: str) -> int:
+    """'€3.34' (the browser's en-US) -> 334."""
+    found = re.search(r"(\d[\d,]*)\.(\d\d)", text)
+    assert found, text
+    return int(found[1].replace(",", "")) * 100 + int(found[2])
+
+
+def shown_nets(app: App) -> list[int]:
+    """The Balances card's nets in cents, in its order (by member), owing negative."""
+    nets = []
+    for item in app.scope("Balances").find_elements(By.CSS_SELECTOR, "li.list-item"):
+        balance = item.find_element(By.CSS_SELECTOR, ".balance")
+        kind = balance.get_attribute("class") or ""
+        nets.append(
+            0 if "settled" in kind else cents(balance.text) * (-1 if "owing" in kind else 1)
+        )
+    return nets
+
+
+def server_nets(api: ApiClient, email: str, gid: int) -> list[int]:
+    return [
+        cents(row["net"].lstrip("-")) * (-1 if row["net"].startswith("-") else 1)
+        for row in listed(api, email, f"/groups/{gid}/balances")
+    ]
+
+
+def owed(before: list[int], after: list[int], paid_by_first: int) -> list[int]:
+    """Each member's share of what the first member paid, from the nets around it."""
+    return [
+        b - a + (paid_by_first if i == 0 else 0)
+        for i, (b, a) in enumerate(zip(before, after, strict=True))
+    ]
+
+
+def test_a_group_expense_added_offline_counts_in_the_balances_at_once_then_as_the_server_says(
+    open_browser: Callable[..., App], api: ApiClient
+) -> None:
+    group, people = arrange_trip(api)
+    alice_email = people[0][0]
+    gid = group["id"]
+    before = server_nets(api, alice_email, gid)  # Alice, Bob, Carol, by user id
+    app = open_browser()
+    app.sign_in(alice_email)
+    wait_for_shell(app)
+    wait_for_sync(app)
+    network(app, online=False)
+    app.open("/app/")
+    app.heading("Your expenses")
+    app.go(f"/groups/{gid}/expenses/new")
+    app.heading("Add an expense")
+    app.fill("Description", "Taxi to Belém")
+    app.fill("Amount", "10")
+    app.click("Save expense")
+    app.see("Kept on this device: “Taxi to Belém” will be sent when the connection returns.")
+    app.see("Taxi to Belém")
+    app.wait(
+        lambda: any(
+            "Taxi to Belém" in item.text and "Waiting to be sent" in item.text
+            for item in app.driver.find_elements(By.CSS_SELECTOR, "main li.list-item")
+        ),
+        "the new expense marked as waiting",
+    )
+    app.go(f"/groups/{gid}/balances")
+    app.see("Who pays whom")
+    app.wait(lambda: shown_nets(app) != before, "the offline balances with the new expense")
+    offline = shown_nets(app)
+    assert sum(offline) == 0
+    # Alice paid 10.00; each of the three owes a third: 3.33, 3.33 and 3.34 in some order.
+    assert sorted(owed(before, offline, 1000)) == [333, 333, 334]
+    app.screenshot("offline-balances-with-queued-expense")
+    # Changed offline before it was ever sent: the balances follow at once.
+    app.go(f"/groups/{gid}")
+    link = app.wait(
+        lambda: app.driver.find_element(By.XPATH, "//main//a[contains(., 'Taxi to Belém')]"),
+        "the new expense's row",
+    )
+    app.go(str(link.get_attribute("href")).split("#", 1)[1] + "/edit")
+    app.heading("Edit expense")
+    app.fill("Amount", "11")
+    app.click("Save changes")
+    app.see("Kept on this device: your changes to “Taxi to Belém” will be sent")
+    app.go(f"/groups/{gid}/balances")
+    app.see("Who pays whom")
+    app.wait(lambda: shown_nets(app)[0] - before[0] > 700, "the offline balances after the edit")
+    assert sorted(owed(before, shown_nets(app), 1100)) == [366, 367, 367]
+    app.see("1 change waiting to be sent.")
+
+    network(app, online=True)
+    app.wait(lambda: "waiting to be sent" not in app.text(), "the outbox sent", 30)
+    now = server_nets(api, alice_email, gid)
+    assert sum(now) == 0
+    assert sorted(owed(before, now, 1100)) == [366, 367, 367]
+    app.go(f"/groups/{gid}")
+    app.see("Taxi to Belém")
+    app.not_see("Waiting to be sent")
+    app.go(f"/groups/{gid}/balances")
+    app.wait(lambda: shown_nets(app) == now, "the balances as the server computes them", 30)
+    # And the device's copy is the server's now, the spare cents where the server put them.
+    network(app, online=False)
+    app.go(f"/groups/{gid}")
+    app.see("Taxi to Belém")
+    app.go(f"/groups/{gid}/balances")
+    app.see("Offline — showing your data as of")
+    app.wait(lambda: shown_nets(app) == now, "the same balances from the device's copy")
 
 
 # The connection dies after the server answered the second write and before the page read
@@ -392,6 +505,10 @@ def test_an_offline_edit_of_an_expense_changed_online_meanwhile_asks_whose_versi
     app.fill("Description", "Groceries at Pingo Doce")
     app.click("Save changes")
     app.see("1 change waiting to be sent.")
+    app.see(
+        "Kept on this device: your changes to “Groceries at Pingo Doce” will be sent when the "
+        "connection returns."
+    )
     # Meanwhile Alice, online, renames it too.
     status, body, headers = api.call(
         "GET", f"/groups/{gid}/expenses/{groceries['id']}", token=api.token(alice_email)

@@ -74,6 +74,15 @@ export function options(pairs, selected) {
  * "ok" or "error". `action` ({label, run}) adds a button, such as "Undo"; the message stays
  * 10 s then, 6 s otherwise.
  */
+/**
+ * A write's toast: `done` when it reached the server; for one kept in the outbox without a
+ * network (api.js answers {queued: true}), that `what` waits on this device instead.
+ */
+export function toastWrite(answer, done, what, options) {
+  if (answer?.queued) return toast(`Kept on this device: ${what} will be sent when the connection returns.`);
+  return toast(done, "ok", options);
+}
+
 export function toast(message, kind = "info", { action } = {}) {
   const region = document.getElementById("toasts");
   // One offer to undo at a time: an older "Undo" would undo something else than the

@@ -9,6 +9,7 @@
 
 import * as api from "./api.js";
 import * as idb from "./idb.js";
+import { queuedMoney } from "./queued-shares.js";
 import * as session from "./session.js";
 
 const listeners = new Set();
@@ -60,13 +61,27 @@ function timestamp() {
 export async function enqueue({ method, path, json, etag, key, label }) {
   const target = route(method, path);
   const me = session.user();
-  const answer = await idb.transaction(["outbox", target.store, "groups"], "readwrite", async (s) => {
+  const shared = target.store === "group_expenses";
+  const names = ["outbox", target.store, "groups", ...(shared ? ["members"] : [])];
+  const answer = await idb.transaction(names, "readwrite", async (s) => {
     const store = s[target.store];
+    // A group expense counts in the offline balances at once, its shares computed here.
+    const money = async (groupId, body, current, rotationKey) =>
+      shared
+        ? queuedMoney({
+            group: await idb.get(s.groups, groupId),
+            members: await idb.getAll(s.members.index("group_id"), groupId),
+            json: body,
+            current,
+            rotationKey: rotationKey ?? (await nextId(store)),
+            me: me?.id,
+          })
+        : null;
     if (method === "POST") {
       const seq = await idb.put(s.outbox, { method, path, json, etag: null, key, label, at: timestamp() });
       const groupId = target.store === "expenses" ? null : target.id;
       const group = groupId ? await idb.get(s.groups, groupId) : null;
-      const temp = optimistic(target.store, json, { id: -seq, groupId, group, me });
+      const temp = { ...optimistic(target.store, json, { id: -seq, groupId, group, me }), ...(await money(groupId, json, null)) };
       await idb.put(store, temp);
       return temp;
     }
@@ -80,8 +95,12 @@ export async function enqueue({ method, path, json, etag, key, label }) {
         return null;
       }
       if (creation) {
-        await idb.put(s.outbox, { ...creation, json: { ...creation.json, ...json } });
-        const updated = { ...current, ...json };
+        // The form sends every money field together: the new ones replace all the old ones
+        // (paid_by or payers, participants or splits, a rate: never both, never stale).
+        const kept = shared && MONEY_FIELDS.some((name) => name in json) ? plain(creation.json) : creation.json;
+        const body = { ...kept, ...json };
+        await idb.put(s.outbox, { ...creation, json: body });
+        const updated = shared ? { ...current, ...plain(json), ...(await money(current.group_id, body, null)) } : { ...current, ...json };
         await idb.put(store, updated);
         return updated;
       }
@@ -91,7 +110,10 @@ export async function enqueue({ method, path, json, etag, key, label }) {
       await idb.del(store, target.id);
       return null;
     }
-    const updated = { ...current, ...json, pending: true };
+    // An edit of a group expense: its money as the server will recompute it from what is
+    // sent and what is kept (when the device cannot tell: as it was, until the server answers).
+    const computed = shared && current ? await money(current.group_id, json, current, current.id) : null;
+    const updated = shared ? { ...current, ...plain(json), ...computed, pending: true } : { ...current, ...json, pending: true };
     await idb.put(store, updated);
     return updated;
   });
@@ -99,7 +121,25 @@ export async function enqueue({ method, path, json, etag, key, label }) {
   return { data: answer, response: null, etag: null, total: NaN, next: null, queued: true };
 }
 
-/** What a new object looks like until the server's own comes back with the next sync. */
+// A group expense body's money fields: amounts in the expense's own currency and inputs of
+// its split, from which queued-shares.js computes the document's; none is copied as is.
+const MONEY_FIELDS = ["amount", "currency", "exchange_rate", "paid_by", "payers", "split_type", "participants", "splits"];
+
+function plain(json) {
+  return Object.fromEntries(Object.entries(json).filter(([name]) => !MONEY_FIELDS.includes(name)));
+}
+
+/** The id the server will likely give the next group expense: the rotation key's guess. */
+async function nextId(store) {
+  const cursor = await new Promise((resolve, reject) => {
+    const request = store.openKeyCursor(null, "prev");
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return cursor && cursor.key > 0 ? cursor.key + 1 : 1;
+}
+
+/** What a new object looks like until the server's own answer replaces it. */
 function optimistic(store, json, { id, groupId, group, me }) {
   const now = timestamp();
   const base = { ...json, id, pending: true, created_at: now, updated_at: now };
@@ -108,8 +148,9 @@ function optimistic(store, json, { id, groupId, group, me }) {
   if (store === "settlements") {
     return { ...base, group_id: groupId, from_user: json.from_user ?? me?.id, currency, date: json.date || now.slice(0, 10), note: json.note || "", created_by: me?.id };
   }
-  // A group expense: its shares are the server's to compute; until then it counts in no balance.
-  return { category: "", notes: "", ...base, group_id: groupId, currency, payers: [], splits: [], paid_by: json.paid_by ?? me?.id, created_by: me?.id };
+  // A group expense: its money from queued-shares.js; a rate the device cannot know leaves
+  // it out of every balance until the server answers.
+  return { category: "", notes: "", date: now.slice(0, 10), ...plain(base), amount: json.amount, group_id: groupId, currency, payers: [], splits: [], paid_by: json.paid_by ?? me?.id, created_by: me?.id };
 }
 
 /** Send what waits, in order (one run at a time). Stops at the first network failure. */
@@ -141,7 +182,6 @@ async function sendAll() {
 
 /** One write, as many times as it takes: its key makes a repeat land once. */
 async function send(entry) {
-  const target = route(entry.method, entry.path);
   let etag = entry.etag;
   if (entry.method !== "POST" && !etag) {
     // Made on the replica: go ahead only if nobody changed the object since that copy.
@@ -153,22 +193,22 @@ async function send(entry) {
       throw error;
     }
     if (entry.base && current.data.updated_at !== entry.base) {
-      if (entry.method === "PATCH" && sameAs(current.data, entry.json)) return { done: true }; // ours landed
+      if (entry.method === "PATCH" && sameAs(current.data, entry.json)) return { done: true, document: current.data }; // ours landed
       return { failed: { status: 412, problem: { detail: "Someone changed this while you were offline." } }, server: current.data };
     }
     etag = current.etag;
   }
   const options = { json: entry.json, etag, key: entry.key, replica: false, queue: false };
   try {
-    await api.request(entry.method, entry.path, options);
-    return { done: true, target };
+    const answer = await api.request(entry.method, entry.path, options);
+    return { done: true, document: entry.method === "DELETE" ? null : answer.data };
   } catch (error) {
     if (error.status === 404 && entry.method === "DELETE") return { done: true };
     if (error.status === 0 || error.status === 401) throw error;
     let server = null;
     if (entry.method !== "POST") server = (await api.get(entry.path, { replica: false }).catch(() => null))?.data ?? null;
     // A 412 for an edit that did land on an earlier try (its answer lost): nothing to ask.
-    if (error.status === 412 && entry.method === "PATCH" && server && sameAs(server, entry.json)) return { done: true };
+    if (error.status === 412 && entry.method === "PATCH" && server && sameAs(server, entry.json)) return { done: true, document: server };
     return { failed: { status: error.status, problem: error.problem }, server };
   }
 }
@@ -183,8 +223,11 @@ async function settle(entry, outcome) {
     if (!(await idb.get(s.outbox, entry.seq))) return; // wiped meanwhile (signed out)
     if (outcome.done) {
       await idb.del(s.outbox, entry.seq);
-      // The placeholder goes; the next sync brings the server's own object.
-      if (entry.method === "POST") await idb.del(s[route(entry.method, entry.path).store], -entry.seq);
+      // The server's own document replaces what the device made of it (a placeholder, or
+      // shares computed here whose spare cent the server may have placed elsewhere).
+      const store = s[route(entry.method, entry.path).store];
+      if (entry.method === "POST") await idb.del(store, -entry.seq);
+      if (outcome.document?.id > 0) await idb.put(store, outcome.document);
     } else {
       await idb.put(s.outbox, { ...entry, failed: outcome.failed, server: outcome.server ?? null });
     }

@@ -5,7 +5,7 @@
 import * as api from "../api.js";
 import { currencySelect } from "../currencies.js";
 import { formatDate, today } from "../dates.js";
-import { h, field, mount, toast, uid } from "../dom.js";
+import { h, field, mount, toast, toastWrite, uid } from "../dom.js";
 import { clearErrors, onSubmit, showErrors } from "../forms.js";
 import { amountInput, formatPlain } from "../money.js";
 import * as session from "../session.js";
@@ -156,8 +156,9 @@ export async function openExpenseDialog({ id, onChanged }) {
       danger: true,
     });
     if (!yes) return;
+    let removed = null;
     try {
-      await api.remove(`/expenses/${id}`, { etag });
+      removed = await api.remove(`/expenses/${id}`, { etag });
     } catch (error) {
       if (error.status === 412) {
         showErrors(form, changedElsewhere(error), [h("button", { type: "button", onclick: reloadExpense }, "Reload the expense")]);
@@ -169,20 +170,21 @@ export async function openExpenseDialog({ id, onChanged }) {
       }
     }
     close();
-    toast("Expense deleted.", "ok");
+    toastWrite(removed, "Expense deleted.", "the deletion");
     onChanged();
   }
 
   onSubmit(form, async (values) => {
     if (!expense) {
-      await api.create("/expenses/", body(values));
+      const created = await api.create("/expenses/", body(values));
       close();
-      toast("Expense added.", "ok");
+      toastWrite(created, "Expense added.", "the new expense");
       onChanged();
       return;
     }
+    let saved;
     try {
-      await api.patch(`/expenses/${id}`, body(values), { etag });
+      saved = await api.patch(`/expenses/${id}`, body(values), { etag });
     } catch (error) {
       if (error.status === 412) {
         showErrors(form, changedElsewhere(error), [h("button", { type: "button", onclick: reloadExpense }, "Reload the expense")]);
@@ -197,7 +199,7 @@ export async function openExpenseDialog({ id, onChanged }) {
       throw error;
     }
     close();
-    toast("Expense saved.", "ok");
+    toastWrite(saved, "Expense saved.", "your changes");
     onChanged();
   });
   return { form, close };

@@ -107,9 +107,11 @@ export async function expensesView(node) {
       title: h("button", { type: "button", class: "row-open", onclick: () => open(expense) }, name),
       meta: details.filter(Boolean).join(" · "),
       amount: money(expense.amount, expense.currency),
-      badges: expense.series_id
-        ? [badge("Recurring", { kind: "recurring", href: `#/expenses/recurring?series=${expense.series_id}` })]
-        : [],
+      badges: [
+        expense.series_id ? badge("Recurring", { kind: "recurring", href: `#/expenses/recurring?series=${expense.series_id}` }) : null,
+        // Kept on this device without a network (outbox.js): not on the server yet.
+        expense.pending ? badge("Waiting to be sent", { kind: "warn" }) : null,
+      ].filter(Boolean),
       attributes: { class: "list-item ledger-row", "data-expense-id": expense.id },
     });
   }

@@ -6,7 +6,7 @@
 
 import * as api from "../api.js";
 import { formatDate, formatTimestamp } from "../dates.js";
-import { h, mount, toast, busyButton } from "../dom.js";
+import { h, mount, toast, toastWrite, busyButton } from "../dom.js";
 import { formatMoney } from "../money.js";
 import { go } from "../router.js";
 import * as ui from "../ui.js";
@@ -65,8 +65,9 @@ export async function groupExpenseDetailView(node, params) {
       danger: true,
     });
     if (!yes) return;
+    let removed;
     try {
-      await api.remove(`/groups/${ctx.id}/expenses/${expense.id}`, { etag: answer.etag });
+      removed = await api.remove(`/groups/${ctx.id}/expenses/${expense.id}`, { etag: answer.etag });
     } catch (error) {
       if (error.status === 412) {
         toast("Someone else changed this expense since you opened it: look at it again before deleting.", "error");
@@ -76,7 +77,8 @@ export async function groupExpenseDetailView(node, params) {
       failed(error);
       return;
     }
-    toast(`Deleted ${expense.description}.`, "ok", {
+    // Kept offline, the deletion has nothing to undo on the server yet: no Undo.
+    toastWrite(removed, `Deleted ${expense.description}.`, `the deletion of “${expense.description}”`, {
       action: {
         label: "Undo",
         run: async () => {

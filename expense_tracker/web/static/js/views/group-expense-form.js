@@ -4,7 +4,7 @@
 // If-Match), and says what a failed save means.
 
 import * as api from "../api.js";
-import { h, mount, toast } from "../dom.js";
+import { h, mount, toast, toastWrite } from "../dom.js";
 import { clearErrors, onSubmit, showErrors } from "../forms.js";
 import { go } from "../router.js";
 import * as session from "../session.js";
@@ -103,7 +103,7 @@ export async function groupExpenseView(node, { id, eid }) {
       return;
     }
     const request = editor.body();
-    let saved;
+    let answer;
     try {
       if (expense) {
         const changes = changedFields(before, request);
@@ -112,9 +112,9 @@ export async function groupExpenseView(node, { id, eid }) {
           go(back.href.slice(1));
           return;
         }
-        saved = (await api.patch(`/groups/${id}/expenses/${eid}`, changes, { etag })).data;
+        answer = await api.patch(`/groups/${id}/expenses/${eid}`, changes, { etag });
       } else {
-        saved = (await api.create(`/groups/${id}/expenses`, request)).data;
+        answer = await api.create(`/groups/${id}/expenses`, request);
       }
     } catch (error) {
       if (!("status" in error)) throw error;
@@ -126,7 +126,8 @@ export async function groupExpenseView(node, { id, eid }) {
       else showErrors(form, { ...placed, message: failed.message }, failed.extra);
       return;
     }
-    toast(expense ? `Saved changes to “${saved.description}”.` : `Added “${saved.description}”.`, "ok");
+    const name = `“${answer.data.description}”`;
+    toastWrite(answer, expense ? `Saved changes to ${name}.` : `Added ${name}.`, expense ? `your changes to ${name}` : name);
     go(expense ? `/groups/${id}/expenses/${eid}` : `/groups/${id}`);
   });
 

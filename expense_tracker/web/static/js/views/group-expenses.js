@@ -38,6 +38,8 @@ function expenseRow(expense, ctx) {
   const badges = [];
   // Not a link here: the whole row is one already (the detail view links to the series).
   if (expense.series_id) badges.push(ui.badge("Recurring", { kind: "recurring" }));
+  // Added or changed without a network (outbox.js): counted in the balances here, not sent yet.
+  if (expense.pending) badges.push(ui.badge("Waiting to be sent", { kind: "warn" }));
   const meta = [formatDate(expense.date), paidByText(expense, ctx), myShareText(expense, ctx)];
   if (expense.category) meta.splice(1, 0, expense.category);
   return ui.listItem({

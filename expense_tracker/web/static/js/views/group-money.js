@@ -4,7 +4,7 @@
 
 import * as api from "../api.js";
 import { formatDate, today } from "../dates.js";
-import { h, mount, field, options, toast, busyButton } from "../dom.js";
+import { h, mount, field, options, toast, toastWrite, busyButton } from "../dom.js";
 import { onSubmit } from "../forms.js";
 import { amountInput, formatMoney } from "../money.js";
 import * as ui from "../ui.js";
@@ -144,7 +144,7 @@ export function recordPaymentDialog(ctx, prefill = {}) {
       const created = await api.create(`/groups/${ctx.id}/settlements`, body);
       close();
       const text = `${ctx.memberName(body.from_user)} paid ${objectName(ctx, body.to_user)} ${formatMoney(created.data.amount, currency)}`;
-      toast(`Payment recorded: ${text}.`, "ok", {
+      toastWrite(created, `Payment recorded: ${text}.`, `the payment (${text})`, {
         action: {
           label: "Undo",
           run: async () => {
