@@ -33,13 +33,13 @@ from expense_tracker.models import (
     Group,
     GroupExpense,
     UsedCategory,
-    User,
 )
+from expense_tracker.models.user import UserFacts
 
 GROUP_METHOD = "group"  # the payment method my group shares are summed under
 
 
-def summary(user: User, query: Mapping[str, Any]) -> list[dict[str, Any]]:
+def summary(user: UserFacts, query: Mapping[str, Any]) -> list[dict[str, Any]]:
     """`GET /expenses/summary`: converted when `in` or `include` asks, else as before."""
     target = query.get("in_currency")
     group_shares = query.get("include") == "group_shares"
@@ -59,7 +59,7 @@ class _Total:
 
 
 def converted_summary(
-    user: User, filters: Mapping[str, Any], target: str, *, group_shares: bool
+    user: UserFacts, filters: Mapping[str, Any], target: str, *, group_shares: bool
 ) -> list[dict[str, Any]]:
     """[{key, currency: target, total (minor units), count}], by key."""
     group_by = filters.get("group_by", "category")
@@ -90,7 +90,7 @@ def converted_summary(
     return rows
 
 
-def needs_no_conversion(user: User, filters: Mapping[str, Any], target: str) -> bool:
+def needs_no_conversion(user: UserFacts, filters: Mapping[str, Any], target: str) -> bool:
     """Whether every personal expense the filters match is already in `target` (then the
     kept cells answer): one indexed read of the distinct currencies."""
     currencies = db.session.scalars(
@@ -110,7 +110,7 @@ def _without_grouping(filters: Mapping[str, Any]) -> dict[str, Any]:
 Part = tuple[str, str, date, str, int, int]
 
 
-def _personal_parts(user: User, filters: Mapping[str, Any], group_by: str) -> list[Part]:
+def _personal_parts(user: UserFacts, filters: Mapping[str, Any], group_by: str) -> list[Part]:
     sums = (func.sum(Expense.amount), func.count(Expense.id))
     conditions = [Expense.owner_id == user.id, *filter_conditions(_without_grouping(filters))]
     statement: Any
@@ -134,7 +134,7 @@ def _personal_parts(user: User, filters: Mapping[str, Any], group_by: str) -> li
     return [tuple(row) for row in rows]
 
 
-def _group_share_parts(user: User, filters: Mapping[str, Any], group_by: str) -> list[Part]:
+def _group_share_parts(user: UserFacts, filters: Mapping[str, Any], group_by: str) -> list[Part]:
     """My shares of live group expenses (live groups too), per day and currency."""
     sums = (func.sum(ExpenseSplit.amount), func.count(ExpenseSplit.expense_id))
     statement: Any

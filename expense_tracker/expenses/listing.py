@@ -21,9 +21,10 @@ from expense_tracker.expenses.service import (
     face_value,
     filter_conditions,
 )
-from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
-from expense_tracker.models import Expense, User
+from expense_tracker.http import reads
+from expense_tracker.models import Expense
+from expense_tracker.models.user import UserFacts
 from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
 
 _COLUMNS = (
@@ -61,7 +62,7 @@ def expense_document(row: Any) -> dict[str, Any]:
 
 
 def expense_page(
-    user: User, filters: Mapping[str, Any], skip: int, limit: int
+    user: UserFacts, filters: Mapping[str, Any], skip: int, limit: int
 ) -> tuple[list[dict[str, Any]], int, str | None]:
     """One page of the user's expenses matching `filters`, in their order; the total; and
     the position of its last row, for the next page's `after` (None on a short page).
@@ -82,9 +83,9 @@ def expense_page(
         )
     else:
         page_ids = page_ids.offset(skip)
-    rows = db.session.execute(
+    rows = reads.rows(
         select(*_COLUMNS).where(Expense.id.in_(page_ids.scalar_subquery())).order_by(*order)
-    ).all()
+    )
     # Without filters the total is kept on the user: no count over every row they have.
     if len(conditions) == 1:
         total = user.expense_count

@@ -21,6 +21,7 @@ from expense_tracker.expenses import csv_io, summaries
 from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
 from expense_tracker.models import Expense, UsedCategory, User
+from expense_tracker.models.user import UserFacts
 from expense_tracker.money_fields import MAX_CURRENCY_PLACES
 
 # Amounts are stored in each currency's minor units. Sorting and amount filters compare
@@ -227,7 +228,7 @@ def delete_expense(expense: Expense) -> None:
     db.session.commit()
 
 
-def summarise(user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+def summarise(user: UserFacts, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Totals and counts per key and currency: from the kept summary cells when the filters
     allow (summaries.py), else computed by the database from the matching rows.
 
@@ -246,7 +247,7 @@ def summarise(user: User, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _summary_from_rows(user: User, filters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+def _summary_from_rows(user: UserFacts, filters: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     group_by = filters.get("group_by", "category")
     conditions = [Expense.owner_id == user.id, *filter_conditions(filters)]
     totals = (func.sum(Expense.amount), func.count(Expense.id))
@@ -270,7 +271,7 @@ def _summary_from_rows(user: User, filters: Mapping[str, Any]) -> list[tuple[Any
     return [tuple(row) for row in rows]
 
 
-def category_counts(user: User, prefix: str | None) -> list[dict[str, Any]]:
+def category_counts(user: UserFacts, prefix: str | None) -> list[dict[str, Any]]:
     """Each category the user has used, with its count: most used first, then by name."""
     used = sorted(summaries.used_categories(user.id, prefix), key=lambda row: (-row[1], row[0]))
     return [{"category": name, "count": count} for name, count in used]

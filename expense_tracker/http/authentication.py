@@ -38,6 +38,7 @@ from sqlalchemy import bindparam, select
 from expense_tracker.database import utcnow
 from expense_tracker.errors import problem_response
 from expense_tracker.extensions import db, jwt
+from expense_tracker.http import reads
 from expense_tracker.models import AuthSession, User
 
 # Every token carries the id of its session under this claim.
@@ -62,6 +63,24 @@ _SESSION_AND_USER = (
 )
 
 
+# The same check for a hot read (reads.rows): the columns the decision reads and the few
+# facts of the caller such a read uses, rather than two ORM objects (a third of its cost).
+_SESSION_AND_CALLER = (
+    select(
+        AuthSession.expires_at,
+        AuthSession.revoked_at,
+        AuthSession.credential_generation.label("session_generation"),
+        User.id,
+        User.deleted_at,
+        User.credential_generation,
+        User.expense_count,
+        User.default_currency,
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .where(AuthSession.id == bindparam("session_id"))
+)
+
+
 @dataclass(frozen=True)
 class Authenticated:
     """A token honoured: the session it belongs to and the user it acts for."""
@@ -69,6 +88,23 @@ class Authenticated:
     token_id: str | None
     session: AuthSession
     user: User
+
+
+@dataclass(frozen=True)
+class CallerFacts:
+    """What a hot read knows of its caller (`current_user` in such a view)."""
+
+    id: int
+    expense_count: int
+    default_currency: str
+
+
+@dataclass(frozen=True)
+class Honoured:
+    """A token honoured for a hot read (a view declared `lone_statements`)."""
+
+    token_id: str | None
+    user: CallerFacts
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,28 @@ def authenticate(claims: Mapping[str, Any]) -> Authenticated | Refused:
         # A plain int for the request log: reading it never touches the database session.
         g.auth_user_id = decided.user.id
     return decided
+
+
+def authenticate_read(claims: Mapping[str, Any]) -> Honoured | Authenticated | Refused:
+    """The decision for a hot read: the same rules as `authenticate`, in one lean
+    statement (reads.rows). A refresh token goes the general way (it may end a session)."""
+    if claims.get("type") == "refresh":
+        return authenticate(claims)
+    token_id = claims.get("jti")
+    session_id = claims.get(SESSION_CLAIM)
+    if not isinstance(session_id, int):
+        return Refused(token_id, REVOKED)
+    row = reads.first(_SESSION_AND_CALLER, {"session_id": session_id})
+    if (
+        row is None
+        or str(row.id) != claims.get("sub")
+        or row.deleted_at is not None
+        or not AuthSession.active(row.revoked_at, row.expires_at)
+        or row.session_generation != row.credential_generation
+    ):
+        return Refused(token_id, REVOKED)
+    g.auth_user_id = row.id
+    return Honoured(token_id, CallerFacts(row.id, row.expense_count, row.default_currency))
 
 
 def current() -> Authenticated:

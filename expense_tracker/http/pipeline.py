@@ -34,7 +34,7 @@ from typing import Any
 
 from flask import Flask
 
-from expense_tracker.http import authentication, body, caller, headers, idempotency, limiter
+from expense_tracker.http import authentication, body, caller, headers, idempotency, limiter, reads
 
 View = Callable[..., Any]
 
@@ -112,3 +112,4 @@ def _forget(_error: BaseException | None) -> None:
     # `g` outlives a request when a test runs requests inside an app context of its own.
     caller.forget()
     body.forget()
+    reads.forget()

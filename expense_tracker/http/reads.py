@@ -1,4 +1,5 @@
-"""Hot reads on PostgreSQL run their few statements without a transaction around them.
+"""Hot reads: no transaction around their few statements on PostgreSQL, and a lean way
+to run those statements.
 
 A read of the API sends two or three SELECTs (the session check, the group and the
 membership, the page). On PostgreSQL each already sees the data as of its own start
@@ -11,18 +12,36 @@ Only views that write nothing are declared so (a write inside one would commit
 statement by statement: tests/http/test_commits_per_request.py checks they commit
 nothing). SQLite keeps its transaction: there a read transaction is one snapshot.
 The connection goes back to the pool with its isolation level reset (SQLAlchemy).
+
+`rows` runs a Core SELECT of such a view. Through the ORM session a statement costs
+about six times the round trip itself (ORM execution context, result metadata, row
+objects; measured with bench/cpu.py): on PostgreSQL `rows` compiles each statement once
+and sends its SQL on the request's connection through the driver's cursor, applying the
+same bind and result conversions SQLAlchemy would, raising the same errors (a lost
+connection is a 503 as before) and telling the engine's `before_cursor_execute`
+listeners, so statement counts stay true. On SQLite it is the session's own execute.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, request
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from expense_tracker.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_CONNECTION = "lean_connection"
+
+AnySelect = Select[*tuple[Any, ...]]
 
 
 def lone_statements(view: F) -> F:
@@ -31,12 +50,155 @@ def lone_statements(view: F) -> F:
     return view
 
 
+def declared() -> bool:
+    """Whether this request's view is a GET declared `lone_statements`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "lone_statements", False) and request.method == "GET"
+
+
 def begin() -> None:
     """Before the request's first statement: autocommit for a declared view (PostgreSQL)."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if not getattr(view, "lone_statements", False) or request.method != "GET":
+    if not declared():
         return
     session = db.session()
     if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
         return
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement compiled once for PostgreSQL's driver: its SQL, its own parameter
+    values, and SQLAlchemy's conversions of parameters and columns."""
+
+    statement: AnySelect  # held, so that its id is not reused while it is cached
+    compiled: Any  # SQLAlchemy's compilation: the values of a statement of the same shape
+    sql: str | None  # None: SQLAlchemy expands it at execution (an IN with a list)
+    defaults: Mapping[str, Any]
+    bind_processors: Mapping[str, Callable[[Any], Any]]
+    result_processors: tuple[Callable[[Any], Any] | None, ...]
+    row: Any  # a namedtuple class of the statement's columns
+
+
+# By the statement's id (a module constant: found without computing its cache key), and
+# by SQLAlchemy's cache key (a statement built per request: one entry per shape).
+_BY_ID: dict[int, _Compiled] = {}
+_BY_KEY: dict[Any, _Compiled] = {}
+
+
+def rows(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+    """Every row of `statement` (tuples with the columns' names as attributes).
+
+    `statement` built once (a module constant with `bindparam`s, `params` their values) is
+    compiled once; one built per request is compiled once per shape (SQLAlchemy's cache
+    key, whose extracted values are then its parameters).
+    """
+    session = db.session()
+    # SQLite, and a session with changes to flush first (inside a write), go the usual way.
+    if session.get_bind().dialect.name != "postgresql" or _has_changes(session):
+        return session.execute(statement, params).all()
+    connection = _connection()
+    compiled, values = _compile(statement, connection.dialect)
+    if compiled.sql is None:  # expanded at execution (IN with a list): the usual way
+        return session.execute(statement, params).all()
+    if params:
+        values = {**values, **params}
+    for name, process in compiled.bind_processors.items():
+        if name in values:
+            values[name] = process(values[name])
+    fetched = _execute(connection, compiled.sql, values)
+    make, processors = compiled.row._make, compiled.result_processors
+    if not any(processors):
+        return [make(row) for row in fetched]
+    return [
+        make([value if p is None else p(value) for p, value in zip(processors, row, strict=True)])
+        for row in fetched
+    ]
+
+
+def first(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Any | None:
+    """The first row of `statement`, or None."""
+    found = rows(statement, params)
+    return found[0] if found else None
+
+
+def _has_changes(session: Session) -> bool:
+    return bool(session.new or session.deleted or session.dirty)
+
+
+def _connection() -> Connection:
+    connection: Connection | None = g.get(_CONNECTION)
+    if connection is None or connection.closed or connection.invalidated:
+        connection = db.session.connection()
+        setattr(g, _CONNECTION, connection)
+    return connection
+
+
+def _compile(statement: AnySelect, dialect: Dialect) -> tuple[_Compiled, dict[str, Any]]:
+    """The compilation of `statement` and its parameter values."""
+    cached = _BY_ID.get(id(statement))
+    if cached is not None and cached.statement is statement:
+        return cached, dict(cached.defaults)
+    key = statement._generate_cache_key()
+    if key is None:  # not cacheable (no construct of ours is): compiled each time
+        cached = _compile_afresh(statement, dialect, None)
+        return cached, dict(cached.defaults)
+    cached = _BY_KEY.get(key.key)
+    if cached is None:
+        cached = _BY_KEY[key.key] = _BY_ID[id(statement)] = _compile_afresh(statement, dialect, key)
+        return cached, dict(cached.defaults)
+    # Another statement of a shape compiled before: its own values, in that compilation.
+    return cached, cached.compiled.construct_params(
+        extracted_parameters=key.bindparams, _check=False
+    )
+
+
+def _compile_afresh(statement: AnySelect, dialect: Dialect, key: Any) -> _Compiled:
+    # With its cache key: another statement of this shape gets its values from this one.
+    compiled = statement.compile(dialect=dialect, cache_key=key)
+    expanded = bool(compiled.post_compile_params or compiled.literal_execute_params)
+    columns = compiled._result_columns
+    return _Compiled(
+        statement=statement,
+        compiled=compiled,
+        sql=None if expanded else compiled.string,
+        defaults=compiled.construct_params(_check=False),
+        bind_processors=dict(compiled._bind_processors),  # type: ignore[arg-type]
+        result_processors=tuple(
+            column.type._cached_result_processor(dialect, None) for column in columns
+        ),
+        row=namedtuple("Row", [column.keyname for column in columns], rename=True),
+    )
+
+
+def _execute(connection: Connection, sql: str, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Send `sql` on the connection's driver cursor, as SQLAlchemy would: its listeners
+    told, its errors raised, a lost connection invalidated."""
+    dialect = connection.dialect
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        for listener in connection.dispatch.before_cursor_execute:
+            listener(connection, cursor, sql, values, None, False)
+        cursor.execute(sql, values)
+        return cursor.fetchall()
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, driver, cursor)
+        if lost:
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(
+            sql,
+            values,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from error
+    finally:
+        cursor.close()
+
+
+def forget() -> None:
+    # `g` outlives a request when a test runs requests inside an app context of its own.
+    g.pop(_CONNECTION, None)

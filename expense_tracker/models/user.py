@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -57,6 +58,20 @@ class User(Model):
         return f"<User {self.id}>"
 
 
+class UserFacts(Protocol):
+    """What a read of a user's own data uses of them: a `User`, or the facts a hot read's
+    session check gives (http/authentication.CallerFacts)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def default_currency(self) -> str: ...
+
+    @property
+    def expense_count(self) -> int: ...
+
+
 class AuthSession(Model):
     """One sign-in: every token pair issued from one login and its refreshes.
 
@@ -85,7 +100,12 @@ class AuthSession(Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and self.expires_at > utcnow()
+        return self.active(self.revoked_at, self.expires_at)
+
+    @staticmethod
+    def active(revoked_at: datetime | None, expires_at: datetime) -> bool:
+        """Neither ended nor expired (also for a session read as plain columns)."""
+        return revoked_at is None and expires_at > utcnow()
 
     def end(self) -> None:
         """Stop every token of this session (a session already ended keeps its time)."""

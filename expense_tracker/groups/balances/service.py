@@ -19,8 +19,9 @@ from sqlalchemy import bindparam, select
 from expense_tracker.domain.money import format_amount
 from expense_tracker.domain.settle import settle_up_plan
 from expense_tracker.extensions import db
-from expense_tracker.groups.access import name_order
-from expense_tracker.models import Group, GroupMember, User
+from expense_tracker.groups.access import GroupFacts, name_order
+from expense_tracker.http import reads
+from expense_tracker.models import Group, GroupMember
 
 
 @dataclass
@@ -57,9 +58,9 @@ _CURRENT_TOTALS = (
 )
 
 
-def group_nets(group: Group) -> dict[int, int]:
+def group_nets(group: GroupFacts) -> dict[int, int]:
     """The net of everyone who ever took part in the group (former members included)."""
-    return dict(db.session.execute(_NETS, {"group_id": group.id}).all())
+    return dict(reads.rows(_NETS, {"group_id": group.id}))
 
 
 def user_nets(user_id: int, groups: Collection[Group]) -> dict[int, int]:
@@ -74,13 +75,13 @@ def user_nets(user_id: int, groups: Collection[Group]) -> dict[int, int]:
     return {group.id: nets.get(group.id, 0) for group in groups}
 
 
-def member_balances(group: Group) -> list[Balance]:
+def member_balances(group: GroupFacts) -> list[Balance]:
     """One balance per current member of the group (zeros included), by user_id."""
-    rows = db.session.execute(_CURRENT_TOTALS, {"group_id": group.id})
+    rows = reads.rows(_CURRENT_TOTALS, {"group_id": group.id})
     return [Balance(user_id, group.currency, *totals) for user_id, *totals in rows]
 
 
-def balance_documents(group: Group) -> list[dict[str, Any]]:
+def balance_documents(group: GroupFacts) -> list[dict[str, Any]]:
     """`member_balances` as `BalanceSchema(many=True)` dumps them (the hot read builds its
     answer directly; tests/groups/test_balance_documents.py compares the two)."""
     currency = group.currency
@@ -98,7 +99,7 @@ def balance_documents(group: Group) -> list[dict[str, Any]]:
     ]
 
 
-def settle_up(group: Group) -> list[dict[str, Any]]:
+def settle_up(group: GroupFacts) -> list[dict[str, Any]]:
     """The fewest transfers that bring every net of the group to zero, as
     `TransferSchema(many=True)` dumps them (tests/groups/test_balance_documents.py)."""
     currency = group.currency
@@ -113,18 +114,19 @@ def settle_up(group: Group) -> list[dict[str, Any]]:
     ]
 
 
-def my_balances(user: User) -> dict[str, Any]:
+def my_balances(user_id: int) -> dict[str, Any]:
     """My net in every group I belong to, and the totals per currency."""
-    rows = db.session.execute(
+    # Built per request: the name order depends on the database (access.name_order).
+    rows = reads.rows(
         select(Group.id, Group.name, Group.currency, GroupMember.net)
         .join(GroupMember, GroupMember.group_id == Group.id)
         .where(
-            GroupMember.user_id == user.id,
+            GroupMember.user_id == user_id,
             GroupMember.left_at.is_(None),
             Group.deleted_at.is_(None),
         )
         .order_by(name_order(), Group.id)
-    ).all()
+    )
     totals: dict[str, int] = {}
     for _, _, currency, net in rows:
         totals[currency] = totals.get(currency, 0) + net

@@ -22,7 +22,7 @@ from expense_tracker.http.reads import lone_statements
 @blp.errors(404)
 def list_balances(group_id: int) -> Response:
     """Each current member's paid, owed, sent, received and net, by user_id"""
-    group, _ = access.member_group(group_id, current_user)
+    group = access.group_to_read(group_id, current_user.id)
     # BalanceSchema documents, built directly (balances.balance_documents).
     return jsonify(balances.balance_documents(group))
 
@@ -34,7 +34,7 @@ def list_balances(group_id: int) -> Response:
 @blp.errors(404)
 def settle_up(group_id: int) -> Response:
     """The fewest transfers that settle every balance"""
-    group, _ = access.member_group(group_id, current_user)
+    group = access.group_to_read(group_id, current_user.id)
     # TransferSchema documents, built directly (balances.settle_up).
     return jsonify(balances.settle_up(group))
 
@@ -45,4 +45,4 @@ def settle_up(group_id: int) -> Response:
 @blp.response(200, MyBalancesSchema)
 def my_balances() -> dict[str, Any]:
     """My net in every group I belong to, and totals per currency"""
-    return balances.my_balances(current_user)
+    return balances.my_balances(current_user.id)

@@ -27,10 +27,11 @@ from expense_tracker.domain.money import format_amount, format_decimal
 from expense_tracker.domain.text import casefold_key
 from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
+from expense_tracker.groups.access import GroupFacts
+from expense_tracker.http import reads
 from expense_tracker.models import (
     ExpensePayer,
     ExpenseSplit,
-    Group,
     GroupExpense,
     GroupExpenseDocument,
 )
@@ -194,7 +195,7 @@ def expense_documents(expense_rows: Sequence[Any], bind: Any = None) -> list[dic
 
 
 def expense_page(
-    group: Group, filters: Mapping[str, Any], skip: int, limit: int
+    group: GroupFacts, filters: Mapping[str, Any], skip: int, limit: int
 ) -> tuple[bytes, int, str | None]:
     """One page of the group's expenses matching `filters`, newest first, as the JSON the
     response sends; their total; and the position of its last row, for the next page's
@@ -235,12 +236,12 @@ def expense_page(
         body = orjson.dumps(documents)
     else:
         # The kept document of each expense's current version, where there is one.
-        rows = db.session.execute(
+        rows = reads.rows(
             select(GroupExpense.id, GroupExpense.date, GroupExpenseDocument.body)
             .outerjoin(GroupExpenseDocument, current(GroupExpense.id, GroupExpense.version))
             .where(in_page)
             .order_by(*_NEWEST_FIRST)
-        ).all()
+        )
         body = ("[" + ",".join(_bodies(rows)) + "]").encode()
     last = position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
     return body + b"\n", total, last

@@ -59,7 +59,7 @@ def create_expense(data: dict[str, Any], group_id: int) -> Response:
 @blp.errors(404, 422)
 def list_expenses(query: dict[str, Any], group_id: int) -> Response:
     """The group's expenses with their payers and splits, newest first (or the deleted ones)"""
-    group, _ = access.member_group(group_id, current_user)
+    group = access.group_to_read(group_id, current_user.id)
     skip, limit = query["skip"], query["limit"]
     # GroupExpenseSchema documents, as JSON kept per version (expense_listing).
     body, total, last = expense_listing.expense_page(group, query, skip, limit)
