@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,6 +25,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
+from expense_tracker import pool_liveness
 from expense_tracker.domain.text import casefold_key
 
 # Named constraints, so that migrations can refer to them on every database.
@@ -140,7 +142,8 @@ def engine_options(app: Flask) -> dict[str, Any]:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     options: dict[str, Any] = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if url.get_backend_name() == "postgresql":
-        options.setdefault("pool_pre_ping", True)
+        # No pool_pre_ping: its round trip per checkout is replaced by a local check
+        # (check_pooled_connections below).
         options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
         options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
         options.setdefault("pool_recycle", 1800)
@@ -148,6 +151,15 @@ def engine_options(app: Flask) -> dict[str, Any]:
         connect_args.setdefault("connect_timeout", 5)
         connect_args.setdefault("application_name", "expense_tracker")
     return options
+
+
+def check_pooled_connections(engines: Iterable[Engine]) -> None:
+    """PostgreSQL pools check each connection at checkout, as pool_pre_ping did, but
+    without its round trip where the connection was just used and its socket is quiet
+    (pool_liveness.py). SQLite connections are local files: nothing to check."""
+    for engine in engines:
+        if engine.dialect.name == "postgresql":
+            pool_liveness.check_on_checkout(engine)
 
 
 @event.listens_for(Engine, "connect")

@@ -85,6 +85,8 @@ def register_extensions(app: Flask) -> None:
     app.url_map.strict_slashes = False
     app.url_map.converters["int"] = DatabaseIdConverter
     db.init_app(app)
+    with app.app_context():  # Flask-SQLAlchemy made the engines in init_app
+        database.check_pooled_connections(db.engines.values())
     # Batch mode lets SQLite alter tables (it copies them); compare types to catch drift.
     migrate.init_app(
         app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True
