@@ -168,7 +168,10 @@ def timestamp_text(value: datetime | None) -> str | None:
     """A UTC timestamp as the API writes it (the Timestamp field, and the lean lists)."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat is twice as fast as strftime: "...T12:00:00.000000+00:00" ends in UTC's offset.
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class Upload(ma.fields.Raw):

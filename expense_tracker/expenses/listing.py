@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from expense_tracker.domain.money import currency_exponent, format_amount
 from expense_tracker.expenses.service import (
@@ -39,6 +39,22 @@ _COLUMNS = (
     Expense.updated_at,
     Expense.series_id,
     Expense.occurrence,
+)
+
+
+_NEWEST_PAGE = (
+    select(*_COLUMNS)
+    .where(
+        Expense.id.in_(
+            select(Expense.id)
+            .where(Expense.owner_id == bindparam("owner_id"))
+            .order_by(*SORT_ORDERS["-date"])
+            .offset(bindparam("skip"))
+            .limit(bindparam("limit"))
+            .scalar_subquery()
+        )
+    )
+    .order_by(*SORT_ORDERS["-date"])
 )
 
 
@@ -73,6 +89,12 @@ def expense_page(
     conditions = [Expense.owner_id == user.id, *filter_conditions(filters)]
     sort = filters.get("sort", "-date")
     order = SORT_ORDERS[sort]
+    if len(conditions) == 1 and sort == "-date" and "after" not in filters:
+        # The usual page (newest first, no filter): one statement built once.
+        params = {"owner_id": user.id, "skip": skip, "limit": limit}
+        rows = reads.rows(_NEWEST_PAGE, params)
+        last = _position(rows[-1], sort) if len(rows) == limit else None
+        return [expense_document(row) for row in rows], user.expense_count, last
     page_ids = select(Expense.id).where(*conditions).order_by(*order).limit(limit)
     if "after" in filters:
         by_date = sort.endswith("date")

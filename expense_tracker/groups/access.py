@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 from typing import Protocol
 
-from sqlalchemy import Select, SQLColumnExpression, bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from expense_tracker.database import utcnow
@@ -83,8 +83,8 @@ def _membership(group_id: int, user_id: int) -> GroupMember | None:
 
 # A read inside a group: the group and the caller's current membership, in one statement
 # (built once: every read in a group runs it).
-_GROUP_AND_MEMBERSHIP = (
-    select(Group, GroupMember)
+_IN_GROUP = (
+    select(Group)
     .join(
         GroupMember,
         (GroupMember.group_id == Group.id)
@@ -93,6 +93,9 @@ _GROUP_AND_MEMBERSHIP = (
     )
     .where(Group.id == bindparam("group_id"), Group.deleted_at.is_(None))
 )
+_GROUP_AND_MEMBERSHIP = _IN_GROUP.add_columns(GroupMember)
+# A hot read's: the few facts of the group it uses (group_to_read).
+_GROUP_TO_READ = _IN_GROUP.with_only_columns(Group.id, Group.currency, Group.expense_count)
 
 
 def _member_group(group_id: int, user: User, *, lock: bool) -> tuple[Group, GroupMember]:
@@ -127,19 +130,6 @@ class GroupFacts(Protocol):
     id: int
     currency: str
     expense_count: int
-
-
-# `member_group` of a hot read: the group's few facts it uses, for a current member only.
-_GROUP_TO_READ = (
-    select(Group.id, Group.currency, Group.expense_count)
-    .join(
-        GroupMember,
-        (GroupMember.group_id == Group.id)
-        & (GroupMember.user_id == bindparam("user_id"))
-        & GroupMember.left_at.is_(None),
-    )
-    .where(Group.id == bindparam("group_id"), Group.deleted_at.is_(None))
-)
 
 
 def group_to_read(group_id: int, user_id: int) -> GroupFacts:
@@ -353,12 +343,3 @@ def my_group_ids(user: User) -> Select[int]:
             Group.deleted_at.is_(None),
         )
     )
-
-
-def name_order() -> SQLColumnExpression[str]:
-    """What groups are listed by (then by id): their case-folded name."""
-    # Byte order of the case-folded name, identical on both databases (PostgreSQL would
-    # otherwise sort by its locale's collation, which ignores punctuation and spaces).
-    if db.session.get_bind().dialect.name == "postgresql":
-        return Group.name_key.collate("C")
-    return Group.name_key

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from expense_tracker.database import commit_keeping_loaded, utcnow
 from expense_tracker.extensions import db
 from expense_tracker.groups import access
-from expense_tracker.groups.access import current_member_ids, name_order
+from expense_tracker.groups.access import current_member_ids
 from expense_tracker.groups.activity import log as activity
 from expense_tracker.groups.balances import running_totals
 from expense_tracker.groups.balances.service import group_nets
@@ -32,6 +32,7 @@ from expense_tracker.groups.errors import (
 )
 from expense_tracker.groups.expenses import documents as expense_documents
 from expense_tracker.groups.expenses.service import add_to_expense_count, may_change_expense
+from expense_tracker.groups.order import name_order
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 from expense_tracker.models.group import RESTORE_WINDOW
 

@@ -29,6 +29,7 @@ from expense_tracker.groups.errors import (
     NotOwner,
     UnsettledBalance,
 )
+from expense_tracker.groups.order import name_order
 from expense_tracker.models import Group, GroupExpense, GroupMember, Settlement, User
 
 INVITE_CODE_BYTES = 18  # 24 URL-safe characters: not guessable
@@ -69,7 +70,7 @@ def my_groups(user: User) -> Select[Group]:
     return (
         select(Group)
         .where(Group.id.in_(access.my_group_ids(user)))
-        .order_by(access.name_order(), Group.id)
+        .order_by(name_order(), Group.id)
         .options(selectinload(Group.current_members))
     )
 
@@ -82,9 +83,7 @@ def search_groups(user: User, text: str | None) -> Select[Group]:
     if text:
         pattern = like_pattern(casefold_key(text))
         statement = statement.where(Group.name_key.like(pattern, escape="\\"))
-    return statement.order_by(access.name_order(), Group.id).options(
-        selectinload(Group.current_members)
-    )
+    return statement.order_by(name_order(), Group.id).options(selectinload(Group.current_members))
 
 
 def _has_money(group: Group) -> bool:

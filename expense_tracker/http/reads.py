@@ -63,7 +63,8 @@ def begin() -> None:
     session = db.session()
     if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
         return
-    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    setattr(g, _CONNECTION, connection)  # what `rows` sends its statements on
 
 
 @dataclass(frozen=True)

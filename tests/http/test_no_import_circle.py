@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     frozenset(layer.split())
     for layer in (
         "domain",
-        "database observability docs_assets",
+        "database pool_liveness observability docs_assets",
         "errors fields money_fields schemas extensions",
         "etag pagination openapi models",
         "changelog",

@@ -19,7 +19,8 @@ from sqlalchemy import bindparam, select
 from expense_tracker.domain.money import format_amount
 from expense_tracker.domain.settle import settle_up_plan
 from expense_tracker.extensions import db
-from expense_tracker.groups.access import GroupFacts, name_order
+from expense_tracker.groups.access import GroupFacts
+from expense_tracker.groups.order import name_order
 from expense_tracker.http import reads
 from expense_tracker.models import Group, GroupMember
 
@@ -116,7 +117,7 @@ def settle_up(group: GroupFacts) -> list[dict[str, Any]]:
 
 def my_balances(user_id: int) -> dict[str, Any]:
     """My net in every group I belong to, and the totals per currency."""
-    # Built per request: the name order depends on the database (access.name_order).
+    # Built per request: the name order depends on the database (groups/order.py).
     rows = reads.rows(
         select(Group.id, Group.name, Group.currency, GroupMember.net)
         .join(GroupMember, GroupMember.group_id == Group.id)

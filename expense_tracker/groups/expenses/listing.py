@@ -21,13 +21,13 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import and_, bindparam, select
 
 from expense_tracker.domain.money import format_amount, format_decimal
-from expense_tracker.domain.text import casefold_key
 from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
 from expense_tracker.groups.access import GroupFacts
+from expense_tracker.groups.expenses.filters import expense_filters
 from expense_tracker.http import reads
 from expense_tracker.models import (
     ExpensePayer,
@@ -80,6 +80,26 @@ def current(expense_id: Any, version: Any) -> Any:
         GroupExpenseDocument.version == version,
         GroupExpenseDocument.shape == SHAPE,
     )
+
+
+# The usual page: the live expenses, newest first, unfiltered (built once).
+_NEWEST_PAGE = (
+    select(GroupExpense.id, GroupExpense.date, GroupExpenseDocument.body)
+    .outerjoin(GroupExpenseDocument, current(GroupExpense.id, GroupExpense.version))
+    .where(
+        GroupExpense.id.in_(
+            select(GroupExpense.id)
+            .where(
+                GroupExpense.group_id == bindparam("group_id"), GroupExpense.deleted_at.is_(None)
+            )
+            .order_by(*_NEWEST_FIRST)
+            .offset(bindparam("skip"))
+            .limit(bindparam("limit"))
+            .scalar_subquery()
+        )
+    )
+    .order_by(*_NEWEST_FIRST)
+)
 
 
 def _split_document(row: Any, currency: str, input_currency: str) -> dict[str, Any]:
@@ -205,15 +225,17 @@ def expense_page(
     (group_id, date, id) index; from an `after` position it starts at that row.
     """
     deleted = filters.get("deleted") == "only"
+    filtered = expense_filters(filters)
+    rows: Sequence[Any]
+    if not deleted and not filtered and "after" not in filters:
+        # The usual page (the live expenses, newest first): one statement built once.
+        rows = reads.rows(_NEWEST_PAGE, {"group_id": group.id, "skip": skip, "limit": limit})
+        return _live_page(rows), group.expense_count, _last(rows, limit)
     # Deleted rows are apart: each kind has its partial index, (group_id, date, id).
     live = GroupExpense.deleted_at.is_not(None) if deleted else GroupExpense.deleted_at.is_(None)
-    conditions = [
-        GroupExpense.group_id == group.id,
-        live,
-        *expense_filters(filters),
-    ]
+    conditions = [GroupExpense.group_id == group.id, live, *filtered]
     # Without filters the total is kept on the group: no count over the whole history.
-    if len(conditions) == 2 and not deleted:
+    if not filtered and not deleted:
         total = group.expense_count
     else:
         total = count_rows(select(GroupExpense.id).where(*conditions))
@@ -226,15 +248,7 @@ def expense_page(
     else:
         page_ids = page_ids.offset(skip)
     in_page = GroupExpense.id.in_(page_ids.scalar_subquery())
-    rows: Sequence[Any]
-    if deleted:
-        rows = db.session.execute(
-            select(*EXPENSE_COLUMNS).where(in_page).order_by(*_NEWEST_FIRST)
-        ).all()
-        documents = expense_documents(rows)
-        _add_deletion(documents)
-        body = orjson.dumps(documents)
-    else:
+    if not deleted:
         # The kept document of each expense's current version, where there is one.
         rows = reads.rows(
             select(GroupExpense.id, GroupExpense.date, GroupExpenseDocument.body)
@@ -242,9 +256,22 @@ def expense_page(
             .where(in_page)
             .order_by(*_NEWEST_FIRST)
         )
-        body = ("[" + ",".join(_bodies(rows)) + "]").encode()
-    last = position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
-    return body + b"\n", total, last
+        return _live_page(rows), total, _last(rows, limit)
+    rows = db.session.execute(
+        select(*EXPENSE_COLUMNS).where(in_page).order_by(*_NEWEST_FIRST)
+    ).all()
+    documents = expense_documents(rows)
+    _add_deletion(documents)
+    return orjson.dumps(documents) + b"\n", total, _last(rows, limit)
+
+
+def _live_page(rows: Sequence[Any]) -> bytes:
+    return ("[" + ",".join(_bodies(rows)) + "]\n").encode()
+
+
+def _last(rows: Sequence[Any], limit: int) -> str | None:
+    """The `after` position of a full page's last row (None on a short page)."""
+    return position_text(rows[-1].date, rows[-1].id) if len(rows) == limit else None
 
 
 def _bodies(rows: Sequence[Any]) -> list[str]:
@@ -293,34 +320,3 @@ def documents_of(ids: Sequence[int], live_only: bool = True) -> dict[int, dict[s
 def documents_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The live (not deleted) expenses among `ids`, as the API shows them, by id."""
     return documents_of(ids)
-
-
-def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """The conditions on GroupExpense that the list's query filters ask for."""
-    conditions: list[ColumnElement[bool]] = []
-    if "date_from" in filters:
-        conditions.append(GroupExpense.date >= filters["date_from"])
-    if "date_to" in filters:
-        conditions.append(GroupExpense.date <= filters["date_to"])
-    if "category" in filters:
-        conditions.append(GroupExpense.category_key == casefold_key(filters["category"]))
-    if "paid_by" in filters:
-        conditions.append(
-            exists().where(
-                ExpensePayer.expense_id == GroupExpense.id,
-                ExpensePayer.user_id == filters["paid_by"],
-            )
-        )
-    if "involving" in filters:
-        user_id = filters["involving"]
-        conditions.append(
-            or_(
-                exists().where(
-                    ExpensePayer.expense_id == GroupExpense.id, ExpensePayer.user_id == user_id
-                ),
-                exists().where(
-                    ExpenseSplit.expense_id == GroupExpense.id, ExpenseSplit.user_id == user_id
-                ),
-            )
-        )
-    return conditions
