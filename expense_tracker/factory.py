@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from flask import Flask
 from limits.errors import ConfigurationError as LimitsConfigurationError
@@ -30,6 +32,27 @@ EXPOSED_HEADERS = [
 ]
 
 
+class App(Flask):
+    """Flask, remembering which functions are plain (not async). Flask asks `ensure_sync`
+    of every hook and view of every request, each time an `inspect` of the function
+    (about fifteen a request), always with the same answer; a function made for one
+    request is forgotten with it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain: WeakKeyDictionary[Callable[..., Any], bool] = WeakKeyDictionary()
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        function = getattr(func, "__func__", func)  # a bound method: its function
+        try:
+            plain = self._plain[function]
+        except (KeyError, TypeError):  # not seen yet; or not weakly referable
+            plain = super().ensure_sync(func) is func
+            with suppress(TypeError):
+                self._plain[function] = plain
+        return func if plain else super().ensure_sync(func)
+
+
 def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error handlers, commands.
 
@@ -37,7 +60,7 @@ def create_app(config_name: str | None = None, overrides: Mapping[str, Any] | No
     every malformed one is a ConfigurationError naming its variable (wsgi.py's one line).
     `overrides` replace settings after they are read (the tests use it).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = App(__name__, instance_relative_config=True)
     app.config.update(load_settings(config_name))
     app.config.update(overrides or {})
     check_secrets(app.config)

@@ -2,7 +2,9 @@
 
 `identify` runs first in the pipeline. It decodes the token once (its signature, expiry
 and claims: Flask-JWT-Extended's own `_decode_jwt`, with its settings), and keeps a
-`Caller` on `g`; every later step reads it:
+`Caller` on `g`; every later step reads it. A token verified once is remembered while it
+is valid (`_verified`: its signature and claims are those of its bytes; its expiry is
+checked on every request, and its session is too, below):
 
 - the body rules and the auth check (`require`) ask for the verdict: the session is
   checked then, once (authentication.authenticate: one query by the session's primary
@@ -19,7 +21,9 @@ attributes on `g` its `current_user` and `get_jwt()` read, so views use those as
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import g, request
@@ -73,7 +77,7 @@ def identify() -> Caller:
 
 def _decode(encoded: str) -> dict[str, Any]:
     settings: dict[str, Any] = {
-        "algorithms": config.decode_algorithms,
+        "algorithms": tuple(config.decode_algorithms),
         "audience": config.decode_audience,
         "csrf_value": None,
         "encoded_token": encoded,
@@ -84,14 +88,33 @@ def _decode(encoded: str) -> dict[str, Any]:
         "verify_aud": config.decode_audience is not None,
         "verify_sub": config.verify_sub,
     }
+    if isinstance(settings["audience"], list):
+        settings["audience"] = tuple(settings["audience"])
     try:
-        claims: dict[str, Any] = _flask_jwt._decode_jwt(**settings, allow_expired=False)
+        claims = _verified(**settings)
+    except (TypeError, ExpiredSignatureError):  # unhashable settings; or expired: below
+        pass
+    else:
+        # Only the expiry changes with time: the rest of the verdict is the token's bytes'.
+        if claims.get("exp", float("inf")) > time.time() - config.leeway:
+            return dict(claims)
+    try:
+        fresh: dict[str, Any] = _flask_jwt._decode_jwt(**settings, allow_expired=False)
     except ExpiredSignatureError as exc:
         # What Flask-JWT-Extended's handler of an expired token reads (as its own decode
         # leaves it): the 401 is then answered as for its decorators.
         exc.jwt_header = {}  # type: ignore[attr-defined]
         exc.jwt_data = _flask_jwt._decode_jwt(**settings, allow_expired=True)  # type: ignore[attr-defined]
         raise
+    return fresh
+
+
+@lru_cache(maxsize=4096)
+def _verified(**settings: Any) -> dict[str, Any]:
+    """The claims of a token whose signature and claims were verified, remembered: a token
+    is verified once while it is valid (its session is still checked on every request,
+    authentication.py). A token that fails is not remembered (lru_cache keeps no error)."""
+    claims: dict[str, Any] = _flask_jwt._decode_jwt(**settings, allow_expired=False)
     return claims
 
 

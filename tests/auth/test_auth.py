@@ -420,10 +420,32 @@ def test_every_check_of_a_request_shares_one_decode_and_one_session_query(
     assert len(decoded_tokens) == 1, f"decoded {len(decoded_tokens)} times"
     assert sum("auth_sessions" in statement for statement in statements) == 1
 
+    # The same token again: its verdict is remembered (http/caller.py), but its session
+    # is checked again, by the one query.
     decoded_tokens.clear()
     me = sql_statements(limited, lambda: client.get("/users/me", headers=user.headers))
-    assert len(decoded_tokens) == 1, f"decoded {len(decoded_tokens)} times"
+    assert decoded_tokens == []
     assert len(me) == 1
+    assert "auth_sessions" in me[0]
+
+
+def test_a_token_remembered_as_verified_is_refused_once_it_expires(app, client, user):
+    import time
+    from datetime import timedelta
+
+    from flask_jwt_extended import decode_token
+
+    with app.app_context():
+        token = create_access_token(
+            identity=str(user.id),
+            additional_claims={"sid": decode_token(user.access_token)["sid"]},
+            expires_delta=timedelta(seconds=2),
+        )
+    assert client.get("/users/me", headers=bearer(token)).status_code == 200
+    time.sleep(2.5)
+    response = client.get("/users/me", headers=bearer(token))
+    assert_problem(response, 401, "unauthorized")
+    assert "expired" in response.get_json()["detail"]
 
 
 # -- interleavings of concurrent requests, step by step -------------------------------------
