@@ -27,6 +27,7 @@ from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.expenses import summaries
 from expense_tracker.expenses.service import COMMON_PLACES, filter_conditions, summarise
 from expense_tracker.extensions import db
+from expense_tracker.groups.expenses.filters import dates_and_category
 from expense_tracker.models import (
     Expense,
     ExpenseSplit,
@@ -172,13 +173,7 @@ def _group_share_parts(user: UserFacts, filters: Mapping[str, Any], group_by: st
 
 def _share_conditions(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
     """The list filters, read on the group expense and my share of it."""
-    conditions: list[ColumnElement[bool]] = []
-    if "date_from" in filters:
-        conditions.append(GroupExpense.date >= filters["date_from"])
-    if "date_to" in filters:
-        conditions.append(GroupExpense.date <= filters["date_to"])
-    if "category" in filters:
-        conditions.append(GroupExpense.category_key == casefold_key(filters["category"]))
+    conditions = dates_and_category(filters)
     if filters.get("currency") is not None:
         conditions.append(GroupExpense.currency == filters["currency"])
     if "min_amount" in filters:

@@ -12,8 +12,8 @@ from expense_tracker.domain.text import casefold_key
 from expense_tracker.models import ExpensePayer, ExpenseSplit, GroupExpense
 
 
-def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
-    """The conditions on GroupExpense that the list's query filters ask for."""
+def dates_and_category(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """`date_from`, `date_to` and `category` (also a summary's filters of my shares)."""
     conditions: list[ColumnElement[bool]] = []
     if "date_from" in filters:
         conditions.append(GroupExpense.date >= filters["date_from"])
@@ -21,6 +21,12 @@ def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
         conditions.append(GroupExpense.date <= filters["date_to"])
     if "category" in filters:
         conditions.append(GroupExpense.category_key == casefold_key(filters["category"]))
+    return conditions
+
+
+def expense_filters(filters: Mapping[str, Any]) -> list[ColumnElement[bool]]:
+    """The conditions on GroupExpense that the list's query filters ask for."""
+    conditions = dates_and_category(filters)
     if "paid_by" in filters:
         conditions.append(
             exists().where(
