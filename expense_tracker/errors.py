@@ -270,7 +270,10 @@ def close_database_session(_error: BaseException | None) -> None:
     answer was decided, and the WSGI server would send its own error page instead of it.
     The transaction is gone either way: the connection is thrown away, the answer stands.
     """
-    session = current_app.extensions["sqlalchemy"].session()  # this context's Session
+    sessions = current_app.extensions["sqlalchemy"].session.registry
+    if not sessions.has():  # nothing used one (a hot read has its own connection)
+        return
+    session = sessions()  # this context's Session
     try:
         session.close()
     except DBAPIError:

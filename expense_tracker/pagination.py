@@ -44,10 +44,14 @@ def paginate(statement: Select[Any], skip: int, limit: int) -> tuple[Sequence[An
     return items, pagination_headers(total, skip, limit)
 
 
+def counting(statement: Select[Any]) -> Select[int]:
+    """The statement that counts the rows `statement` selects."""
+    return select(func.count()).select_from(statement.order_by(None).subquery())
+
+
 def count_rows(statement: Select[Any]) -> int:
     """How many rows `statement` selects, counted by the database."""
-    counted = select(func.count()).select_from(statement.order_by(None).subquery())
-    return db.session.scalar(counted) or 0
+    return db.session.scalar(counting(statement)) or 0
 
 
 def pagination_headers(

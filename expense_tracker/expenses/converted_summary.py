@@ -26,8 +26,8 @@ from expense_tracker.domain import money
 from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.expenses import summaries
 from expense_tracker.expenses.service import COMMON_PLACES, filter_conditions, summarise
-from expense_tracker.extensions import db
 from expense_tracker.groups.expenses.filters import dates_and_category
+from expense_tracker.http import reads
 from expense_tracker.models import (
     Expense,
     ExpenseSplit,
@@ -94,13 +94,13 @@ def converted_summary(
 def needs_no_conversion(user: UserFacts, filters: Mapping[str, Any], target: str) -> bool:
     """Whether every personal expense the filters match is already in `target` (then the
     kept cells answer): one indexed read of the distinct currencies."""
-    currencies = db.session.scalars(
+    currencies = reads.rows(
         select(Expense.currency)
         .where(Expense.owner_id == user.id, *filter_conditions(_without_grouping(filters)))
         .distinct()
         .limit(2)
-    ).all()
-    return set(currencies) <= {target}
+    )
+    return {currency for (currency,) in currencies} <= {target}
 
 
 def _without_grouping(filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,7 +129,7 @@ def _personal_parts(user: UserFacts, filters: Mapping[str, Any], group_by: str) 
         statement = select(Expense.date, Expense.currency, *sums).group_by(
             Expense.date, Expense.currency
         )
-    rows = db.session.execute(statement.where(*conditions)).all()
+    rows = reads.rows(statement.where(*conditions))
     if group_by == "month":
         return [(f"{d:%Y-%m}", f"{d:%Y-%m}", d, c, a, n) for d, c, a, n in rows]
     return [tuple(row) for row in rows]
@@ -163,7 +163,7 @@ def _group_share_parts(user: UserFacts, filters: Mapping[str, Any], group_by: st
             *_share_conditions(filters),
         )
     )
-    rows = db.session.execute(statement).all()
+    rows = reads.rows(statement)
     if group_by == "category":
         return [(key, spelling or "", d, c, a, n) for key, spelling, d, c, a, n in rows]
     if group_by == "payment_method":

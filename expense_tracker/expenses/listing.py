@@ -25,7 +25,7 @@ from expense_tracker.fields import timestamp_text
 from expense_tracker.http import reads
 from expense_tracker.models import Expense
 from expense_tracker.models.user import UserFacts
-from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
+from expense_tracker.pagination import after_position, parse_position, position_text
 
 _COLUMNS = (
     Expense.id,
@@ -86,15 +86,16 @@ def expense_page(
     The page's ids come from an inner query: a deep `skip` walks the (owner_id, date, id)
     index rather than whole rows, and an `after` position starts at that row.
     """
-    conditions = [Expense.owner_id == user.id, *filter_conditions(filters)]
+    filtered = filter_conditions(filters)
     sort = filters.get("sort", "-date")
-    order = SORT_ORDERS[sort]
-    if len(conditions) == 1 and sort == "-date" and "after" not in filters:
+    if not filtered and sort == "-date" and "after" not in filters:
         # The usual page (newest first, no filter): one statement built once.
         params = {"owner_id": user.id, "skip": skip, "limit": limit}
         rows = reads.rows(_NEWEST_PAGE, params)
         last = _position(rows[-1], sort) if len(rows) == limit else None
         return [expense_document(row) for row in rows], user.expense_count, last
+    conditions = [Expense.owner_id == user.id, *filtered]
+    order = SORT_ORDERS[sort]
     page_ids = select(Expense.id).where(*conditions).order_by(*order).limit(limit)
     if "after" in filters:
         by_date = sort.endswith("date")
@@ -109,10 +110,10 @@ def expense_page(
         select(*_COLUMNS).where(Expense.id.in_(page_ids.scalar_subquery())).order_by(*order)
     )
     # Without filters the total is kept on the user: no count over every row they have.
-    if len(conditions) == 1:
+    if not filtered:
         total = user.expense_count
     else:
-        total = count_rows(select(Expense.id).where(*conditions))
+        total = reads.count(select(Expense.id).where(*conditions))
     last = _position(rows[-1], sort) if len(rows) == limit else None
     return [expense_document(row) for row in rows], total, last
 

@@ -20,6 +20,7 @@ from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.expenses import csv_io, summaries
 from expense_tracker.expenses.errors import ExpenseNotFound
 from expense_tracker.extensions import db
+from expense_tracker.http import reads
 from expense_tracker.models import Expense, UsedCategory, User
 from expense_tracker.models.user import UserFacts
 from expense_tracker.money_fields import MAX_CURRENCY_PLACES
@@ -265,7 +266,7 @@ def _summary_from_rows(user: UserFacts, filters: Mapping[str, Any]) -> list[tupl
         statement = select(Expense.payment_method, Expense.currency, *totals).group_by(
             Expense.payment_method, Expense.currency
         )
-    rows = db.session.execute(statement.where(*conditions)).all()
+    rows = reads.rows(statement.where(*conditions))
     if group_by == "month":
         return [(f"{int(year):04d}-{int(month):02d}", *rest) for year, month, *rest in rows]
     return [tuple(row) for row in rows]

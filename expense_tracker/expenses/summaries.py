@@ -33,6 +33,7 @@ from sqlalchemy.orm import aliased
 
 from expense_tracker.domain.text import casefold_key, like_pattern
 from expense_tracker.extensions import db
+from expense_tracker.http import reads
 from expense_tracker.models import Expense, ExpenseSummaryCell, UsedCategory
 
 Cell = tuple[int, date, str, str, str]  # owner, month, category key, payment method, currency
@@ -277,7 +278,7 @@ def summary_from_cells(owner_id: int, filters: Mapping[str, Any]) -> list[tuple[
         statement = select(cells.payment_method, cells.currency, *sums).group_by(
             cells.payment_method, cells.currency
         )
-    rows = db.session.execute(statement.where(*conditions)).all()
+    rows = reads.rows(statement.where(*conditions))
     if group_by == "month":
         return [(f"{month:%Y-%m}", *rest) for month, *rest in rows]
     return [tuple(row) for row in rows]
@@ -302,4 +303,4 @@ def used_categories(owner_id: int, prefix: str | None) -> list[tuple[str, int]]:
     if prefix:
         escaped = like_pattern(casefold_key(prefix))[1:]  # drop the leading wildcard
         statement = statement.where(UsedCategory.category_key.like(escaped, escape="\\"))
-    return [(name, count) for name, count in db.session.execute(statement)]
+    return [(name, count) for name, count in reads.rows(statement)]

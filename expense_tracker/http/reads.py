@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from expense_tracker import pagination
 from expense_tracker.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,13 +58,19 @@ def declared() -> bool:
 
 
 def begin() -> None:
-    """Before the request's first statement: autocommit for a declared view (PostgreSQL)."""
+    """Before the request's first statement: a declared view on PostgreSQL gets a
+    connection of its own from the pool, in autocommit mode, closed when the request ends
+    (`forget`). The ORM session is not involved: creating it, binding it and closing it
+    cost more than the statements' own Python work (about 0.2 ms a request)."""
     if not declared():
         return
-    session = db.session()
-    if session.get_bind().dialect.name != "postgresql" or session.in_transaction():
+    engine = db.engine
+    if engine.dialect.name != "postgresql":
         return
-    connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    sessions = db.session.registry
+    if sessions.has() and sessions().in_transaction():  # a test's session, mid-transaction
+        return
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     setattr(g, _CONNECTION, connection)  # what `rows` sends its statements on
 
 
@@ -94,14 +101,16 @@ def rows(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Seque
     compiled once; one built per request is compiled once per shape (SQLAlchemy's cache
     key, whose extracted values are then its parameters).
     """
-    session = db.session()
-    # SQLite, and a session with changes to flush first (inside a write), go the usual way.
-    if session.get_bind().dialect.name != "postgresql" or _has_changes(session):
-        return session.execute(statement, params).all()
-    connection = _connection()
+    connection = _lean_connection()
+    if connection is None:
+        session = db.session()
+        # SQLite, and a session with changes to flush first (inside a write), go the usual way.
+        if session.get_bind().dialect.name != "postgresql" or _has_changes(session):
+            return session.execute(statement, params).all()
+        connection = session.connection()
     compiled, values = _compile(statement, connection.dialect)
     if compiled.sql is None:  # expanded at execution (IN with a list): the usual way
-        return session.execute(statement, params).all()
+        return connection.execute(statement, params).all()
     if params:
         values = {**values, **params}
     for name, process in compiled.bind_processors.items():
@@ -123,15 +132,21 @@ def first(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Any 
     return found[0] if found else None
 
 
+def count(statement: AnySelect) -> int:
+    """How many rows `statement` selects, counted by the database (as `rows` sends it)."""
+    counted = first(pagination.counting(statement))
+    return int(counted[0]) if counted is not None else 0
+
+
 def _has_changes(session: Session) -> bool:
     return bool(session.new or session.deleted or session.dirty)
 
 
-def _connection() -> Connection:
+def _lean_connection() -> Connection | None:
+    """The request's own connection (`begin`), while it is usable."""
     connection: Connection | None = g.get(_CONNECTION)
     if connection is None or connection.closed or connection.invalidated:
-        connection = db.session.connection()
-        setattr(g, _CONNECTION, connection)
+        return None
     return connection
 
 
@@ -201,5 +216,8 @@ def _execute(connection: Connection, sql: str, values: Mapping[str, Any]) -> lis
 
 
 def forget() -> None:
-    # `g` outlives a request when a test runs requests inside an app context of its own.
-    g.pop(_CONNECTION, None)
+    """At the end of the request: its own connection goes back to the pool (its
+    isolation level reset by SQLAlchemy)."""
+    connection: Connection | None = g.pop(_CONNECTION, None)
+    if connection is not None:
+        connection.close()

@@ -137,3 +137,40 @@ def test_a_hot_read_of_a_group_the_caller_left_or_never_joined_is_a_404(
             answer = client.get(path.format(group=group_id), headers=account.headers)
             assert answer.status_code == 404, (path, answer.get_json())
             assert answer.get_json()["type"].endswith("/not-found")
+
+
+FILTERED_HOT_READS = (
+    "/expenses/?category=Food&sort=amount",
+    "/expenses/summary?group_by=month&date_from=2020-01-01&date_to=2020-02-15",
+    "/expenses/summary?currency=USD&q=lunch",
+    "/expenses/categories?q=fo",
+    "/groups/{group}/expenses/?q=dinner",
+)
+
+
+def test_each_hot_read_takes_one_connection_from_the_pool(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Account]
+) -> None:
+    """Its statements share the connection the session check took: a second one would be
+    a second checkout (and, through the ORM session, a transaction around it)."""
+    owner, member = make_user(), make_user()
+    group_id = group_with(client, owner, member)
+    add_expense(client, group_id, owner)
+    body = {"amount": "3.20", "currency": "USD", "category": "Food", "payment_method": "cash"}
+    assert client.post("/expenses/", json=body, headers=member.headers).status_code == 201
+    checkouts: list[object] = []
+    with app.app_context():
+        pool = db.engine.pool
+
+    def checkout(*_: Any) -> None:
+        checkouts.append(object())
+
+    event.listen(pool, "checkout", checkout)
+    try:
+        for path in (*HOT_READS, *FILTERED_HOT_READS):
+            checkouts.clear()
+            answer = client.get(path.format(group=group_id), headers=member.headers)
+            assert answer.status_code == 200, (path, answer.get_json())
+            assert len(checkouts) == 1, path
+    finally:
+        event.remove(pool, "checkout", checkout)

@@ -36,7 +36,7 @@ from expense_tracker.models import (
     GroupExpenseDocument,
 )
 from expense_tracker.models.group import from_hundredths
-from expense_tracker.pagination import after_position, count_rows, parse_position, position_text
+from expense_tracker.pagination import after_position, parse_position, position_text
 
 EXPENSE_COLUMNS = (
     GroupExpense.id,
@@ -238,7 +238,7 @@ def expense_page(
     if not filtered and not deleted:
         total = group.expense_count
     else:
-        total = count_rows(select(GroupExpense.id).where(*conditions))
+        total = reads.count(select(GroupExpense.id).where(*conditions))
     page_ids = select(GroupExpense.id).where(*conditions).order_by(*_NEWEST_FIRST).limit(limit)
     if "after" in filters:
         position = parse_position(filters["after"], date)
