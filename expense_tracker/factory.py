@@ -7,7 +7,8 @@ from contextlib import suppress
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
 from limits.errors import ConfigurationError as LimitsConfigurationError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -32,11 +33,26 @@ EXPOSED_HEADERS = [
 ]
 
 
+class NoCookieSession(SessionInterface):
+    """No cookie session: the API and the web app sign requests with bearer tokens and
+    never read or write Flask's `session`. Flask's default would build a signing
+    serializer and look for a cookie on every request; `session` is then Flask's empty
+    null session, which refuses to be written."""
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        return None  # Flask then uses make_null_session
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        pass
+
+
 class App(Flask):
     """Flask, remembering which functions are plain (not async). Flask asks `ensure_sync`
     of every hook and view of every request, each time an `inspect` of the function
     (about fifteen a request), always with the same answer; a function made for one
     request is forgotten with it."""
+
+    session_interface = NoCookieSession()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
