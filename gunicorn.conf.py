@@ -29,6 +29,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from gunicorn.glogging import Logger  # type: ignore[import-untyped]
+
 # The settings module reads the project's .env (and validates values the same way the app
 # does), so gunicorn sees what the app sees: METRICS_ENABLED in .env reaches both.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -101,6 +103,22 @@ logconfig_dict: dict[str, Any] = {
         },
     },
 }
+
+
+class AccessLinesOnDemand(Logger):
+    """gunicorn's logger, without the access line's work when no access log is asked for.
+
+    gunicorn gathers every field of an access line (about twenty, for each request) as soon
+    as any logging is configured, as it is above, only for the `gunicorn.access` logger to
+    drop the line at WARNING: about 2% of a small request's time.
+    """
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = AccessLinesOnDemand
 
 # Prometheus metrics with several workers: each worker writes its numbers to files in
 # PROMETHEUS_MULTIPROC_DIR and /metrics adds them up. Set here, before any worker imports
