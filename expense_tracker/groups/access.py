@@ -94,8 +94,9 @@ _IN_GROUP = (
     .where(Group.id == bindparam("group_id"), Group.deleted_at.is_(None))
 )
 _GROUP_AND_MEMBERSHIP = _IN_GROUP.add_columns(GroupMember)
-# A hot read's: the few facts of the group it uses (group_to_read).
-_GROUP_TO_READ = _IN_GROUP.with_only_columns(Group.id, Group.currency, Group.expense_count)
+# A hot read's: the few facts of the group it uses (group_to_read). Its views declare it
+# `reads.with_session_check`: it is then read in the session check's statement.
+GROUP_TO_READ = _IN_GROUP.with_only_columns(Group.id, Group.currency, Group.expense_count)
 
 
 def _member_group(group_id: int, user: User, *, lock: bool) -> tuple[Group, GroupMember]:
@@ -135,7 +136,7 @@ class GroupFacts(Protocol):
 def group_to_read(group_id: int, user_id: int) -> GroupFacts:
     """As `member_group`, for a hot read (a view declared `lone_statements`): the group's
     id, currency and number of expenses, in one lean statement (reads.rows)."""
-    row = reads.first(_GROUP_TO_READ, {"group_id": group_id, "user_id": user_id})
+    row = reads.first(GROUP_TO_READ, {"group_id": group_id, "user_id": user_id})
     if row is None:
         raise GroupNotFound()
     found: GroupFacts = row

@@ -11,7 +11,11 @@ mode instead: the same answers, as consistent as before, for less work on both s
 Only views that write nothing are declared so (a write inside one would commit
 statement by statement: tests/http/test_commits_per_request.py checks they commit
 nothing). SQLite keeps its transaction: there a read transaction is one snapshot.
-The connection goes back to the pool with its isolation level reset (SQLAlchemy).
+On PostgreSQL such a view takes a connection of its own from the pool (`begin`), not the
+ORM session's: creating, binding and closing a session cost more than the statements'
+own Python work. It goes back to the pool when the request ends, its isolation level
+reset (SQLAlchemy). Every statement of such a view goes through `rows` (a test holds each
+hot read to one connection from the pool).
 
 `rows` runs a Core SELECT of such a view. Through the ORM session a statement costs
 about six times the round trip itself (ORM execution context, result metadata, row
@@ -20,6 +24,11 @@ and sends its SQL on the request's connection through the driver's cursor, apply
 same bind and result conversions SQLAlchemy would, raising the same errors (a lost
 connection is a 503 as before) and telling the engine's `before_cursor_execute`
 listeners, so statement counts stay true. On SQLite it is the session's own execute.
+
+A read inside a group starts with the group and the caller's membership: its view
+declares that statement `with_session_check`, and it is sent inside the session check's
+own (an outer join), one statement instead of two; the session check still decides
+first, and `first` answers the view's own call from what came back.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import current_app, g, request
-from sqlalchemy import exc
+from sqlalchemy import exc, true
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
@@ -41,6 +50,7 @@ from expense_tracker.extensions import db
 F = TypeVar("F", bound=Callable[..., Any])
 
 _CONNECTION = "lean_connection"
+_READ_AHEAD = "read_ahead"
 
 AnySelect = Select[*tuple[Any, ...]]
 
@@ -49,6 +59,36 @@ def lone_statements(view: F) -> F:
     """Declare a view that only reads: on PostgreSQL it runs without a transaction."""
     view.lone_statements = True  # type: ignore[attr-defined]
     return view
+
+
+def with_session_check(statement: AnySelect) -> Callable[[F], F]:
+    """Declare the statement a hot read runs first, to be sent inside the session check's
+    (`first_with`): one statement and one round trip instead of two, the session check
+    still deciding first (a refused caller gets its 401 whatever the other part found).
+
+    Its parameters are the URL's values of the same names and `user_id`, the caller's id;
+    `first(statement, params)` with those values then answers from what came back.
+    """
+
+    def declare(view: F) -> F:
+        view.with_session_check = statement  # type: ignore[attr-defined]
+        return view
+
+    return declare
+
+
+def declared_ahead() -> tuple[AnySelect, dict[str, Any]] | None:
+    """The statement this request's view declared `with_session_check`, and its parameters
+    but the caller's id (None: none declared, or the URL lacks one of its values)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    statement: AnySelect | None = getattr(view, "with_session_check", None)
+    if statement is None:
+        return None
+    url_values = request.view_args or {}
+    names = _ahead_parameters(statement)
+    if any(name not in url_values for name in names):
+        return None
+    return statement, {name: url_values[name] for name in names}
 
 
 def declared() -> bool:
@@ -127,15 +167,80 @@ def rows(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Seque
 
 
 def first(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Any | None:
-    """The first row of `statement`, or None."""
+    """The first row of `statement`, or None (read ahead by `first_with`, if it was)."""
+    ahead: tuple[AnySelect, dict[str, Any], Any] | None = g.get(_READ_AHEAD)
+    if ahead is not None and ahead[0] is statement and ahead[1] == dict(params or {}):
+        return ahead[2]
     found = rows(statement, params)
     return found[0] if found else None
+
+
+def first_with(
+    statement: AnySelect,
+    params: Mapping[str, Any],
+    ahead: AnySelect,
+    ahead_params: Mapping[str, Any],
+) -> Any | None:
+    """The first row of `statement`, and, in the same statement (an outer join, so that it
+    changes nothing of the first part's answer), the first row of `ahead`: kept for the
+    rest of the request, where `first(ahead, ahead_params)` returns it without a query."""
+    joined = _joined(statement, ahead)
+    row = first(joined.statement, {**params, **ahead_params})
+    if row is None:
+        return None
+    own, theirs = row[: joined.width], row[joined.width :]
+    found = joined.ahead_row._make(theirs[:-1]) if theirs[-1] is not None else None
+    setattr(g, _READ_AHEAD, (ahead, dict(ahead_params), found))
+    return joined.row._make(own)
 
 
 def count(statement: AnySelect) -> int:
     """How many rows `statement` selects, counted by the database (as `rows` sends it)."""
     counted = first(pagination.counting(statement))
     return int(counted[0]) if counted is not None else 0
+
+
+@dataclass(frozen=True)
+class _Joined:
+    statement: AnySelect  # the first statement, `ahead`'s columns and a marker after its own
+    width: int  # how many columns are the first statement's
+    row: Any  # namedtuple classes of the first statement's columns, and of `ahead`'s
+    ahead_row: Any
+
+
+_JOINED: dict[tuple[int, int], _Joined] = {}
+_AHEAD_PARAMETERS: dict[int, tuple[str, ...]] = {}
+
+
+def _joined(statement: AnySelect, ahead: AnySelect) -> _Joined:
+    """`statement` LEFT JOIN (`ahead`, with a marker column) ON true: built once per pair
+    (both are module constants)."""
+    key = (id(statement), id(ahead))
+    joined = _JOINED.get(key)
+    if joined is None:
+        part = ahead.add_columns(true().label("read_ahead_found")).subquery("read_ahead")
+        joined = _JOINED[key] = _Joined(
+            statement=statement.add_columns(*part.c).outerjoin(part, true()),
+            width=len(statement.selected_columns),
+            row=_row_class(statement),
+            ahead_row=_row_class(ahead),
+        )
+    return joined
+
+
+def _row_class(statement: AnySelect) -> Any:
+    return namedtuple("Row", [column.key for column in statement.selected_columns], rename=True)  # type: ignore[misc]
+
+
+def _ahead_parameters(statement: AnySelect) -> tuple[str, ...]:
+    """The names of `statement`'s parameters but `user_id` (the caller's, given apart)."""
+    names = _AHEAD_PARAMETERS.get(id(statement))
+    if names is None:
+        compiled = statement.compile()
+        names = _AHEAD_PARAMETERS[id(statement)] = tuple(
+            name for name in compiled.params if name != "user_id"
+        )
+    return names
 
 
 def _has_changes(session: Session) -> bool:
@@ -215,9 +320,15 @@ def _execute(connection: Connection, sql: str, values: Mapping[str, Any]) -> lis
         cursor.close()
 
 
+def forget_read_ahead() -> None:
+    """Drop what `first_with` read ahead (its caller was refused)."""
+    g.pop(_READ_AHEAD, None)
+
+
 def forget() -> None:
     """At the end of the request: its own connection goes back to the pool (its
     isolation level reset by SQLAlchemy)."""
+    forget_read_ahead()
     connection: Connection | None = g.pop(_CONNECTION, None)
     if connection is not None:
         connection.close()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 
 from expense_tracker.extensions import db
 from expense_tracker.http import reads
@@ -87,10 +87,12 @@ def test_every_statement_of_a_hot_read_reaches_the_engines_listeners(
     finally:
         event.remove(engine, "before_cursor_execute", statement)
     assert answer.status_code == 200
-    # The session check, the group with the caller's membership, the running totals.
-    assert len(seen) == 3, seen
+    # The session check with the group and the caller's membership (read ahead in the
+    # same statement: reads.with_session_check), then the running totals.
+    assert len(seen) == 2, seen
     assert "auth_sessions" in seen[0]
-    assert "group_members" in seen[2]
+    assert "FROM groups JOIN group_members" in seen[0], seen[0]
+    assert "group_members" in seen[1]
 
 
 HOT_READS = (
@@ -174,3 +176,62 @@ def test_each_hot_read_takes_one_connection_from_the_pool(
             assert len(checkouts) == 1, path
     finally:
         event.remove(pool, "checkout", checkout)
+
+
+def test_a_row_read_ahead_answers_its_own_statement_and_values_only(
+    app: Flask, make_user: Callable[..., Account]
+) -> None:
+    first, second = make_user(full_name="First Person"), make_user(full_name="Second Person")
+    by_id = select(User.id).where(User.id == bindparam("user_id"))
+    name_of = select(User.full_name).where(User.id == bindparam("other_id"))
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, text: str, *_: Any) -> None:
+        seen.append(text)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", statement)
+        try:
+            row = reads.first_with(by_id, {"user_id": first.id}, name_of, {"other_id": second.id})
+            assert row is not None
+            assert row.id == first.id
+            assert len(seen) == 1
+            # The same statement and values: what came back, without a query.
+            ahead = reads.first(name_of, {"other_id": second.id})
+            assert ahead is not None
+            assert ahead.full_name == "Second Person"
+            assert len(seen) == 1
+            # Other values: a query of their own.
+            other = reads.first(name_of, {"other_id": first.id})
+            assert other is not None
+            assert other.full_name == "First Person"
+            assert len(seen) == 2
+            # Nothing found ahead is remembered as nothing, and the first part still answers.
+            row = reads.first_with(by_id, {"user_id": first.id}, name_of, {"other_id": -1})
+            assert row is not None
+            assert row.id == first.id
+            assert reads.first(name_of, {"other_id": -1}) is None
+            assert len(seen) == 3
+            # Nothing found by the first part: nothing is kept either.
+            assert reads.first_with(by_id, {"user_id": -1}, name_of, {"other_id": first.id}) is None
+            found = reads.first(name_of, {"other_id": first.id})
+            assert found is not None
+            assert found.full_name == "First Person"
+            assert len(seen) == 5
+        finally:
+            event.remove(db.engine, "before_cursor_execute", statement)
+            reads.forget()
+
+
+def test_a_group_read_ahead_for_a_refused_caller_is_a_401_and_is_not_kept(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Account]
+) -> None:
+    owner, member = make_user(), make_user()
+    group_id = group_with(client, owner, member)
+    assert client.post("/token/revoke", headers=member.headers).status_code == 204
+    for path in HOT_READS[3:6]:
+        refused = client.get(path.format(group=group_id), headers=member.headers)
+        assert refused.status_code == 401, path
+        assert refused.get_json()["type"].endswith("/unauthorized")
+    # The owner, still signed in, reads the same group.
+    assert client.get(f"/groups/{group_id}/balances", headers=owner.headers).status_code == 200

@@ -12,12 +12,13 @@ from expense_tracker.groups.balances import service as balances
 from expense_tracker.groups.balances.schemas import BalanceSchema, MyBalancesSchema, TransferSchema
 from expense_tracker.groups.blueprint import blp
 from expense_tracker.http.api import auth_required
-from expense_tracker.http.reads import lone_statements
+from expense_tracker.http.reads import lone_statements, with_session_check
 
 
 @blp.get("/groups/<int:group_id>/balances")
 @auth_required()
 @lone_statements
+@with_session_check(access.GROUP_TO_READ)
 @blp.response(200, BalanceSchema(many=True))
 @blp.errors(404)
 def list_balances(group_id: int) -> Response:
@@ -30,6 +31,7 @@ def list_balances(group_id: int) -> Response:
 @blp.get("/groups/<int:group_id>/settle-up")
 @auth_required()
 @lone_statements
+@with_session_check(access.GROUP_TO_READ)
 @blp.response(200, TransferSchema(many=True))
 @blp.errors(404)
 def settle_up(group_id: int) -> Response:

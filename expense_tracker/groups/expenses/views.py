@@ -23,7 +23,7 @@ from expense_tracker.groups.expenses.schemas import (
 )
 from expense_tracker.http.api import auth_required
 from expense_tracker.http.idempotency import idempotent
-from expense_tracker.http.reads import lone_statements
+from expense_tracker.http.reads import lone_statements, with_session_check
 from expense_tracker.models import GroupExpense
 from expense_tracker.pagination import pagination_headers
 
@@ -49,6 +49,7 @@ def create_expense(data: dict[str, Any], group_id: int) -> Response:
 @blp.get("/groups/<int:group_id>/expenses/")
 @auth_required()
 @lone_statements
+@with_session_check(access.GROUP_TO_READ)
 # An instance: webargs would make one per request of a class (a deep copy of its fields).
 @blp.arguments(GroupExpenseQuerySchema(), location="query")
 @blp.response(
