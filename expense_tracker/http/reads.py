@@ -202,6 +202,7 @@ def count(statement: AnySelect) -> int:
 
 @dataclass(frozen=True)
 class _Joined:
+    pair: tuple[AnySelect, AnySelect]  # held, so that their ids are not reused while cached
     statement: AnySelect  # the first statement, `ahead`'s columns and a marker after its own
     width: int  # how many columns are the first statement's
     row: Any  # namedtuple classes of the first statement's columns, and of `ahead`'s
@@ -209,7 +210,8 @@ class _Joined:
 
 
 _JOINED: dict[tuple[int, int], _Joined] = {}
-_AHEAD_PARAMETERS: dict[int, tuple[str, ...]] = {}
+# By the statement's id: the statement (held, as above) and its parameters' names.
+_AHEAD_PARAMETERS: dict[int, tuple[AnySelect, tuple[str, ...]]] = {}
 
 
 def _joined(statement: AnySelect, ahead: AnySelect) -> _Joined:
@@ -217,9 +219,10 @@ def _joined(statement: AnySelect, ahead: AnySelect) -> _Joined:
     (both are module constants)."""
     key = (id(statement), id(ahead))
     joined = _JOINED.get(key)
-    if joined is None:
+    if joined is None or joined.pair[0] is not statement or joined.pair[1] is not ahead:
         part = ahead.add_columns(true().label("read_ahead_found")).subquery("read_ahead")
         joined = _JOINED[key] = _Joined(
+            pair=(statement, ahead),
             statement=statement.add_columns(*part.c).outerjoin(part, true()),
             width=len(statement.selected_columns),
             row=_row_class(statement),
@@ -234,12 +237,11 @@ def _row_class(statement: AnySelect) -> Any:
 
 def _ahead_parameters(statement: AnySelect) -> tuple[str, ...]:
     """The names of `statement`'s parameters but `user_id` (the caller's, given apart)."""
-    names = _AHEAD_PARAMETERS.get(id(statement))
-    if names is None:
-        compiled = statement.compile()
-        names = _AHEAD_PARAMETERS[id(statement)] = tuple(
-            name for name in compiled.params if name != "user_id"
-        )
+    cached = _AHEAD_PARAMETERS.get(id(statement))
+    if cached is not None and cached[0] is statement:
+        return cached[1]
+    names = tuple(name for name in statement.compile().params if name != "user_id")
+    _AHEAD_PARAMETERS[id(statement)] = (statement, names)
     return names
 
 
