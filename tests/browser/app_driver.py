@@ -179,9 +179,20 @@ class App:
         return self.wait(find, f"a button {text!r}")
 
     def click(self, text: str, within: str | None = None) -> None:
-        element = self.button(text, within)
-        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-        element.click()
+        # The page may draw the button again between finding it and clicking it (a list
+        # refreshed by an answer that just came back): then the button drawn now is the
+        # one a person would click.
+        for attempt in range(3):
+            element = self.button(text, within)
+            try:
+                self.driver.execute_script(
+                    "arguments[0].scrollIntoView({block: 'center'})", element
+                )
+                element.click()
+                return
+            except StaleElementReferenceException:
+                if attempt == 2:
+                    raise
 
     def click_link(self, text: str) -> None:
         link = self.wait(
