@@ -1,9 +1,14 @@
-"""The personal expense list, read as plain rows and written straight to JSON-ready dicts.
+"""The personal expense list, read as plain rows and written straight to JSON.
 
 As for the group list (groups/expenses/listing.py): loading ORM objects and dumping them
 with marshmallow cost more than the query. `expense_document` builds exactly what
 `ExpenseSchema` dumps (tests/expenses/test_listing.py compares them on random expenses);
 the schema stays the documented shape.
+
+On PostgreSQL the usual page (newest first, unfiltered) is written by the database:
+`_DOCUMENT` is the same document as an SQL expression (http/sql_json.py), and the page
+comes back as one row holding its JSON, instead of 550 values for Python to decode and
+format again (tests/expenses/test_listing_sql.py compares the two byte for byte).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, select
 
 from expense_tracker.domain.money import currency_exponent, format_amount
@@ -22,7 +28,7 @@ from expense_tracker.expenses.service import (
     filter_conditions,
 )
 from expense_tracker.fields import timestamp_text
-from expense_tracker.http import reads
+from expense_tracker.http import json_pages, reads, sql_json
 from expense_tracker.models import Expense
 from expense_tracker.models.user import UserFacts
 from expense_tracker.pagination import after_position, parse_position, position_text
@@ -42,19 +48,48 @@ _COLUMNS = (
 )
 
 
-_NEWEST_PAGE = (
-    select(*_COLUMNS)
-    .where(
-        Expense.id.in_(
-            select(Expense.id)
-            .where(Expense.owner_id == bindparam("owner_id"))
-            .order_by(*SORT_ORDERS["-date"])
-            .offset(bindparam("skip"))
-            .limit(bindparam("limit"))
-            .scalar_subquery()
-        )
-    )
+# The ids of a page of the usual order: a deep `skip` walks the (owner_id, date, id) index
+# rather than whole rows.
+_NEWEST_IDS = (
+    select(Expense.id)
+    .where(Expense.owner_id == bindparam("owner_id"))
     .order_by(*SORT_ORDERS["-date"])
+    .offset(bindparam("skip"))
+    .limit(bindparam("limit"))
+    .scalar_subquery()
+)
+_NEWEST_PAGE = select(*_COLUMNS).where(Expense.id.in_(_NEWEST_IDS)).order_by(*SORT_ORDERS["-date"])
+
+# What `expense_document` builds, written by PostgreSQL.
+_DOCUMENT = sql_json.json_object(
+    {
+        "id": sql_json.number(Expense.id),
+        "date": sql_json.day(Expense.date),
+        "category": sql_json.string(Expense.category),
+        "amount": sql_json.amount(Expense.amount, Expense.currency),
+        "currency": sql_json.string(Expense.currency),
+        "description": sql_json.string(Expense.description),
+        "payment_method": sql_json.string(Expense.payment_method),
+        "created_at": sql_json.timestamp(Expense.created_at),
+        "updated_at": sql_json.timestamp(Expense.updated_at),
+        "series_id": sql_json.number(Expense.series_id),
+        "occurrence": sql_json.number(Expense.occurrence),
+    }
+)
+
+
+_PAGE_COLUMNS = (Expense.id, Expense.date, _DOCUMENT.label("document"))
+# The first page: straight down the (owner_id, date, id) index, fifty rows read.
+_FIRST_PAGE_JSON = json_pages.newest_first(
+    select(*_PAGE_COLUMNS)
+    .where(Expense.owner_id == bindparam("owner_id"))
+    .order_by(*SORT_ORDERS["-date"])
+    .limit(bindparam("limit"))
+    .subquery("page")
+)
+# A later page: its ids from the index first, then only its own rows read.
+_LATER_PAGE_JSON = json_pages.newest_first(
+    select(*_PAGE_COLUMNS).where(Expense.id.in_(_NEWEST_IDS)).subquery("page")
 )
 
 
@@ -79,9 +114,10 @@ def expense_document(row: Any) -> dict[str, Any]:
 
 def expense_page(
     user: UserFacts, filters: Mapping[str, Any], skip: int, limit: int
-) -> tuple[list[dict[str, Any]], int, str | None]:
-    """One page of the user's expenses matching `filters`, in their order; the total; and
-    the position of its last row, for the next page's `after` (None on a short page).
+) -> tuple[bytes, int, str | None]:
+    """One page of the user's expenses matching `filters`, in their order, as the JSON the
+    response sends; the total; and the position of its last row, for the next page's
+    `after` (None on a short page).
 
     The page's ids come from an inner query: a deep `skip` walks the (owner_id, date, id)
     index rather than whole rows, and an `after` position starts at that row.
@@ -91,9 +127,14 @@ def expense_page(
     if not filtered and sort == "-date" and "after" not in filters:
         # The usual page (newest first, no filter): one statement built once.
         params = {"owner_id": user.id, "skip": skip, "limit": limit}
+        if reads.on_postgresql():
+            statement = _FIRST_PAGE_JSON if skip == 0 else _LATER_PAGE_JSON
+            written = json_pages.read(statement, params)
+            assert written is not None  # every row has its document: it is written here
+            return written[0], user.expense_count, written[1]
         rows = reads.rows(_NEWEST_PAGE, params)
         last = _position(rows[-1], sort) if len(rows) == limit else None
-        return [expense_document(row) for row in rows], user.expense_count, last
+        return _json(rows), user.expense_count, last
     conditions = [Expense.owner_id == user.id, *filtered]
     order = SORT_ORDERS[sort]
     page_ids = select(Expense.id).where(*conditions).order_by(*order).limit(limit)
@@ -115,7 +156,12 @@ def expense_page(
     else:
         total = reads.count(select(Expense.id).where(*conditions))
     last = _position(rows[-1], sort) if len(rows) == limit else None
-    return [expense_document(row) for row in rows], total, last
+    return _json(rows), total, last
+
+
+def _json(rows: Any) -> bytes:
+    """The documents of these rows, as the response sends them."""
+    return orjson.dumps([expense_document(row) for row in rows]) + b"\n"
 
 
 def _position(row: Any, sort: str) -> str:

@@ -91,6 +91,11 @@ def declared_ahead() -> tuple[AnySelect, dict[str, Any]] | None:
     return statement, {name: url_values[name] for name in names}
 
 
+def on_postgresql() -> bool:
+    """Whether the application's database is PostgreSQL (without creating a session)."""
+    return bool(db.engine.dialect.name == "postgresql")
+
+
 def declared() -> bool:
     """Whether this request's view is a GET declared `lone_statements`."""
     view = current_app.view_functions.get(request.endpoint or "")
@@ -104,13 +109,12 @@ def begin() -> None:
     cost more than the statements' own Python work (about 0.2 ms a request)."""
     if not declared():
         return
-    engine = db.engine
-    if engine.dialect.name != "postgresql":
+    if not on_postgresql():
         return
     sessions = db.session.registry
     if sessions.has() and sessions().in_transaction():  # a test's session, mid-transaction
         return
-    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
     setattr(g, _CONNECTION, connection)  # what `rows` sends its statements on
 
 

@@ -7,8 +7,9 @@ and serialising those objects. Here `expense_document` builds exactly what
 `GroupExpenseSchema` would dump from plain rows (tests/groups/test_expense_listing.py
 proves it on random expenses), and each expense's document is kept as JSON per version
 when it is written (groups/expense_documents.py): a page is one statement reading fifty
-kept documents, joined as they are. An expense without a kept document of its current
-version is built here from its rows (three statements for all such rows of a page). The
+kept documents, joined as they are (on PostgreSQL by the database, into one row:
+http/json_pages.py). An expense without a kept document of its current version is built
+here from its rows (three statements for all such rows of a page). The
 schema stays the documented shape in the OpenAPI document; it is just not what produces
 these bytes.
 """
@@ -28,7 +29,7 @@ from expense_tracker.extensions import db
 from expense_tracker.fields import timestamp_text
 from expense_tracker.groups.access import GroupFacts
 from expense_tracker.groups.expenses.filters import expense_filters
-from expense_tracker.http import reads
+from expense_tracker.http import json_pages, reads
 from expense_tracker.models import (
     ExpensePayer,
     ExpenseSplit,
@@ -82,23 +83,34 @@ def current(expense_id: Any, version: Any) -> Any:
     )
 
 
-# The usual page: the live expenses, newest first, unfiltered (built once).
-_NEWEST_PAGE = (
-    select(GroupExpense.id, GroupExpense.date, GroupExpenseDocument.body)
+# The usual page: the live expenses, newest first, unfiltered (built once). Its ids read
+# from the (group_id, date, id) index alone, however deep `skip` goes.
+_NEWEST_IDS = (
+    select(GroupExpense.id)
+    .where(GroupExpense.group_id == bindparam("group_id"), GroupExpense.deleted_at.is_(None))
+    .order_by(*_NEWEST_FIRST)
+    .offset(bindparam("skip"))
+    .limit(bindparam("limit"))
+    .scalar_subquery()
+)
+_KEPT_DOCUMENTS = (
+    select(GroupExpense.id, GroupExpense.date, GroupExpenseDocument.body.label("document"))
+    .select_from(GroupExpense)
     .outerjoin(GroupExpenseDocument, current(GroupExpense.id, GroupExpense.version))
-    .where(
-        GroupExpense.id.in_(
-            select(GroupExpense.id)
-            .where(
-                GroupExpense.group_id == bindparam("group_id"), GroupExpense.deleted_at.is_(None)
-            )
-            .order_by(*_NEWEST_FIRST)
-            .offset(bindparam("skip"))
-            .limit(bindparam("limit"))
-            .scalar_subquery()
-        )
+)
+_NEWEST_PAGE = _KEPT_DOCUMENTS.where(GroupExpense.id.in_(_NEWEST_IDS)).order_by(*_NEWEST_FIRST)
+# On PostgreSQL, the same page joined into one row (http/json_pages.py). The first page
+# goes straight down the index, reading its fifty rows only.
+_FIRST_PAGE_JSON = json_pages.newest_first(
+    _KEPT_DOCUMENTS.where(
+        GroupExpense.group_id == bindparam("group_id"), GroupExpense.deleted_at.is_(None)
     )
     .order_by(*_NEWEST_FIRST)
+    .limit(bindparam("limit"))
+    .subquery("page")
+)
+_LATER_PAGE_JSON = json_pages.newest_first(
+    _KEPT_DOCUMENTS.where(GroupExpense.id.in_(_NEWEST_IDS)).subquery("page")
 )
 
 
@@ -229,7 +241,14 @@ def expense_page(
     rows: Sequence[Any]
     if not deleted and not filtered and "after" not in filters:
         # The usual page (the live expenses, newest first): one statement built once.
-        rows = reads.rows(_NEWEST_PAGE, {"group_id": group.id, "skip": skip, "limit": limit})
+        params = {"group_id": group.id, "skip": skip, "limit": limit}
+        if reads.on_postgresql():
+            statement = _FIRST_PAGE_JSON if skip == 0 else _LATER_PAGE_JSON
+            joined = json_pages.read(statement, params)
+            if joined is not None:
+                return joined[0], group.expense_count, joined[1]
+            # An expense of the page has no kept document of its version: built below.
+        rows = reads.rows(_NEWEST_PAGE, params)
         return _live_page(rows), group.expense_count, _last(rows, limit)
     # Deleted rows are apart: each kind has its partial index, (group_id, date, id).
     live = GroupExpense.deleted_at.is_not(None) if deleted else GroupExpense.deleted_at.is_(None)
