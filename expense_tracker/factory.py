@@ -16,7 +16,7 @@ from config import BASE_DIR, ConfigurationError, check_secrets, load_settings
 from expense_tracker import database
 from expense_tracker.errors import register_error_handlers
 from expense_tracker.extensions import cors, db, jwt, migrate
-from expense_tracker.http import pipeline
+from expense_tracker.http import pipeline, read_engine
 from expense_tracker.http.api import DatabaseIdConverter, api
 from expense_tracker.http.json import OrjsonProvider
 from expense_tracker.http.limiter import init_rate_limits
@@ -126,6 +126,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():  # Flask-SQLAlchemy made the engines in init_app
         database.check_pooled_connections(db.engines.values())
+        read_engine.create(app, db.engine)
     # Batch mode lets SQLite alter tables (it copies them); compare types to catch drift.
     migrate.init_app(
         app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True

@@ -11,19 +11,21 @@ mode instead: the same answers, as consistent as before, for less work on both s
 Only views that write nothing are declared so (a write inside one would commit
 statement by statement: tests/http/test_commits_per_request.py checks they commit
 nothing). SQLite keeps its transaction: there a read transaction is one snapshot.
-On PostgreSQL such a view takes a connection of its own from the pool (`begin`), not the
-ORM session's: creating, binding and closing a session cost more than the statements'
-own Python work. It goes back to the pool when the request ends, its isolation level
-reset (SQLAlchemy). Every statement of such a view goes through `rows` (a test holds each
-hot read to one connection from the pool).
+On PostgreSQL such a view takes a connection of its own (`begin`), from the hot reads'
+pool (http/read_engine.py: in autocommit, each statement built once planned once per
+connection), not the ORM session's: creating, binding and closing a session cost more
+than the statements' own Python work. It goes back to the pool when the request ends.
+Every statement of such a view goes through `rows` (a test holds each hot read to one
+connection from the pool).
 
 `rows` runs a Core SELECT of such a view. Through the ORM session a statement costs
 about six times the round trip itself (ORM execution context, result metadata, row
 objects; measured with bench/cpu.py): on PostgreSQL `rows` compiles each statement once
 and sends its SQL on the request's connection through the driver's cursor, applying the
 same bind and result conversions SQLAlchemy would, raising the same errors (a lost
-connection is a 503 as before) and telling the engine's `before_cursor_execute`
-listeners, so statement counts stay true. On SQLite it is the session's own execute.
+connection is a 503 as before) and telling the application engine's
+`before_cursor_execute` listeners, so statement counts stay true. On SQLite it is the
+session's own execute.
 
 A read inside a group starts with the group and the caller's membership: its view
 declares that statement `with_session_check`, and it is sent inside the session check's
@@ -46,6 +48,7 @@ from sqlalchemy.sql import Select
 
 from expense_tracker import pagination
 from expense_tracker.extensions import db
+from expense_tracker.http import read_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -93,7 +96,7 @@ def declared_ahead() -> tuple[AnySelect, dict[str, Any]] | None:
 
 def on_postgresql() -> bool:
     """Whether the application's database is PostgreSQL (without creating a session)."""
-    return bool(db.engine.dialect.name == "postgresql")
+    return read_engine.current() is not None
 
 
 def declared() -> bool:
@@ -104,18 +107,19 @@ def declared() -> bool:
 
 def begin() -> None:
     """Before the request's first statement: a declared view on PostgreSQL gets a
-    connection of its own from the pool, in autocommit mode, closed when the request ends
-    (`forget`). The ORM session is not involved: creating it, binding it and closing it
-    cost more than the statements' own Python work (about 0.2 ms a request)."""
+    connection of its own from the hot reads' pool (http/read_engine.py: autocommit,
+    statements planned once), given back when the request ends (`forget`). The ORM
+    session is not involved: creating it, binding it and closing it cost more than the
+    statements' own Python work (about 0.2 ms a request)."""
     if not declared():
         return
-    if not on_postgresql():
+    engine = read_engine.current()
+    if engine is None:
         return
     sessions = db.session.registry
     if sessions.has() and sessions().in_transaction():  # a test's session, mid-transaction
         return
-    connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    setattr(g, _CONNECTION, connection)  # what `rows` sends its statements on
+    setattr(g, _CONNECTION, engine.connect())  # what `rows` sends its statements on
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,8 @@ def rows(statement: AnySelect, params: Mapping[str, Any] | None = None) -> Seque
     for name, process in compiled.bind_processors.items():
         if name in values:
             values[name] = process(values[name])
-    fetched = _execute(connection, compiled.sql, values)
+    # Built once (its values given apart): prepared, so planned once per connection.
+    fetched = _execute(connection, compiled.sql, values, prepare=params is not None)
     make, processors = compiled.row._make, compiled.result_processors
     if not any(processors):
         return [make(row) for row in fetched]
@@ -298,17 +303,20 @@ def _compile_afresh(statement: AnySelect, dialect: Dialect, key: Any) -> _Compil
     )
 
 
-def _execute(connection: Connection, sql: str, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    """Send `sql` on the connection's driver cursor, as SQLAlchemy would: its listeners
-    told, its errors raised, a lost connection invalidated."""
+def _execute(
+    connection: Connection, sql: str, values: Mapping[str, Any], prepare: bool
+) -> list[tuple[Any, ...]]:
+    """Send `sql` on the connection's driver cursor, as SQLAlchemy would: the
+    application engine's listeners told, its errors raised, a lost connection
+    invalidated. `prepare`: as a prepared statement at once, else never prepared."""
     dialect = connection.dialect
     driver = connection.connection.driver_connection
     assert driver is not None
     cursor = driver.cursor()
     try:
-        for listener in connection.dispatch.before_cursor_execute:
+        for listener in db.engine.dispatch.before_cursor_execute:
             listener(connection, cursor, sql, values, None, False)
-        cursor.execute(sql, values)
+        cursor.execute(sql, values, prepare=prepare)
         return cursor.fetchall()
     except dialect.loaded_dbapi.Error as error:
         lost = dialect.is_disconnect(error, driver, cursor)
@@ -332,8 +340,7 @@ def forget_read_ahead() -> None:
 
 
 def forget() -> None:
-    """At the end of the request: its own connection goes back to the pool (its
-    isolation level reset by SQLAlchemy)."""
+    """At the end of the request: its own connection goes back to its pool."""
     forget_read_ahead()
     connection: Connection | None = g.pop(_CONNECTION, None)
     if connection is not None:

@@ -1,8 +1,9 @@
 """A pooled PostgreSQL connection is checked at checkout, with a round trip only when needed.
 
-Each test runs its own app with a pool of exactly one connection (no overflow) and the
+Each test runs its own app with pools of exactly one connection (no overflow) and the
 test client in this one thread, so every request checks out the same pooled connection
-unless the pool replaced it. What crosses the wire is read from libpq's own protocol
+unless the pool replaced it; each runs on both pools (the application's, and the hot
+reads' own). What crosses the wire is read from libpq's own protocol
 trace of that connection (`PGconn.trace`): every message the client sends, below
 SQLAlchemy and psycopg, so a ping cannot hide from it. The ping is pre-ping's own
 (SQLAlchemy's PostgreSQL dialect sends the empty statement `;`, in autocommit), which no
@@ -26,22 +27,28 @@ from sqlalchemy.pool import NullPool
 
 from expense_tracker import pool_liveness
 from expense_tracker.extensions import db
+from expense_tracker.http import read_engine
 from tests.factories import Account
 
 # The ping as the client sends it: `;` (SQLAlchemy 2.x on PostgreSQL), or `SELECT 1`.
 PING = re.compile(r'^F\t\d+\tQuery\t "(?:;|SELECT 1)"$', re.MULTILINE)
-READ = "/expenses/"
+# A read through each pool: a hot read's connection comes from the hot reads' own pool
+# (http/read_engine.py), any other request's from the application's.
+READS = {"hot reads": "/expenses/", "application": "/users/me"}
 
 
 class OneConnectionApp:
     """An app on the test database whose pool holds one connection, and that connection."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, pool: str) -> None:
         self.app = app
+        self.path = READS[pool]
         self.client: FlaskClient = app.test_client()
         self.checked_out: list[tuple[Any, Any]] = []  # (psycopg connection, pool record)
         with app.app_context():
-            self.engine = db.engine
+            hot_engine = read_engine.current()
+            assert hot_engine is not None
+            self.engine = hot_engine if pool == "hot reads" else db.engine
 
         def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
             self.checked_out.append((dbapi_connection, record))
@@ -50,7 +57,7 @@ class OneConnectionApp:
         event.listen(self.engine, "checkout", checkout)
 
     def read(self, user: Account) -> int:
-        return self.client.get(READ, headers=user.headers).status_code
+        return self.client.get(self.path, headers=user.headers).status_code
 
     @property
     def connection(self) -> Any:
@@ -78,8 +85,10 @@ class OneConnectionApp:
                     connection.pgconn.untrace()
 
 
-@pytest.fixture
-def one_connection(app_factory: Callable[..., Flask]) -> OneConnectionApp:
+@pytest.fixture(params=sorted(READS))
+def one_connection(
+    request: pytest.FixtureRequest, app_factory: Callable[..., Flask]
+) -> OneConnectionApp:
     app = app_factory(
         DATABASE_POOL_SIZE=1,
         DATABASE_MAX_OVERFLOW=0,
@@ -88,7 +97,7 @@ def one_connection(app_factory: Callable[..., Flask]) -> OneConnectionApp:
     )
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL's pool only: SQLite connections are local files")
-    return OneConnectionApp(app)
+    return OneConnectionApp(app, request.param)
 
 
 def terminate_backend(database_url: str, pid: int) -> None:
