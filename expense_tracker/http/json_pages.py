@@ -4,8 +4,8 @@ length.
 The hot lists (personal and group expenses) have each row's document as JSON text in the
 database: written by it (http/sql_json.py) or kept per version. Fetched as fifty rows,
 each row still costs the driver and Python its decoding; aggregated by PostgreSQL, the
-page comes back as one row holding the JSON array's items, and the worker only adds the
-brackets. Newest first: by date, then id, both descending (the lists' usual order).
+page comes back as one row holding the whole JSON array, and the worker only encodes it.
+Newest first: by date, then id, both descending (the lists' usual order).
 """
 
 from __future__ import annotations
