@@ -68,11 +68,15 @@ def _max_zero_sum_partition(members: Sequence[tuple[int, int]]) -> list[list[tup
     n = len(members)
     full = (1 << n) - 1
 
-    # Subset sums, each built from the subset without its lowest set bit.
-    sums = [0] * (full + 1)
-    for mask in range(1, full + 1):
-        low = mask & -mask
-        sums[mask] = sums[mask ^ low] + members[low.bit_length() - 1][1]
+    # Subset sums by mask (bit i: members[i]), doubling the list with each member.
+    sums = [0]
+    for _, net in members:
+        sums += [subset + net for subset in sums]
+
+    # The empty set and the whole set always sum to zero. When no other subset does, as
+    # in most groups, the whole set is the only zero-sum group: nothing to search.
+    if sums.count(0) == 2:
+        return [list(members)]
 
     bits = [1 << i for i in range(n)]
     best = [0] * (full + 1)
