@@ -25,16 +25,10 @@ def newest_first(page: Any) -> Select[Any]:
     none) holding at most one page: how many rows it has, how many have a document, the
     JSON array of the documents newest first (as the response sends it, closing newline
     included), and the date and id of the page's last row."""
-    items = func.string_agg(
-        page.c.document,
-        aggregate_order_by(sql_json.constant(","), page.c.date.desc(), page.c.id.desc()),
-    )
     return select(
         func.count(),
         func.count(page.c.document),
-        sql_json.constant("[")
-        + func.coalesce(items, sql_json.constant(""))
-        + sql_json.constant("]\n"),
+        sql_json.array(page.c.document, page.c.date.desc(), page.c.id.desc()),
         func.min(page.c.date),
         func.array_agg(aggregate_order_by(page.c.id, page.c.date, page.c.id))[1],
     )

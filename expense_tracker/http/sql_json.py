@@ -20,6 +20,7 @@ from typing import Any
 
 from iso4217 import Currency
 from sqlalchemy import Text, case, cast, func, literal_column
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql import ColumnElement
 
 Expression = ColumnElement[Any]
@@ -51,6 +52,13 @@ def json_object(fields: dict[str, Parts]) -> Expression:
     if pending:
         merged.append(constant(pending))
     return functools.reduce(operator.add, merged)
+
+
+def array(document: Any, *order_by: Any) -> Expression:
+    """An aggregate: the JSON array of `document` over the rows, in `order_by`'s order, as
+    a response sends it (brackets and closing newline included; `[]` for no row)."""
+    items = func.string_agg(document, aggregate_order_by(constant(","), *order_by))
+    return constant("[") + func.coalesce(items, constant("")) + constant("]\n")
 
 
 def _or_null(column: Any, json: Expression) -> Expression:

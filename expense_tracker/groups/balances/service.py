@@ -14,14 +14,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+import orjson
+from sqlalchemy import String, bindparam, select
 
 from expense_tracker.domain.money import format_amount
 from expense_tracker.domain.settle import settle_up_plan
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import GroupFacts
 from expense_tracker.groups.order import name_order
-from expense_tracker.http import reads
+from expense_tracker.http import reads, sql_json
 from expense_tracker.models import Group, GroupMember
 
 
@@ -57,6 +58,27 @@ _CURRENT_TOTALS = (
     .where(GroupMember.group_id == bindparam("group_id"), GroupMember.left_at.is_(None))
     .order_by(GroupMember.user_id)
 )
+
+
+# `balance_documents`, written by PostgreSQL as the response's body (http/sql_json.py):
+# the worker formats no amount and encodes no document.
+_CURRENCY = bindparam("currency", type_=String)
+_BALANCES_JSON = select(
+    sql_json.array(
+        sql_json.json_object(
+            {
+                "user_id": sql_json.number(GroupMember.user_id),
+                "currency": sql_json.string(_CURRENCY),
+                "paid": sql_json.amount(GroupMember.paid, _CURRENCY),
+                "owed": sql_json.amount(GroupMember.owed, _CURRENCY),
+                "sent": sql_json.amount(GroupMember.sent, _CURRENCY),
+                "received": sql_json.amount(GroupMember.received, _CURRENCY),
+                "net": sql_json.amount(GroupMember.net, _CURRENCY),
+            }
+        ),
+        GroupMember.user_id,
+    )
+).where(GroupMember.group_id == bindparam("group_id"), GroupMember.left_at.is_(None))
 
 
 def group_nets(group: GroupFacts) -> dict[int, int]:
@@ -98,6 +120,17 @@ def balance_documents(group: GroupFacts) -> list[dict[str, Any]]:
         }
         for balance in member_balances(group)
     ]
+
+
+def balances_body(group: GroupFacts) -> bytes:
+    """The body of the group's balances response: `balance_documents` as JSON, written by
+    PostgreSQL there, encoded here on SQLite (tests/groups/test_balances_sql.py compares
+    the two byte for byte)."""
+    if reads.on_postgresql():
+        params = {"group_id": group.id, "currency": group.currency}
+        body: str = reads.rows(_BALANCES_JSON, params)[0][0]
+        return body.encode()
+    return orjson.dumps(balance_documents(group)) + b"\n"
 
 
 def settle_up(group: GroupFacts) -> list[dict[str, Any]]:

@@ -24,8 +24,8 @@ from expense_tracker.http.reads import lone_statements, with_session_check
 def list_balances(group_id: int) -> Response:
     """Each current member's paid, owed, sent, received and net, by user_id"""
     group = access.group_to_read(group_id, current_user.id)
-    # BalanceSchema documents, built directly (balances.balance_documents).
-    return jsonify(balances.balance_documents(group))
+    # BalanceSchema documents, as JSON written directly (balances.balances_body).
+    return Response(balances.balances_body(group), mimetype="application/json")
 
 
 @blp.get("/groups/<int:group_id>/settle-up")
