@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from flask import request
 from sqlalchemy import ColumnElement, Select, SQLColumnExpression, func, select, tuple_
+from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.utils import get_current_url
 
 from expense_tracker.errors import ValidationFailed
@@ -27,14 +28,24 @@ POSITION_SEPARATOR = "_"
 
 
 def page_link(skip: int, limit: int, after: str | None = None) -> str:
-    args = request.args.to_dict(flat=False)
+    """The URL of the page at `skip` (or `after`), with the request's other parameters."""
+    base_url = _base_url(request.scheme, request.host, request.root_path, request.path)
+    return f"{base_url}?{_page_query(request.query_string, skip, limit, after)}"
+
+
+@lru_cache(maxsize=1024)
+def _page_query(query_string: bytes, skip: int, limit: int, after: str | None) -> str:
+    """A page link's query: `query_string`'s parameters, read as `request.args` reads
+    them, with this page's `skip`, `limit` and `after`. Remembered: the lists' links name
+    the same few pages again and again, and encoding one was 4% of a list request."""
+    pairs = parse_qsl(query_string.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+    args = MultiDict(pairs).to_dict(flat=False)
     args["skip"] = [str(skip)]
     args["limit"] = [str(limit)]
     args.pop("after", None)
     if after is not None:
         args["after"] = [after]
-    base_url = _base_url(request.scheme, request.host, request.root_path, request.path)
-    return f"{base_url}?{urlencode(args, doseq=True)}"
+    return urlencode(args, doseq=True)
 
 
 @lru_cache(maxsize=256)

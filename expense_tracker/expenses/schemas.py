@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from expense_tracker.fields import CalendarDate, Text, Timestamp
+from expense_tracker.http.query_args import by_query_string
 from expense_tracker.models.expense import (
     CATEGORY_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -89,6 +90,7 @@ class ExpenseExportQuerySchema(ExpenseFilterSchema):
     sort = ma.fields.String(load_default="-date", validate=ma.validate.OneOf(SORTS))
 
 
+@by_query_string
 class ExpenseListQuerySchema(ExpenseExportQuerySchema, KeysetPaginationQuerySchema):
     pass
 

@@ -27,7 +27,7 @@ from werkzeug.routing import IntegerConverter
 from expense_tracker import openapi
 from expense_tracker.database import MAX_ID
 from expense_tracker.errors import PROBLEM_MIMETYPE
-from expense_tracker.http import body, pipeline
+from expense_tracker.http import body, pipeline, query_args
 
 # The content types views declare (`accepts`) are named here too.
 from expense_tracker.http.body import FORM_MIMETYPE as FORM_MIMETYPE
@@ -49,6 +49,17 @@ class ExactJSONParser(FlaskParser):
     # `multipart`: the fields and the files of one multipart body, read (and documented)
     # as one schema, so that a body of a file and text fields is one requestBody.
     __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def parse(self, argmap: Any, req: Any = None, **kwargs: Any) -> Any:
+        """webargs' parse; the query arguments of a `by_query_string` schema remembered."""
+        if kwargs.get("location") == "query" and query_args.remembered(argmap):
+            request = req if req is not None else self.get_default_request()
+            return query_args.parse(
+                lambda: super(ExactJSONParser, self).parse(argmap, request, **kwargs),
+                argmap,
+                request.query_string,
+            )
+        return super().parse(argmap, req, **kwargs)
 
     def _raw_load_json(self, req: Any) -> Any:
         if not webargs_core.is_json(req.mimetype):

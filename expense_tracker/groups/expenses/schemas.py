@@ -15,6 +15,7 @@ from expense_tracker.groups.fields import (
     bounded_list,
     user_id_field,
 )
+from expense_tracker.http.query_args import by_query_string
 from expense_tracker.models.expense import CATEGORY_MAX_LENGTH
 from expense_tracker.models.group import (
     EXPENSE_DESCRIPTION_MAX_LENGTH,
@@ -263,6 +264,7 @@ def deleted_filter() -> ma.fields.String:
     )
 
 
+@by_query_string
 class GroupExpenseQuerySchema(KeysetPaginationQuerySchema, DatesInOrder):
     deleted = deleted_filter()
     date_from = CalendarDate(bounded=False)
