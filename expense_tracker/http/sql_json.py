@@ -115,4 +115,10 @@ def amount(minor_units: Any, currency: Any) -> Parts:
     currency's places: 1250 USD "12.50", 1000 JPY "1000", 1000 KWD "1.000"
     (money.format_amount). Exact: PostgreSQL multiplies a whole number by a decimal of
     that many places, and writes the product with the places of its factors."""
-    return ['"', cast(minor_units * minor_unit(currency), Text), '"']
+    return amount_in_units(minor_units, minor_unit(currency))
+
+
+def amount_in_units(minor_units: Any, unit: Any) -> Parts:
+    """As `amount`, given the value of one minor unit: `minor_unit`, or a parameter when
+    every row has the same currency (money.to_decimal(1, currency): one CASE fewer a row)."""
+    return ['"', cast(minor_units * unit, Text), '"']

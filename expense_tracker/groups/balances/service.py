@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import String, bindparam, select
+from sqlalchemy import Numeric, String, bindparam, select
 
-from expense_tracker.domain.money import format_amount
+from expense_tracker.domain.money import format_amount, to_decimal
 from expense_tracker.domain.settle import settle_up_plan
 from expense_tracker.extensions import db
 from expense_tracker.groups.access import GroupFacts
@@ -63,17 +63,18 @@ _CURRENT_TOTALS = (
 # `balance_documents`, written by PostgreSQL as the response's body (http/sql_json.py):
 # the worker formats no amount and encodes no document.
 _CURRENCY = bindparam("currency", type_=String)
+_UNIT = bindparam("unit", type_=Numeric)  # one minor unit of the group's currency
 _BALANCES_JSON = select(
     sql_json.array(
         sql_json.json_object(
             {
                 "user_id": sql_json.number(GroupMember.user_id),
                 "currency": sql_json.string(_CURRENCY),
-                "paid": sql_json.amount(GroupMember.paid, _CURRENCY),
-                "owed": sql_json.amount(GroupMember.owed, _CURRENCY),
-                "sent": sql_json.amount(GroupMember.sent, _CURRENCY),
-                "received": sql_json.amount(GroupMember.received, _CURRENCY),
-                "net": sql_json.amount(GroupMember.net, _CURRENCY),
+                "paid": sql_json.amount_in_units(GroupMember.paid, _UNIT),
+                "owed": sql_json.amount_in_units(GroupMember.owed, _UNIT),
+                "sent": sql_json.amount_in_units(GroupMember.sent, _UNIT),
+                "received": sql_json.amount_in_units(GroupMember.received, _UNIT),
+                "net": sql_json.amount_in_units(GroupMember.net, _UNIT),
             }
         ),
         GroupMember.user_id,
@@ -127,7 +128,8 @@ def balances_body(group: GroupFacts) -> bytes:
     PostgreSQL there, encoded here on SQLite (tests/groups/test_balances_sql.py compares
     the two byte for byte)."""
     if reads.on_postgresql():
-        params = {"group_id": group.id, "currency": group.currency}
+        unit = to_decimal(1, group.currency)
+        params = {"group_id": group.id, "currency": group.currency, "unit": unit}
         body: str = reads.rows(_BALANCES_JSON, params)[0][0]
         return body.encode()
     return orjson.dumps(balance_documents(group)) + b"\n"
