@@ -1,11 +1,14 @@
 """A list's page sent as PostgreSQL joined it: one row, one string, whatever the page's
 length.
 
-The hot lists (personal and group expenses) have each row's document as JSON text in the
-database: written by it (http/sql_json.py) or kept per version. Fetched as fifty rows,
-each row still costs the driver and Python its decoding; aggregated by PostgreSQL, the
-page comes back as one row holding the whole JSON array, and the worker only encodes it.
-Newest first: by date, then id, both descending (the lists' usual order).
+The personal list's documents are written by PostgreSQL (http/sql_json.py). Fetched as
+fifty rows, each row still costs the driver and Python its decoding; aggregated by
+PostgreSQL, the page comes back as one row holding the whole JSON array, and the worker
+only encodes it. Newest first: by date, then id, both descending (the lists' usual order).
+
+Worth it where the database writes short documents anyway. The group list's kept
+documents are long (about 1 kB each): aggregating them cost PostgreSQL more than it saved
+the worker, so that list fetches them as rows (groups/expenses/listing.py).
 """
 
 from __future__ import annotations
