@@ -29,6 +29,7 @@ from typing import Any, TextIO
 from flask import Flask, Response, current_app, g, has_request_context, request
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_REQUEST_ID_ENVIRON = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 # Long enough for UUIDs, ULIDs and trace ids; nothing that could smuggle markup, spaces or
 # line breaks into a log line or a header.
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:+/=-]{1,128}")
@@ -46,7 +47,8 @@ def request_id() -> str:
     """This request's id: the client's when sane, else a new one (the same all request long)."""
     existing = g.get("request_id")
     if existing is None:
-        sent = request.headers.get(REQUEST_ID_HEADER, "")
+        # From the environ: werkzeug's headers raise and catch an exception when it is absent.
+        sent = request.environ.get(_REQUEST_ID_ENVIRON, "")
         existing = sent if SANE_REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
         g.request_id = existing
     return existing
@@ -150,23 +152,28 @@ def _start_request() -> None:
 
 def _finish_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = request_id()
+    level = logging.ERROR if response.status_code >= 500 else logging.INFO
+    metrics: Metrics | None = current_app.extensions.get("metrics")
+    logged = request_log.isEnabledFor(level)
+    if not logged and metrics is None:  # LOG_LEVEL=WARNING, no metrics: nothing to gather
+        return response
     started = g.get("request_started")
     duration = time.perf_counter() - started if started is not None else 0.0
     template = path_template()
-    request_log.log(
-        logging.ERROR if response.status_code >= 500 else logging.INFO,
-        "request",
-        extra={
-            "method": request.method,
-            "path": template,
-            "status": response.status_code,
-            "duration_ms": round(duration * 1000, 2),
-            "user_id": _current_user_id(),
-            "remote_addr": request.remote_addr,
-            "request_id": request_id(),
-        },
-    )
-    metrics: Metrics | None = current_app.extensions.get("metrics")
+    if logged:
+        request_log.log(
+            level,
+            "request",
+            extra={
+                "method": request.method,
+                "path": template,
+                "status": response.status_code,
+                "duration_ms": round(duration * 1000, 2),
+                "user_id": _current_user_id(),
+                "remote_addr": request.remote_addr,
+                "request_id": request_id(),
+            },
+        )
     if metrics is not None:
         metrics.observe(request.method, template, response.status_code, duration)
     return response

@@ -125,7 +125,7 @@ def rate_limited(error: RateLimitExceeded) -> Response:
 def _retry_after_only_when_refused(response: Response) -> Response:
     """Flask-Limiter puts Retry-After on every response; it means "wait" only on a 429/503."""
     if response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
+        response.headers.remove("Retry-After")  # whether or not it has one
     return response
 
 
