@@ -271,7 +271,7 @@ class Bench:
         with self.phase("flask seed-bench"):
             flask(self.data.seed_arguments(), self.env)
         if self.database.kind == "postgresql":
-            with self.phase("VACUUM ANALYZE"):
+            with self.phase("VACUUM ANALYZE, CHECKPOINT"):
                 self.database.vacuum()
         return find_layout(self.database.url, self.data)
 
