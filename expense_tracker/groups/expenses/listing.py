@@ -9,9 +9,8 @@ proves it on random expenses), and each expense's document is kept as JSON per v
 when it is written (groups/expense_documents.py): a page is one statement reading fifty
 kept documents, joined here as they are. An expense without a kept document of its
 current version is built here from its rows (three statements for all such rows of a
-page). The
-schema stays the documented shape in the OpenAPI document; it is just not what produces
-these bytes.
+page). The schema stays the documented shape in the OpenAPI document; it is just not what
+produces these bytes.
 """
 
 from __future__ import annotations
